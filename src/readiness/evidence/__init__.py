@@ -1,0 +1,1 @@
+"""Evidence adapters: one module per format, each producing a format-neutral record."""

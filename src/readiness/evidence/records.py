@@ -1,0 +1,144 @@
+"""Format-neutral evidence records. Adapters produce them; `readiness.metrics` names their metrics.
+
+Records are plain frozen dataclasses with no I/O, so they can be built in tests and rendered
+without knowing the producing tool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Outcome = Literal["passed", "failed", "error", "skipped"]
+Severity = Literal["critical", "high", "medium", "low", "info"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """One file read as evidence: shown path, content hash and size, modification time."""
+
+    path: str
+    sha256: str
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class TestCase:
+    """One failing/erroring/flaky test, kept for the report (passing cases are only counted)."""
+
+    id: str
+    outcome: Outcome
+    message: str = ""
+    flaky: bool = False
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """Test results recounted from the cases themselves (declared counts are only cross-checked)."""
+
+    tests: int
+    passed: int
+    failed: int
+    errors: int
+    skipped: int
+    flaky: int
+    duration_s: float
+    xfailed: int = 0
+    xpassed: int = 0
+    duplicates_merged: int = 0
+    problems: tuple[TestCase, ...] = ()  # failed, error and flaky cases, worst first
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Series:
+    """A time series for charts: (epoch seconds, value) points."""
+
+    name: str
+    unit: str
+    points: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class EndpointStats:
+    """Load-test statistics of one request name (or the aggregate)."""
+
+    name: str
+    requests: int
+    failures: int
+    rps: float
+    avg_ms: float | None
+    min_ms: float | None
+    max_ms: float | None
+    percentiles_ms: dict[str, float]  # "50", "90", "95", "99", "99.9" -> ms
+    percentile_source: str = "locust"  # "locust" (bucketed) or "hdr" (exact, microseconds)
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    """A load-test run: per-endpoint and aggregate stats, duration, users, series."""
+
+    endpoints: tuple[EndpointStats, ...]
+    aggregate: EndpointStats
+    duration_s: float
+    peak_users: int | None
+    sustained_p99_ms: float | None = None
+    sustained_min_rps: float | None = None
+    series: tuple[Series, ...] = ()
+    failures: tuple[tuple[str, str, int], ...] = ()  # (request name, error, occurrences)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One normalized security finding."""
+
+    tool: str
+    rule: str
+    severity: Severity
+    title: str = ""
+    location: str = ""  # path:line, or package@version
+    package: str = ""
+    fixed_version: str = ""
+    fingerprint: str = ""
+    suppressed: bool = False
+    new: bool = True
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Findings:
+    """A scan's findings (suppressed ones kept but not counted), and what the scan could not see."""
+
+    tool: str
+    findings: tuple[Finding, ...]
+    scanned: bool = True
+    skipped: tuple[str, ...] = ()  # e.g. pip-audit dependencies it could not audit
+    warnings: tuple[str, ...] = ()
+    extra_counts: dict[str, int] = field(default_factory=dict)  # e.g. {"nosec": 3}
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """One human decision on one release version."""
+
+    role: str
+    name: str
+    decision: Literal["approve", "reject", "approve-with-conditions"]
+    date: str  # ISO date or datetime, as written
+    version: str
+    comment: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class SignOffs:
+    """All sign-off records found."""
+
+    records: tuple[SignOff, ...]
+
+
+Record = TestRun | LoadStats | Findings | SignOffs

@@ -1,0 +1,170 @@
+"""The one module that touches YAML: safe loading that keeps line numbers for error messages.
+
+Only the YAML 1.1 core types of `yaml.SafeLoader` are constructed (no Python tags). Aliases are
+refused (an alias bomb expands exponentially once a validator walks it), duplicate keys are an
+error (PyYAML would silently keep the last one) and files are size-capped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from readiness.errors import DefinitionError
+
+MAX_YAML_BYTES = 4 * 1024 * 1024
+ID_KEYS = ("id", "criterion", "role", "check")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases while composing."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "YAML aliases (*name) are not allowed in readiness files",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """A loaded YAML file: its data and its node tree, to locate any path in it."""
+
+    path: str  # as shown to the user (relative to the project root when possible)
+    data: Any
+    root: yaml.Node | None
+
+    def line_of(self, loc: tuple[str | int, ...]) -> int | None:
+        """1-based line of the node at `loc`, or of its nearest existing ancestor."""
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else None
+        for part in loc:
+            child = _child(node, part)
+            if child is None:
+                break
+            node = child
+            line = node.start_mark.line + 1
+        return line
+
+    def path_of(self, loc: tuple[str | int, ...]) -> str:
+        """A readable path made of ids: `criteria[pass-rate].pass` rather than `criteria.3.pass`."""
+        out = ""
+        data = self.data
+        for part in loc:
+            if isinstance(part, int):
+                label = str(part)
+                if isinstance(data, list) and 0 <= part < len(data):
+                    item = data[part]
+                    if isinstance(item, dict):
+                        for key in ID_KEYS:
+                            if isinstance(item.get(key), str | int):
+                                label = str(item[key])
+                                break
+                    elif isinstance(item, str | int):
+                        label = str(item)
+                    data = item
+                else:
+                    data = None
+                out += f"[{label}]"
+            else:
+                out += f".{part}" if out else str(part)
+                data = data.get(part) if isinstance(data, dict) else None
+        return out
+
+    def where(self, loc: tuple[str | int, ...] = ()) -> str:
+        """`file:line path` for messages."""
+        line = self.line_of(loc)
+        head = f"{self.path}:{line}" if line is not None else self.path
+        p = self.path_of(loc)
+        return f"{head} {p}" if p else head
+
+
+def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                return value  # type: ignore[no-any-return]
+        return None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+        if 0 <= part < len(node.value):
+            return node.value[part]  # type: ignore[no-any-return]
+    return None
+
+
+def _construct(loader: _Loader, node: yaml.Node, where: str) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise DefinitionError(
+                    f"{where}:{key_node.start_mark.line + 1}: mapping keys must be plain scalars"
+                )
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise DefinitionError(
+                    f"{where}:{key_node.start_mark.line + 1}: merge keys (<<) are not allowed"
+                )
+            key = loader.construct_object(key_node)
+            if key in out:
+                raise DefinitionError(
+                    f"{where}:{key_node.start_mark.line + 1}: duplicate key {key!r}"
+                )
+            out[key] = _construct(loader, value_node, where)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(loader, child, where) for child in node.value]
+    return loader.construct_object(node, deep=True)
+
+
+def load_text(text: str, display_path: str) -> SourceDoc:
+    """Parse one YAML document safely; every error names the file and line."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = None if root is None else _construct(loader, root, display_path)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise DefinitionError(f"{display_path}{line}: {problem}") from None
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        raise DefinitionError(f"{display_path}: {first}") from None
+    finally:
+        loader.dispose()
+    return SourceDoc(display_path, data, root)
+
+
+def load_file(path: Path, display_path: str) -> SourceDoc:
+    """Read and parse a YAML file with a size cap and a clear error for I/O and encoding."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise DefinitionError(
+                f"{display_path}: {size} bytes is too large for a readiness file "
+                f"(limit {MAX_YAML_BYTES})"
+            )
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DefinitionError(f"{display_path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise DefinitionError(f"{display_path}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise DefinitionError(f"{display_path}: cannot read ({exc.strerror})") from None
+    return load_text(text, display_path)
+
+
+_SAFE_SCALAR = re.compile(r"^[A-Za-z0-9_./ -]+$")
+
+
+def dump(data: Any) -> str:
+    """Serialize plain data (for records `readiness signoff` appends)."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
