@@ -6,6 +6,8 @@ Dimensions: time (us, ms, s, min), ratio (%), rate (/s) and count. Comparing acr
 
 from __future__ import annotations
 
+import math
+
 from readiness.errors import DefinitionError
 
 # unit -> (dimension, factor to the dimension's base unit)
@@ -41,9 +43,7 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     f_dim, f_fac = _UNITS[canonical(from_unit)]
     t_dim, t_fac = _UNITS[canonical(to_unit)]
     if f_dim != t_dim:
-        raise DefinitionError(
-            f"cannot compare {from_unit} ({f_dim}) with {to_unit} ({t_dim})"
-        )
+        raise DefinitionError(f"cannot compare {from_unit} ({f_dim}) with {to_unit} ({t_dim})")
     if f_fac == t_fac:
         return value
     return value * f_fac / t_fac
@@ -56,7 +56,7 @@ def compatible(a: str, b: str) -> bool:
 
 def fmt(value: float, unit: str) -> str:
     """Human rendering: `4.2 ms`, `99.5%`, `812 /s`, `3`. Rounds for display only."""
-    if value != value:  # NaN
+    if math.isnan(value):
         return "NaN"
     if unit == "count" and float(value).is_integer():
         return f"{int(value)}"

@@ -7,7 +7,6 @@ error (PyYAML would silently keep the last one) and files are size-capped.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,16 +22,16 @@ ID_KEYS = ("id", "criterion", "role", "check")
 class _Loader(yaml.SafeLoader):
     """SafeLoader that refuses aliases while composing."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None,
                 None,
                 "YAML aliases (*name) are not allowed in readiness files",
                 event.start_mark,
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 @dataclass(frozen=True)
@@ -94,9 +93,12 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
             if isinstance(key, yaml.ScalarNode) and key.value == str(part):
                 return value  # type: ignore[no-any-return]
         return None
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-        if 0 <= part < len(node.value):
-            return node.value[part]  # type: ignore[no-any-return]
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
+        return node.value[part]  # type: ignore[no-any-return]
     return None
 
 
@@ -160,9 +162,6 @@ def load_file(path: Path, display_path: str) -> SourceDoc:
     except OSError as exc:
         raise DefinitionError(f"{display_path}: cannot read ({exc.strerror})") from None
     return load_text(text, display_path)
-
-
-_SAFE_SCALAR = re.compile(r"^[A-Za-z0-9_./ -]+$")
 
 
 def dump(data: Any) -> str:

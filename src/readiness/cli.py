@@ -1,0 +1,331 @@
+"""The command line: the only module that prints or exits.
+
+One handler maps every error to the exit-code table of `readiness.verdict.ExitCode`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from pydantic import BaseModel
+
+from readiness import __version__, atomic
+from readiness.criteria import STAGES, Stage
+from readiness.definition import Project, load_project
+from readiness.errors import DefinitionError, ReadinessError, UsageError
+from readiness.evaluation import evaluate as evaluate_criteria
+from readiness.evidence import gather as gather_mod
+from readiness.metrics import MetricTable, from_record, validate_refs
+from readiness.render import jsonreport, terminal
+from readiness.render.model import ReleaseInfo, Report
+from readiness.verdict import ExitCode, exit_code, judge
+
+
+class Clock:
+    """The time of this run: SOURCE_DATE_EPOCH when set (reproducible reports), else now."""
+
+    def __init__(self) -> None:
+        raw = os.environ.get("SOURCE_DATE_EPOCH")
+        if raw is not None:
+            try:
+                self.epoch = float(int(raw))
+            except ValueError:
+                raise UsageError(f"SOURCE_DATE_EPOCH={raw!r} is not an integer") from None
+        else:
+            self.epoch = time.time()
+
+    @property
+    def iso(self) -> str:
+        return dt.datetime.fromtimestamp(self.epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    @property
+    def today(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.epoch, dt.UTC).date()
+
+
+def _load(definition: Path, root: Path | None) -> Project:
+    project = load_project(definition, root)
+    problems = gather_mod.validate_checks(project)
+    if not problems:
+        problems = validate_refs(project)
+    if problems:
+        raise DefinitionError("invalid project", problems=problems)
+    return project
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_report(
+    project: Project,
+    definition: Path,
+    *,
+    stage: Stage | None,
+    evidence_dir: Path | None,
+    clock: Clock,
+    strict: bool,
+) -> Report:
+    """Gather, evaluate and judge: the whole pipeline, as `evaluate` and `run` use it."""
+    d = project.definition
+    chosen: Stage = stage or d.stage
+    base = evidence_dir if evidence_dir is not None else project.root
+    evidence = gather_mod.gather(project, base, clock.epoch)
+    table = MetricTable.build(evidence)
+    evaluation = evaluate_criteria(project, evidence, table, chosen, clock.today)
+    verdict = judge(project, evaluation)
+    info = ReleaseInfo(
+        name=d.release,
+        version=d.version,
+        stage=chosen,
+        target_stage=d.stage,
+        owner=d.owner,
+        components=tuple(d.components),
+        definition_path=project.doc.path,
+        definition_sha256=_sha256(definition),
+        description=d.description,
+    )
+    return Report(
+        release=info,
+        verdict=verdict,
+        evidence=evidence,
+        generated_at=clock.iso,
+        tool_version=__version__,
+        exit_code=exit_code(verdict.verdict, strict=strict),
+    )
+
+
+stage_option = click.option(
+    "--stage",
+    type=click.Choice(STAGES),
+    default=None,
+    help="Evaluate for this stage instead of the definition's own.",
+)
+root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Project root holding checks/ and gates/ (default: the parent of definitions/).",
+)
+evidence_option = click.option(
+    "--evidence-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory the checks' evidence globs are relative to (default: the project root).",
+)
+definition_arg = click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="readiness")
+def cli() -> None:
+    """Launch readiness: GO, CONDITIONAL GO or NO-GO for a release, and exactly why."""
+
+
+@cli.command()
+@definition_arg
+@root_option
+def validate(definition: Path, root: Path | None) -> None:
+    """Validate a definition and every check and gate it names (exit 2 on any problem)."""
+    project = _load(definition, root)
+    crits = project.criteria()
+    click.echo(
+        f"{project.doc.path}: valid ({len(project.checks)} checks, {len(project.gates)} gates, "
+        f"{len(crits)} criteria)"
+    )
+
+
+@cli.command()
+@definition_arg
+@stage_option
+@evidence_option
+@root_option
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON report to this file.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on CONDITIONAL GO too.")
+@click.option("--color/--no-color", default=None, help="Colour the summary (default: on a tty).")
+def evaluate(
+    definition: Path,
+    stage: Stage | None,
+    evidence_dir: Path | None,
+    root: Path | None,
+    json_path: Path | None,
+    strict: bool,
+    color: bool | None,
+) -> None:
+    """Evaluate the evidence already on disk and print the verdict."""
+    project = _load(definition, root)
+    report = build_report(
+        project, definition, stage=stage, evidence_dir=evidence_dir, clock=Clock(), strict=strict
+    )
+    if json_path is not None:
+        atomic.write_text(json_path, jsonreport.render(report))
+    use_color = sys.stdout.isatty() if color is None else color
+    click.echo(terminal.render(report, color=use_color), nl=False)
+    if json_path is not None:
+        click.echo(f"JSON report: {json_path}")
+    raise SystemExit(report.exit_code)
+
+
+def _metrics_rows(metrics: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {"metric": m.name, "value": jsonreport._num(m.value), "unit": m.unit}
+        for m in sorted(metrics, key=lambda m: m.name)
+    ]
+
+
+def _print_metrics(rows: list[dict[str, Any]], as_json: bool, header: str = "") -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if header:
+        click.echo(header)
+    width = max((len(r["metric"]) for r in rows), default=10)
+    for r in rows:
+        click.echo(f"  {r['metric']:<{width}}  {r['value']} {r['unit']}")
+
+
+@cli.command()
+@definition_arg
+@evidence_option
+@root_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def metrics(definition: Path, evidence_dir: Path | None, root: Path | None, as_json: bool) -> None:
+    """List every metric the evidence provides, with value and unit."""
+    project = _load(definition, root)
+    base = evidence_dir if evidence_dir is not None else project.root
+    evidence = gather_mod.gather(project, base, Clock().epoch)
+    table = MetricTable.build(evidence)
+    rows = _metrics_rows(list(table.by_name.values()))
+    problems = [f"{ev.check}: {ev.status}: {ev.message}" for ev in evidence.values() if ev.message]
+    if as_json:
+        click.echo(
+            json.dumps({"metrics": rows, "problems": problems}, indent=2, ensure_ascii=False)
+        )
+        return
+    _print_metrics(rows, False)
+    for p in problems:
+        click.echo(f"  ! {p}", err=True)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--kind", required=True, help="Evidence kind: junit, locust, sarif, bandit, ...")
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An adapter option, as in a check's `options:` (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_json: bool) -> None:
+    """Show the metrics of evidence files, no definition needed (exit 1 if unreadable)."""
+    opts: dict[str, str] = {}
+    for item in options:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--option {item!r}: expected KEY=VALUE")
+        opts[key] = value
+    root = Path.cwd()
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        click.echo(f"readiness: error: no such file: {', '.join(missing)}", err=True)
+        raise SystemExit(ExitCode.NO_GO)
+    from pydantic import ValidationError
+
+    from readiness.errors import EvidenceError
+    from readiness.evidence import registry
+
+    adapter = registry.get(kind)
+    try:
+        params = adapter.Params.model_validate(opts)
+    except ValidationError as exc:
+        raise UsageError(f"--option: {exc.errors()[0]['msg']}") from None
+    try:
+        metas = gather_mod.file_metas(list(files), root)
+        record = gather_mod.read_files(kind, list(files), root, params)
+    except EvidenceError as exc:
+        click.echo(f"readiness: error: {exc}", err=True)
+        raise SystemExit(ExitCode.NO_GO) from None
+    found = from_record("evidence", record)
+    rows = _metrics_rows(found)
+    ev = gather_mod.Evidence(
+        "evidence", kind, "ok", metas, record, "", tuple(getattr(record, "warnings", ()))
+    )
+    if as_json:
+        data = {
+            "kind": kind,
+            "files": [{"path": m.path, "sha256": m.sha256} for m in metas],
+            "metrics": rows,
+            "record": jsonreport.record_dict(ev),
+            "warnings": list(ev.warnings),
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    for m in metas:
+        click.echo(f"{m.path}  sha256:{m.sha256}")
+    _print_metrics(rows, False)
+    for w in ev.warnings:
+        click.echo(f"warning: {w}")
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["definition", "gate", "check"]), default="definition")
+def schema(kind: str) -> None:
+    """Print the JSON Schema of definition, gate or check files (for editors)."""
+    from readiness.definition import CheckSpec, Definition, GateSpec
+
+    models: dict[str, type[BaseModel]] = {
+        "definition": Definition,
+        "gate": GateSpec,
+        "check": CheckSpec,
+    }
+    model = models[kind]
+    data = model.model_json_schema(by_alias=True)
+    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point: run the CLI and map every outcome to the exit-code table."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+        sys.exit(code)
+    except click.exceptions.Abort:
+        click.echo("readiness: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:  # usage errors: bad option, missing argument, ...
+        exc.show()
+        sys.exit(ExitCode.INVALID)
+    except ReadinessError as exc:
+        click.echo(f"readiness: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("readiness: interrupted", err=True)
+        sys.exit(130)
+    except Exception:
+        traceback.print_exc()
+        click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)
+        sys.exit(ExitCode.INTERNAL)
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

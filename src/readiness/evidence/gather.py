@@ -1,0 +1,164 @@
+"""Find each check's evidence files, check their freshness, and read them with the adapter.
+
+Nothing here raises for a bad file: every problem becomes the check's status (MISSING, ERROR or
+STALE) with a message naming the file, so the evaluation can fail closed and say why.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from readiness.definition import CheckSpec, Project
+from readiness.errors import EvidenceError, PluginError
+from readiness.evidence import registry
+from readiness.evidence.base import MAX_EVIDENCE_BYTES, sha256_file
+from readiness.evidence.records import EvidenceFile, Record
+
+Status = Literal["ok", "missing", "error", "stale"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one check's evidence amounted to."""
+
+    check: str
+    kind: str
+    status: Status
+    files: tuple[EvidenceFile, ...] = ()
+    record: Record | None = None
+    message: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+def _fmt_age(seconds: float) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f}d"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds:.0f}s"
+
+
+def validate_checks(project: Project) -> list[str]:
+    """Problems with the checks' kinds and adapter options, located by file and line."""
+    problems: list[str] = []
+    for ident, spec in project.checks.items():
+        doc = project.check_docs[ident]
+        try:
+            adapter = registry.get(spec.kind)
+        except PluginError as exc:
+            problems.append(f"{doc.where(('kind',))}: {exc}")
+            continue
+        try:
+            adapter.Params.model_validate(spec.options)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ("options", *err["loc"])
+                msg = str(err["msg"]).removeprefix("Value error, ")
+                if err["type"] == "extra_forbidden":
+                    msg = f'unknown option "{err["loc"][-1]}" for kind {spec.kind}'
+                problems.append(f"{doc.where(loc)}: {msg}")
+    return problems
+
+
+def resolve_files(spec: CheckSpec, base: Path) -> list[Path]:
+    """Files matched by the check's globs (relative to `base`), sorted, without duplicates."""
+    found: dict[str, Path] = {}
+    for pattern in spec.evidence:
+        full = pattern if Path(pattern).is_absolute() else str(base / pattern)
+        for match in sorted(glob.glob(full, recursive=True)):  # noqa: PTH207 - absolute globs too
+            p = Path(match)
+            if p.is_file():
+                found.setdefault(str(p.resolve()), p)
+    return [found[k] for k in sorted(found)]
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def file_metas(files: list[Path], root: Path) -> tuple[EvidenceFile, ...]:
+    """Path, sha256, size and mtime of each file; EvidenceError if one cannot be read."""
+    display = {p: display_path(p, root) for p in files}
+    metas = []
+    for p in files:
+        try:
+            st = p.stat()
+        except OSError as exc:
+            raise EvidenceError(f"cannot read ({exc.strerror})", path=display[p]) from None
+        if st.st_size > MAX_EVIDENCE_BYTES:
+            raise EvidenceError(
+                f"{st.st_size} bytes exceeds the {MAX_EVIDENCE_BYTES}-byte evidence limit",
+                path=display[p],
+            )
+        try:
+            digest = sha256_file(p)
+        except OSError as exc:
+            raise EvidenceError(f"cannot read ({exc.strerror})", path=display[p]) from None
+        metas.append(EvidenceFile(display[p], digest, st.st_size, st.st_mtime))
+    return tuple(metas)
+
+
+def read_files(
+    kind: str, files: list[Path], root: Path, options: dict[str, Any] | BaseModel
+) -> Record:
+    """Read `files` with the adapter of `kind`; raises EvidenceError/PluginError."""
+    adapter = registry.get(kind)
+    params = options if isinstance(options, BaseModel) else adapter.Params.model_validate(options)
+    display = {p: display_path(p, root) for p in files}
+    return adapter.read(files, display, params)
+
+
+def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> Evidence:
+    """Read one check's evidence; every problem becomes a status with a message."""
+    files = resolve_files(spec, evidence_dir)
+    if not files:
+        shown = ", ".join(spec.evidence)
+        base = display_path(evidence_dir, root)
+        return Evidence(
+            spec.id,
+            spec.kind,
+            "missing",
+            message=f"no evidence file matches {shown} (under {base})",
+        )
+    try:
+        metas = file_metas(files, root)
+    except EvidenceError as exc:
+        return Evidence(spec.id, spec.kind, "error", message=str(exc))
+    try:
+        record = read_files(spec.kind, files, root, spec.options)
+    except (EvidenceError, PluginError) as exc:
+        return Evidence(spec.id, spec.kind, "error", files=metas, message=str(exc))
+    warnings = tuple(getattr(record, "warnings", ()))
+    if spec.max_age is not None:
+        oldest = min(metas, key=lambda m: m.mtime)
+        age = now - oldest.mtime
+        if age > spec.max_age:
+            return Evidence(
+                spec.id,
+                spec.kind,
+                "stale",
+                files=metas,
+                record=record,
+                message=(
+                    f"{oldest.path}: stale evidence: written {_fmt_age(age)} ago, the check "
+                    f"accepts at most {_fmt_age(spec.max_age)}"
+                ),
+                warnings=warnings,
+            )
+    return Evidence(spec.id, spec.kind, "ok", files=metas, record=record, warnings=warnings)
+
+
+def gather(project: Project, evidence_dir: Path, now: float) -> dict[str, Evidence]:
+    """Every check's evidence, in the definition's order."""
+    return {
+        ident: gather_one(project.checks[ident], project.root, evidence_dir, now)
+        for ident in project.definition.checks
+    }

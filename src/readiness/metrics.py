@@ -1,0 +1,271 @@
+"""Records -> named metrics with units, and the catalogue of metric names per record type.
+
+A metric's full name is `<check>.<key>`, e.g. `unit-tests.pass_rate`,
+`matching-load.requests["POST /orders"].p99`, `sast.findings.high`. A criterion may name several
+metrics at once with a glob inside the brackets (`requests["POST *"].p99`): each is evaluated
+and the worst is reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import math
+import re
+from dataclasses import dataclass
+
+from readiness import units
+from readiness.definition import Project
+from readiness.errors import PluginError
+from readiness.evidence import registry
+from readiness.evidence.gather import Evidence
+from readiness.evidence.records import (
+    SEVERITIES,
+    EndpointStats,
+    Findings,
+    LoadStats,
+    Record,
+    SignOffs,
+    TestRun,
+)
+
+_LOAD_STATS = {
+    "requests": "count",
+    "failures": "count",
+    "failure_ratio": "%",
+    "rps": "/s",
+    "avg": "ms",
+    "min": "ms",
+    "p50": "ms",
+    "p90": "ms",
+    "p95": "ms",
+    "p99": "ms",
+    "p99.9": "ms",
+    "max": "ms",
+}
+
+# record type -> {key pattern: unit}; `[*]` stands for any bracketed name
+CATALOGUE: dict[str, dict[str, str]] = {
+    "TestRun": {
+        "tests": "count",
+        "passed": "count",
+        "failed": "count",
+        "errors": "count",
+        "skipped": "count",
+        "flaky": "count",
+        "xfailed": "count",
+        "pass_rate": "%",
+        "duration": "s",
+    },
+    "LoadStats": {
+        **{f"requests[*].{k}": u for k, u in _LOAD_STATS.items()},
+        **{f"aggregated.{k}": u for k, u in _LOAD_STATS.items()},
+        "duration": "s",
+        "peak_users": "count",
+        "sustained.p99": "ms",
+        "sustained.min_rps": "/s",
+    },
+    "Findings": {
+        **{f"findings.{s}": "count" for s in SEVERITIES},
+        "findings.total": "count",
+        **{f"findings.new.{s}": "count" for s in SEVERITIES},
+        "findings.suppressed": "count",
+        "skipped": "count",
+    },
+    "SignOffs": {
+        "approved": "count",
+        "rejected": "count",
+        "conditional": "count",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One observed number, its unit, and the check whose evidence produced it."""
+
+    check: str
+    key: str
+    value: float
+    unit: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.check}.{self.key}"
+
+
+_BRACKET = re.compile(r"\[\s*(?:\"((?:[^\"\\]|\\.)*)\"|'([^']*)'|([^\]\"']*))\s*\]")
+
+
+def normalize(key: str) -> str:
+    """Canonical spelling of a metric key: bracketed names double-quoted."""
+    return _BRACKET.sub(lambda m: f'["{m[1] if m[1] is not None else (m[2] or m[3] or "")}"]', key)
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    """`check.key` -> (check, normalized key)."""
+    check, _, key = ref.partition(".")
+    return check, normalize(key)
+
+
+def pattern_of(key: str) -> str:
+    """The catalogue pattern a concrete or globbed key belongs to."""
+    return _BRACKET.sub("[*]", key)
+
+
+def _endpoint(check: str, prefix: str, e: EndpointStats) -> list[Metric]:
+    ratio = 100.0 * e.failures / e.requests if e.requests else math.nan
+    values: dict[str, float | None] = {
+        "requests": e.requests,
+        "failures": e.failures,
+        "failure_ratio": ratio,
+        "rps": e.rps,
+        "avg": e.avg_ms,
+        "min": e.min_ms,
+        "max": e.max_ms,
+    }
+    for p in ("50", "90", "95", "99", "99.9"):
+        values[f"p{p}"] = e.percentiles_ms.get(p)
+    return [
+        Metric(check, f"{prefix}.{k}", float(v), _LOAD_STATS[k])
+        for k, v in values.items()
+        if v is not None
+    ]
+
+
+def from_record(check: str, record: Record) -> list[Metric]:
+    """Every metric a record provides."""
+    out: list[Metric] = []
+    if isinstance(record, TestRun):
+        ran = record.passed + record.failed + record.errors
+        rate = 100.0 * record.passed / ran if ran else 0.0
+        for key, value in (
+            ("tests", record.tests),
+            ("passed", record.passed),
+            ("failed", record.failed),
+            ("errors", record.errors),
+            ("skipped", record.skipped),
+            ("flaky", record.flaky),
+            ("xfailed", record.xfailed),
+            ("pass_rate", rate),
+            ("duration", record.duration_s),
+        ):
+            out.append(Metric(check, key, float(value), CATALOGUE["TestRun"][key]))
+    elif isinstance(record, LoadStats):
+        for e in record.endpoints:
+            out.extend(_endpoint(check, f'requests["{e.name}"]', e))
+        out.extend(_endpoint(check, "aggregated", record.aggregate))
+        out.append(Metric(check, "duration", record.duration_s, "s"))
+        if record.peak_users is not None:
+            out.append(Metric(check, "peak_users", float(record.peak_users), "count"))
+        if record.sustained_p99_ms is not None:
+            out.append(Metric(check, "sustained.p99", record.sustained_p99_ms, "ms"))
+        if record.sustained_min_rps is not None:
+            out.append(Metric(check, "sustained.min_rps", record.sustained_min_rps, "/s"))
+    elif isinstance(record, Findings):
+        counts = finding_counts(record, waived=frozenset())
+        out.extend(Metric(check, k, float(v), "count") for k, v in counts.items())
+        out.append(Metric(check, "skipped", float(len(record.skipped)), "count"))
+    elif isinstance(record, SignOffs):
+        decisions = [r.decision for r in record.records]
+        out.append(Metric(check, "approved", float(decisions.count("approve")), "count"))
+        out.append(Metric(check, "rejected", float(decisions.count("reject")), "count"))
+        out.append(
+            Metric(check, "conditional", float(decisions.count("approve-with-conditions")), "count")
+        )
+    return out
+
+
+def finding_counts(record: Findings, waived: frozenset[int]) -> dict[str, int]:
+    """Counts per severity of the findings not suppressed and not waived (by index)."""
+    counts = {f"findings.{s}": 0 for s in SEVERITIES}
+    counts["findings.total"] = 0
+    counts.update({f"findings.new.{s}": 0 for s in SEVERITIES})
+    counts["findings.suppressed"] = 0
+    for i, f in enumerate(record.findings):
+        if f.suppressed:
+            counts["findings.suppressed"] += 1
+            continue
+        if i in waived:
+            continue
+        counts[f"findings.{f.severity}"] += 1
+        counts["findings.total"] += 1
+        if f.new:
+            counts[f"findings.new.{f.severity}"] += 1
+    return counts
+
+
+@dataclass
+class MetricTable:
+    """All metrics of all checks with usable evidence."""
+
+    by_name: dict[str, Metric]
+
+    @classmethod
+    def build(cls, evidence: dict[str, Evidence]) -> MetricTable:
+        table: dict[str, Metric] = {}
+        for ev in evidence.values():
+            if ev.record is not None:
+                for m in from_record(ev.check, ev.record):
+                    table[m.name] = m
+        return cls(table)
+
+    def resolve(self, ref: str) -> list[Metric]:
+        """Metrics named by `ref`; a glob inside brackets matches several."""
+        check, key = split_ref(ref)
+        name = f"{check}.{key}"
+        if name in self.by_name:
+            return [self.by_name[name]]
+        if not any(ch in key for ch in "*?["):
+            return []
+        pattern = re.escape(f"{check}.{pattern_of(key)}").replace(r"\[\*\]", "\\[(.*)\\]")
+        compiled = re.compile(f"^{pattern}$")
+        globs = [g[0] or g[1] or g[2] for g in _BRACKET.findall(key)]
+        out = []
+        for full, metric in self.by_name.items():
+            m = compiled.match(full)
+            if m is None:
+                continue
+            inner = re.findall(r'\["((?:[^"\\]|\\.)*)"\]', full)
+            if len(inner) == len(globs) and all(
+                fnmatch.fnmatchcase(a, b) for a, b in zip(inner, globs, strict=True)
+            ):
+                out.append(metric)
+        return sorted(out, key=lambda m: m.name)
+
+
+def validate_refs(project: Project) -> list[str]:
+    """Problems with criteria's metric names and units, located by file and line."""
+    problems: list[str] = []
+    for crit in project.criteria():
+        check, key = split_ref(crit.spec.metric)
+        spec = project.checks.get(check)
+        if spec is None:
+            continue  # reported by the definition loader
+        try:
+            record = registry.get(spec.kind).record
+        except PluginError:
+            continue  # reported by validate_checks
+        catalogue = CATALOGUE.get(record)
+        if catalogue is None:
+            continue  # a plugin's own record type: checked at evaluation time
+        unit = catalogue.get(pattern_of(key))
+        where = crit.doc.where((*crit.loc, "metric"))
+        if unit is None:
+            close = difflib.get_close_matches(pattern_of(key), list(catalogue), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            problems.append(
+                f'{where}: check "{check}" (kind {spec.kind}) has no metric "{key}"{hint}'
+            )
+            continue
+        for field in ("pass_", "warn"):
+            table = getattr(crit.spec, field)
+            if table is None:
+                continue
+            for t_unit in sorted(table.units()):
+                if not units.compatible(t_unit, unit):
+                    problems.append(
+                        f"{crit.doc.where((*crit.loc, field.rstrip('_')))}: threshold unit "
+                        f"{t_unit} cannot be compared with {crit.spec.metric} ({unit})"
+                    )
+    return problems

@@ -1,0 +1,180 @@
+"""The versioned, deterministic JSON report: same inputs, same bytes.
+
+No mtimes, no absolute paths, no dict ordering left to chance. FORMAT_VERSION changes whenever
+a field changes meaning or disappears; adding a field does not change it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import Any
+
+from readiness.evaluation import CriterionResult
+from readiness.evidence.gather import Evidence
+from readiness.evidence.records import Findings, LoadStats, SignOffs, TestRun
+from readiness.render.model import Report
+
+FORMAT = "readiness-report"
+FORMAT_VERSION = 1
+MAX_LISTED = 200
+
+
+def _num(value: float | None) -> float | int | str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 2**53:
+        return int(value)
+    return round(float(value), 6)
+
+
+def criterion_dict(r: CriterionResult) -> dict[str, Any]:
+    return {
+        "criterion": r.key,
+        "gate": r.gate,
+        "title": r.title,
+        "metric": r.metric,
+        "matched": r.matched or None,
+        "mode": r.mode,
+        "stage": r.stage,
+        "status": r.status,
+        "value": _num(r.value),
+        "unit": r.unit or None,
+        "observed": r.observed or None,
+        "threshold": r.threshold or None,
+        "warn": r.warn or None,
+        "message": r.message or None,
+        "evidence": [{"path": p, "sha256": h} for p, h in r.evidence],
+        "waiver": dataclasses.asdict(r.waiver) if r.waiver else None,
+        "next_stage": dataclasses.asdict(r.next) if r.next else None,
+        "source": r.source,
+    }
+
+
+def record_dict(ev: Evidence) -> dict[str, Any] | None:
+    """A summary of a record: what the report shows beside the metrics."""
+    rec = ev.record
+    if isinstance(rec, TestRun):
+        return {
+            "type": "TestRun",
+            "tests": rec.tests,
+            "passed": rec.passed,
+            "failed": rec.failed,
+            "errors": rec.errors,
+            "skipped": rec.skipped,
+            "flaky": rec.flaky,
+            "xfailed": rec.xfailed,
+            "xpassed": rec.xpassed,
+            "duplicates_merged": rec.duplicates_merged,
+            "duration_s": _num(rec.duration_s),
+            "problems_total": len(rec.problems),
+            "problems": [dataclasses.asdict(c) for c in rec.problems[:MAX_LISTED]],
+        }
+    if isinstance(rec, LoadStats):
+        return {
+            "type": "LoadStats",
+            "duration_s": _num(rec.duration_s),
+            "peak_users": rec.peak_users,
+            "sustained_p99_ms": _num(rec.sustained_p99_ms),
+            "sustained_min_rps": _num(rec.sustained_min_rps),
+            "endpoints": [_endpoint(e) for e in (*rec.endpoints, rec.aggregate)],
+            "failures": [
+                {"name": n, "error": e, "occurrences": c} for n, e, c in rec.failures[:MAX_LISTED]
+            ],
+            "series": [
+                {
+                    "name": s.name,
+                    "unit": s.unit,
+                    "points": [[_num(t), _num(v)] for t, v in s.points],
+                }
+                for s in rec.series
+            ],
+        }
+    if isinstance(rec, Findings):
+        return {
+            "type": "Findings",
+            "tool": rec.tool,
+            "scanned": rec.scanned,
+            "skipped": list(rec.skipped[:MAX_LISTED]),
+            "extra_counts": dict(sorted(rec.extra_counts.items())),
+            "findings_total": len(rec.findings),
+            "findings": [dataclasses.asdict(f) for f in rec.findings[:MAX_LISTED]],
+        }
+    if isinstance(rec, SignOffs):
+        return {"type": "SignOffs", "records": [dataclasses.asdict(s) for s in rec.records]}
+    return None
+
+
+def _endpoint(e: Any) -> dict[str, Any]:
+    return {
+        "name": e.name,
+        "requests": e.requests,
+        "failures": e.failures,
+        "rps": _num(e.rps),
+        "avg_ms": _num(e.avg_ms),
+        "min_ms": _num(e.min_ms),
+        "max_ms": _num(e.max_ms),
+        "percentiles_ms": {k: _num(v) for k, v in e.percentiles_ms.items()},
+        "percentile_source": e.percentile_source,
+    }
+
+
+def evidence_dict(ev: Evidence) -> dict[str, Any]:
+    return {
+        "check": ev.check,
+        "kind": ev.kind,
+        "status": ev.status,
+        "message": ev.message or None,
+        "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in ev.files],
+        "warnings": list(ev.warnings),
+        "record": record_dict(ev),
+    }
+
+
+def to_data(report: Report) -> dict[str, Any]:
+    v, rel = report.verdict, report.release
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generator": f"readiness {report.tool_version}",
+        "generated_at": report.generated_at,
+        "release": {
+            "name": rel.name,
+            "version": rel.version,
+            "stage": rel.stage,
+            "target_stage": rel.target_stage,
+            "owner": rel.owner,
+            "components": list(rel.components),
+            "definition": {"path": rel.definition_path, "sha256": rel.definition_sha256},
+        },
+        "verdict": v.verdict.value,
+        "exit_code": report.exit_code,
+        "blockers": v.blockers,
+        "conditions": v.conditions,
+        "notes": v.notes,
+        "next_stage": {"stage": v.next_stage, "blockers": v.next_stage_blockers}
+        if v.next_stage
+        else None,
+        "gates": [
+            {
+                "id": g.id,
+                "title": g.title,
+                "verdict": g.verdict.value,
+                "blockers": list(g.blockers),
+                "conditions": list(g.conditions),
+                "criteria": [r.key for r in g.results],
+            }
+            for g in v.gates
+        ],
+        "criteria": [criterion_dict(r) for r in v.results],
+        "evidence": [evidence_dict(ev) for ev in report.evidence.values()],
+        **{k: report.extra[k] for k in sorted(report.extra)},
+    }
+
+
+def render(report: Report) -> str:
+    """The JSON report, indented, UTF-8, ending in a newline."""
+    return json.dumps(to_data(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

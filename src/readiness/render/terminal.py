@@ -1,0 +1,119 @@
+"""The terminal summary: the verdict, then every blocking line first, then the rest.
+
+Returns a string with ANSI colours when asked; the CLI decides whether the terminal gets them.
+"""
+
+from __future__ import annotations
+
+import click
+
+from readiness.criteria import STAGE_TITLES
+from readiness.evaluation import CriterionResult
+from readiness.evidence.records import TestRun
+from readiness.render.model import Report
+from readiness.verdict import Verdict
+
+_COLOURS = {
+    "PASS": "green",
+    "WARN": "yellow",
+    "WAIVED": "cyan",
+    "FAIL": "red",
+    "MISSING": "red",
+    "ERROR": "red",
+    "N/A": "bright_black",
+}
+_VERDICT_COLOURS = {Verdict.GO: "green", Verdict.CONDITIONAL_GO: "yellow", Verdict.NO_GO: "red"}
+MAX_TESTS = 15
+
+
+def _style(text: str, colour: str | None, *, bold: bool = False, color: bool) -> str:
+    return click.style(text, fg=colour, bold=bold) if color else text
+
+
+def _line(r: CriterionResult, *, color: bool) -> list[str]:
+    status = _style(f"{r.status:<7}", _COLOURS[r.status], bold=True, color=color)
+    mode = "" if r.mode == "blocking" else f" [{r.mode}]"
+    head = f"  {status} {r.key}{mode}"
+    if r.observed:
+        head += f": {r.observed} (threshold {r.threshold}"
+        head += f", warn {r.warn})" if r.warn else ")"
+    elif r.threshold:
+        head += f" (threshold {r.threshold})"
+    out = [head]
+    if r.message:
+        out.append(f"          {r.message}")
+    if r.waiver is not None:
+        w = r.waiver
+        out.append(
+            f"          waiver {w.state}: {w.approver} ({w.role}) until {w.expires}: {w.reason}"
+        )
+    if r.evidence and r.status not in ("PASS", "N/A"):
+        for path, sha in r.evidence[:3]:
+            out.append(f"          evidence {path} sha256:{sha[:12] if sha else '-'}")
+    return out
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    v, rel = report.verdict, report.release
+    lines = [
+        f"{rel.name} {rel.version} — stage {STAGE_TITLES.get(v.stage, v.stage)}"
+        f" ({rel.definition_path})",
+    ]
+    verdict = _style(v.verdict.value, _VERDICT_COLOURS[v.verdict], bold=True, color=color)
+    lines.append(
+        f"{verdict}: {len(v.blockers)} blocker(s), {len(v.conditions)} condition(s), "
+        f"{sum(r.counts for r in v.results)} criteria evaluated"
+    )
+    order = {"ERROR": 0, "MISSING": 1, "FAIL": 2, "WARN": 3, "WAIVED": 4, "PASS": 5, "N/A": 6}
+    ranked = sorted(
+        v.results,
+        key=lambda r: (r.mode != "blocking" and r.status in order, order[r.status]),
+    )
+    lines.append("")
+    lines.append("Criteria:")
+    for r in ranked:
+        lines.extend(_line(r, color=color))
+    extra_blockers = [
+        b for b in v.blockers if not any(b.startswith(r.key + ":") for r in v.results)
+    ]
+    if extra_blockers:
+        lines += ["", "Also blocking:"] + [f"  - {b}" for b in extra_blockers]
+    if v.notes:
+        lines += ["", "Notes:"] + [f"  - {n}" for n in v.notes]
+    lines += ["", "Gates:"]
+    for g in v.gates:
+        gv = _style(g.verdict.value, _VERDICT_COLOURS[g.verdict], color=color)
+        counts: dict[str, int] = {}
+        for r in g.results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        summary = ", ".join(
+            f"{n} {s}" for s, n in sorted(counts.items(), key=lambda x: order[x[0]])
+        )
+        lines.append(f"  {g.id:<16} {gv:<14} {summary}")
+    for ev in report.evidence.values():
+        if isinstance(ev.record, TestRun) and ev.record.problems:
+            rec = ev.record
+            lines += ["", f"Failing or flaky tests in {ev.check} ({len(rec.problems)}):"]
+            for case in rec.problems[:MAX_TESTS]:
+                tag = "flaky" if case.flaky and case.outcome == "passed" else case.outcome
+                msg = f": {case.message[:120]}" if case.message else ""
+                lines.append(f"  {tag:<7} {case.id}{msg}")
+            if len(rec.problems) > MAX_TESTS:
+                lines.append(
+                    f"  ... and {len(rec.problems) - MAX_TESTS} more (see the JSON report)"
+                )
+    for ev in report.evidence.values():
+        for w in ev.warnings:
+            lines.append(f"warning: {ev.check}: {w}")
+    if v.next_stage:
+        title = STAGE_TITLES.get(v.next_stage, v.next_stage)
+        lines += ["", f"To reach {title}:"]
+        if v.next_stage_blockers:
+            lines += [f"  - {b}" for b in v.next_stage_blockers]
+        else:
+            lines.append("  every criterion that passes now also meets its thresholds there")
+    for section in ("signoffs", "risks"):
+        text = report.extra.get(f"{section}_text")
+        if isinstance(text, str) and text:
+            lines += ["", text]
+    return "\n".join(lines) + "\n"

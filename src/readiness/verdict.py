@@ -1,0 +1,167 @@
+"""Results -> gate verdicts -> the release verdict, and the one exit-code table.
+
+Fail closed. NO-GO when a blocking criterion is FAIL, MISSING or ERROR, when a waiver has expired
+or was approved by a role not allowed to waive, when any other release-level blocker exists, or
+when no criterion was evaluated at all. CONDITIONAL GO when nothing blocks but something is WARN
+or WAIVED, or an advisory criterion did not pass. GO otherwise. Shadow criteria are reported and
+never change a verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from readiness.criteria import next_stage
+from readiness.definition import RELEASE_GATE, Project
+from readiness.evaluation import CriterionResult, Evaluation
+
+BLOCKING_STATUSES = ("FAIL", "MISSING", "ERROR")
+
+
+class Verdict(StrEnum):
+    GO = "GO"
+    CONDITIONAL_GO = "CONDITIONAL GO"
+    NO_GO = "NO-GO"
+
+
+class ExitCode:
+    """The one exit-code table (README: "Exit codes")."""
+
+    GO = 0
+    CONDITIONAL_GO = 0
+    CONDITIONAL_GO_STRICT = 1
+    NO_GO = 1
+    INVALID = 2  # invalid definition, usage or plugin error
+    INTERNAL = 3  # a bug in readiness: reported with a traceback
+
+
+def exit_code(verdict: Verdict, *, strict: bool = False) -> int:
+    """The process exit code of a verdict."""
+    if verdict is Verdict.GO:
+        return ExitCode.GO
+    if verdict is Verdict.CONDITIONAL_GO:
+        return ExitCode.CONDITIONAL_GO_STRICT if strict else ExitCode.CONDITIONAL_GO
+    return ExitCode.NO_GO
+
+
+def _describe(r: CriterionResult) -> str:
+    value = f"{r.observed} vs {r.threshold}" if r.observed else ""
+    parts = [f"{r.key}: {r.status}"]
+    if value:
+        parts.append(value)
+    if r.message:
+        parts.append(r.message)
+    return " - ".join(parts)
+
+
+def classify(results: list[CriterionResult]) -> tuple[list[str], list[str]]:
+    """(blockers, conditions) among criterion results, as one line each."""
+    blockers: list[str] = []
+    conditions: list[str] = []
+    for r in results:
+        if not r.counts:
+            continue
+        if r.status in BLOCKING_STATUSES:
+            (blockers if r.mode == "blocking" else conditions).append(_describe(r))
+        elif r.status == "WARN":
+            conditions.append(_describe(r))
+        elif r.status == "WAIVED" and r.waiver is not None:
+            w = r.waiver
+            conditions.append(
+                f"{r.key}: WAIVED until {w.expires} by {w.approver} ({w.role}): {w.reason}"
+            )
+    return blockers, conditions
+
+
+def decide(blockers: list[str], conditions: list[str]) -> Verdict:
+    if blockers:
+        return Verdict.NO_GO
+    if conditions:
+        return Verdict.CONDITIONAL_GO
+    return Verdict.GO
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    id: str
+    title: str
+    verdict: Verdict
+    results: tuple[CriterionResult, ...]
+    blockers: tuple[str, ...]
+    conditions: tuple[str, ...]
+
+
+@dataclass
+class ReleaseVerdict:
+    """The decision, with everything needed to explain it."""
+
+    verdict: Verdict
+    stage: str
+    gates: list[GateVerdict]
+    results: list[CriterionResult]
+    blockers: list[str]
+    conditions: list[str]
+    notes: list[str] = field(default_factory=list)  # reported, never changes the verdict
+    next_stage: str | None = None
+    next_stage_blockers: list[str] = field(default_factory=list)
+
+
+def judge(
+    project: Project,
+    evaluation: Evaluation,
+    *,
+    extra_blockers: list[str] | None = None,
+    extra_conditions: list[str] | None = None,
+    extra_notes: list[str] | None = None,
+) -> ReleaseVerdict:
+    """The release verdict from the evaluation and any release-level blockers/conditions."""
+    results = evaluation.results
+    gates: list[GateVerdict] = []
+    gate_ids = [*project.definition.gates]
+    if any(r.gate == RELEASE_GATE for r in results):
+        gate_ids.append(RELEASE_GATE)
+    for gid in gate_ids:
+        mine = [r for r in results if r.gate == gid]
+        b, c = classify(mine)
+        if not any(r.counts for r in mine):
+            b.append(f"{gid}: no criterion evaluated at this stage")
+        title = project.gates[gid].title if gid in project.gates else "Release criteria"
+        gates.append(GateVerdict(gid, title or gid, decide(b, c), tuple(mine), tuple(b), tuple(c)))
+    blockers, conditions = classify(results)
+    if not any(r.counts for r in results):
+        blockers.append("no criterion was evaluated: an empty evaluation is never a GO")
+    notes: list[str] = []
+    for w in evaluation.waivers:
+        who = f"{w.approver} ({w.role})"
+        if w.state == "expired":
+            blockers.append(f"waiver for {w.criterion} expired on {w.expires} (approved by {who})")
+        elif w.state == "role-not-allowed":
+            blockers.append(
+                f"waiver for {w.criterion} was approved by {who}, a role not allowed to waive it"
+            )
+        elif w.state == "not-waivable":
+            notes.append(f"waiver for {w.criterion} ignored: the criterion is not waivable")
+        elif w.state == "unused":
+            notes.append(f"waiver for {w.criterion} matches nothing (the criterion did not fail)")
+    blockers.extend(extra_blockers or [])
+    conditions.extend(extra_conditions or [])
+    notes.extend(extra_notes or [])
+    nxt = next_stage(evaluation.stage)
+    next_blockers = [
+        f"{r.key}: {r.observed} would not meet {r.next.threshold} at {r.next.stage} "
+        f"(gap {r.next.gap})"
+        for r in results
+        if r.next is not None and r.next.status == "FAIL" and r.counts
+    ]
+    return ReleaseVerdict(
+        verdict=decide(blockers, conditions),
+        stage=evaluation.stage,
+        gates=gates,
+        results=results,
+        blockers=blockers,
+        conditions=conditions,
+        notes=notes,
+        next_stage=nxt,
+        next_stage_blockers=next_blockers,
+    )
