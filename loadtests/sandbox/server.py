@@ -1,0 +1,84 @@
+"""Serve the sandbox app with gevent's WSGIServer (HTTP/1.1 keep-alive), loopback by default.
+
+`serve()` binds, prints `listening on http://HOST:PORT` as the first line on stdout (flushed, so
+a parent process can read the port chosen for `--port 0`), and runs until SIGTERM or SIGINT,
+then stops accepting, lets in-flight requests finish (up to 2 s) and returns 0.
+
+A non-loopback address is refused unless `allow_remote` is set: the API has no authentication.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+import sys
+from decimal import Decimal
+from typing import TextIO
+
+from sandbox.app import DEFAULT_SYMBOLS, Exchange, SandboxApp
+
+DEFAULT_PORT = 8700
+STOP_TIMEOUT_S = 2.0
+
+
+class RemoteBindRefused(Exception):
+    """A non-loopback bind address without --allow-remote."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for `localhost` and loopback IP literals (127.0.0.0/8, ::1); False for the rest.
+
+    Host names other than `localhost` count as remote: resolving them would make the answer
+    depend on DNS.
+    """
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    *,
+    allow_remote: bool = False,
+    symbols: tuple[str, ...] = DEFAULT_SYMBOLS,
+    rebate_bps: Decimal = Decimal(2),
+    access_log: bool = False,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Run the sandbox until SIGTERM/SIGINT; returns the process exit code."""
+    if not allow_remote and not is_loopback(host):
+        raise RemoteBindRefused(
+            f"refusing to bind to non-loopback address {host!r}: the sandbox has no "
+            "authentication; pass --allow-remote to do it anyway"
+        )
+    # gevent is imported here so that the book, ledger and app stay importable without it.
+    import gevent
+    import gevent.event
+    from gevent.pywsgi import WSGIServer
+
+    app = SandboxApp(Exchange(symbols, rebate_bps=rebate_bps))
+    server = WSGIServer(
+        (host, port),
+        app,
+        log=sys.stderr if access_log else None,
+        error_log=sys.stderr,
+    )
+    server.start()
+    shown = f"[{host}]" if ":" in host else host
+    out.write(f"listening on http://{shown}:{server.server_port}\n")
+    out.flush()
+
+    stopping = gevent.event.Event()
+    handlers = [gevent.signal_handler(sig, stopping.set) for sig in (signal.SIGTERM, signal.SIGINT)]
+    try:
+        stopping.wait()
+    finally:
+        for handler in handlers:
+            handler.cancel()
+        server.stop(timeout=STOP_TIMEOUT_S)
+    return 0
