@@ -102,7 +102,19 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
     return None
 
 
+_PLAIN_TAGS = {
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+}
+
+
 def _construct(loader: _Loader, node: yaml.Node, where: str) -> Any:
+    expected = _PLAIN_TAGS.get(type(node))
+    if expected is not None and node.tag != expected:
+        raise DefinitionError(
+            f"{where}:{node.start_mark.line + 1}: unsupported YAML tag {node.tag!r} "
+            "(only plain YAML is allowed)"
+        )
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:

@@ -196,6 +196,7 @@ class JUnitAdapter:
         stack: list[Element] = []
         start_elements = tally.elements
         root_declared: dict[str, int] = {}
+        root_has_counts = False
         root_time: float | None = None
         case_time = 0.0
         counted = {"failures": 0, "errors": 0}
@@ -215,10 +216,19 @@ class JUnitAdapter:
                             f"root element <{tag}> is not <testsuites> or <testsuite>", path=shown
                         )
                     root_declared = self._declared(elem, shown, tally)
+                    root_has_counts = bool(root_declared)
                     try:
                         root_time = parse_time(elem.get("time"))
                     except ValueError:
                         tally.warnings.append(f"{shown}: invalid root time {elem.get('time')!r}")
+                elif (
+                    tag == "testsuite"
+                    and len(stack) == 1
+                    and not root_has_counts
+                    and _local(stack[0].tag) == "testsuites"
+                ):
+                    for attr, value in self._declared(elem, shown, tally).items():
+                        root_declared[attr] = root_declared.get(attr, 0) + value
                 stack.append(elem)
                 continue
             stack.pop()

@@ -28,6 +28,8 @@ class EvidenceFile:
 class TestCase:
     """One failing/erroring/flaky test, kept for the report (passing cases are only counted)."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     id: str
     outcome: Outcome
     message: str = ""
@@ -38,6 +40,8 @@ class TestCase:
 @dataclass(frozen=True)
 class TestRun:
     """Test results recounted from the cases themselves (declared counts are only cross-checked)."""
+
+    __test__ = False  # not a pytest test class, despite the name
 
     tests: int
     passed: int

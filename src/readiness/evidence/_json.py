@@ -1,0 +1,167 @@
+"""Safe, size-capped JSON loading for scanner evidence, and shape checks with located errors.
+
+Every problem becomes an `EvidenceError` naming the file (and the line, when the JSON parser
+knows it): a missing or empty file, truncated or invalid JSON, NaN/Infinity, nesting deep enough
+to exhaust the parser, an oversized file, or a value of the wrong shape (`runs must be a list
+(got a string)`). Scanner outputs are parsed whole with the C parser (`json.loads`): it is the
+fastest way to read them, and every format here needs the whole document anyway.
+
+Duplicate object keys are not detected (the last one wins, as in every JSON library): checking
+them would cost a Python callback per object, and the scanners here never write them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, BinaryIO, NoReturn
+
+from readiness.errors import EvidenceError
+
+# A 1 GiB JSON document already needs several GiB of memory once parsed; refuse larger ones.
+MAX_JSON_BYTES = 1024**3
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON (non-standard constant)")
+
+
+def _read_capped(fh: BinaryIO, max_bytes: int) -> bytes:
+    """Read a file whose size is not known in advance (a pipe), one byte past the limit at most."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= max_bytes:
+        chunk = fh.read(min(1 << 20, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def kind_of(value: object) -> str:
+    """The JSON name of a Python value's type, for error messages: `a string`, `an array`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__  # pragma: no cover - json.loads builds no other types
+
+
+def load_json(path: Path, display: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """Parse one JSON evidence file; EvidenceError (with the file and line) for any problem."""
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise EvidenceError(
+                    f"{size} bytes exceeds the {max_bytes}-byte limit for JSON evidence",
+                    path=display,
+                )
+            data = fh.read(size + 1) if size else _read_capped(fh, max_bytes)
+    except OSError as exc:
+        raise EvidenceError(f"cannot read ({exc.strerror or exc})", path=display) from None
+    if len(data) > max_bytes:
+        raise EvidenceError(
+            f"file exceeds the {max_bytes}-byte limit for JSON evidence", path=display
+        )
+    if not data or data.isspace():
+        raise EvidenceError("empty file: the tool wrote no output", path=display)
+    try:
+        return json.loads(data, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        end = len(exc.doc.rstrip())
+        what = "truncated JSON" if exc.pos >= end else "invalid JSON"
+        raise EvidenceError(
+            f"{what}: {exc.msg} (column {exc.colno})", path=display, line=exc.lineno
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise EvidenceError(f"not UTF-8 text ({exc.reason})", path=display) from None
+    except RecursionError:
+        raise EvidenceError("invalid JSON: nested too deeply to parse", path=display) from None
+    except ValueError as exc:  # NaN/Infinity, integers over Python's digit limit
+        raise EvidenceError(f"invalid JSON: {exc}", path=display) from None
+
+
+class Shape:
+    """Shape checks for one file's parsed JSON; every failure names the file and the JSON path."""
+
+    __slots__ = ("display",)
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+
+    def fail(self, message: str) -> NoReturn:
+        """Raise the EvidenceError for this file."""
+        raise EvidenceError(message, path=self.display)
+
+    def obj(self, value: Any, where: str) -> dict[str, Any]:
+        """`value` if it is a JSON object, else an error `<where> is not an object`."""
+        if not isinstance(value, dict):
+            self.fail(f"{where} must be an object (got {kind_of(value)})")
+        return value
+
+    def arr(self, value: Any, where: str) -> list[Any]:
+        """`value` if it is a JSON array, else an error `<where> must be a list`."""
+        if not isinstance(value, list):
+            self.fail(f"{where} must be a list (got {kind_of(value)})")
+        return value
+
+    def opt_arr(self, parent: dict[str, Any], key: str, where: str) -> list[Any]:
+        """`parent[key]` as a list; absent or null is an empty list (tools omit empty arrays)."""
+        value = parent.get(key)
+        if value is None:
+            return []
+        return self.arr(value, f"{where}.{key}" if where else key)
+
+    def opt_obj(self, parent: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+        """`parent[key]` as an object; absent or null is an empty object."""
+        value = parent.get(key)
+        if value is None:
+            return {}
+        return self.obj(value, f"{where}.{key}" if where else key)
+
+    def string(self, parent: dict[str, Any], key: str, where: str) -> str:
+        """`parent[key]`, a required non-empty string."""
+        value = parent.get(key)
+        if not isinstance(value, str) or not value:
+            got = "missing" if key not in parent else kind_of(value)
+            if isinstance(value, str):
+                got = "empty"
+            self.fail(f"{where}.{key} must be a non-empty string (got {got})")
+        return value
+
+    def opt_str(self, parent: dict[str, Any], key: str, where: str) -> str:
+        """`parent[key]` as a string; absent or null is ""."""
+        value = parent.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self.fail(f"{where}.{key} must be a string (got {kind_of(value)})")
+        return value
+
+    def opt_int(self, parent: dict[str, Any], key: str, where: str) -> int | None:
+        """`parent[key]` as a non-negative integer, or None when absent or null."""
+        value = parent.get(key)
+        if value is None:
+            return None
+        if type(value) is not int or value < 0:
+            self.fail(f"{where}.{key} must be a non-negative integer (got {value!r})")
+        return value
+
+    def str_list(self, parent: dict[str, Any], key: str, where: str) -> list[str]:
+        """`parent[key]` as a list of strings; absent or null is an empty list."""
+        items = self.opt_arr(parent, key, where)
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                self.fail(f"{where}.{key}[{i}] must be a string (got {kind_of(item)})")
+        return items

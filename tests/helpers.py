@@ -1,0 +1,112 @@
+"""Helpers shared by the tests: project trees, running the real CLI, JUnit samples."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Project:
+    """A project tree in tmp_path: write files relative to it, run the CLI in it."""
+
+    root: Path
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def copy(self, src: Path, rel: str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(src.read_bytes())
+        return path
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
+    """Run the installed `readiness` console script for real, as a user would."""
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    proc = subprocess.run(
+        [str(VENV_BIN / "readiness"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=full_env,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+STANDARD_GATE = """
+schema: 1
+id: tests
+title: Automated tests
+criteria:
+  - id: pass-rate
+    metric: unit-tests.pass_rate
+    pass: {mvp: ">= 90%", internal: ">= 98%", public: ">= 99.5%", launch: "== 100%"}
+    warn: {mvp: ">= 80%"}
+  - id: no-errors
+    metric: unit-tests.errors
+    pass: "== 0"
+"""
+
+STANDARD_CHECK = """
+schema: 1
+id: unit-tests
+kind: junit
+evidence: build/junit/*.xml
+"""
+
+STANDARD_DEFINITION = """
+schema: 1
+release: demo
+version: 1.0.0
+stage: internal
+checks: [unit-tests]
+gates: [tests]
+"""
+
+
+def junit_xml(passed: int = 0, failed: int = 0, errors: int = 0, skipped: int = 0) -> str:
+    """A plain, valid JUnit file with the given outcomes."""
+    cases = []
+    for i in range(passed):
+        cases.append(f'<testcase classname="t" name="pass{i}" time="0.01"/>')
+    for i in range(failed):
+        cases.append(f'<testcase classname="t" name="fail{i}"><failure message="no"/></testcase>')
+    for i in range(errors):
+        cases.append(f'<testcase classname="t" name="err{i}"><error message="boom"/></testcase>')
+    for i in range(skipped):
+        cases.append(f'<testcase classname="t" name="skip{i}"><skipped/></testcase>')
+    return (
+        '<?xml version="1.0"?>\n<testsuites><testsuite name="t">'
+        + "".join(cases)
+        + "</testsuite></testsuites>\n"
+    )
+
+
+def make_standard(project: Project) -> Project:
+    """A small valid project: one junit check, one tests gate, one definition."""
+    project.write("gates/tests.yaml", STANDARD_GATE)
+    project.write("checks/unit-tests.yaml", STANDARD_CHECK)
+    project.write("definitions/demo.yaml", STANDARD_DEFINITION)
+    return project
