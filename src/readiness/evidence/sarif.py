@@ -440,8 +440,9 @@ def _read_run(
             if type(msg) is not dict:
                 shape.fail(f"{where}.results[{j}].message must be an object (got {kind_of(msg)})")
             text = msg.get("text") or ""
-            if not text and rule is not None and msg.get("id") in rule.messages:
-                text = rule.messages[msg["id"]]
+            mid = msg.get("id")
+            if not text and rule is not None and type(mid) is str and mid in rule.messages:
+                text = rule.messages[mid]
                 for a, arg in enumerate(msg.get("arguments") or ()):
                     text = text.replace(f"{{{a}}}", str(arg))
             if type(text) is not str:
@@ -467,15 +468,21 @@ def _read_run(
         if fps:
             if type(fps) is not dict:
                 shape.fail(f"{where}.results[{j}].fingerprints must be an object")
-            values = [f"{k}={v}" for k, v in sorted(fps.items())]
-            fp = str(next(iter(fps.values()))) if len(fps) == 1 else fingerprint(*values)
+            if len(fps) == 1:
+                fp = str(next(iter(fps.values())))
+            else:
+                fp = fingerprint(*(f"{k}={v}" for k, v in sorted(fps.items())))
         else:
             partial = r.get("partialFingerprints")
             if partial:
                 if type(partial) is not dict:
                     shape.fail(f"{where}.results[{j}].partialFingerprints must be an object")
-                items = [f"{k}={v}" for k, v in sorted(partial.items())]
-                fp = fingerprint(rule_id, location, package, *items)
+                if len(partial) == 1:
+                    ((key, value),) = partial.items()
+                    fp = fingerprint(rule_id, location, package, f"{key}={value}")
+                else:
+                    items = (f"{k}={v}" for k, v in sorted(partial.items()))
+                    fp = fingerprint(rule_id, location, package, *items)
             else:
                 guid = r.get("correlationGuid")
                 fp = guid if type(guid) is str else fingerprint(rule_id, location, package)

@@ -12,6 +12,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from readiness.errors import EvidenceError
+from readiness.evidence._json import paused_gc
 from readiness.evidence.records import Finding, Findings, Severity
 
 TITLE_LIMIT: Final = 200
@@ -88,6 +89,8 @@ def fingerprint(*parts: str) -> str:
 
 def first_line(text: str, limit: int = TITLE_LIMIT) -> str:
     """The first non-blank line of a message, shortened to `limit` characters."""
+    if len(text) <= limit and "\n" not in text and "\r" not in text:
+        return text.strip()  # the common case, without splitting
     for raw in text.splitlines():
         line = raw.strip()
         if line:
@@ -150,5 +153,9 @@ def merge(parts: list[Partial]) -> Findings:
 def read_each(
     files: list[Path], display: dict[Path, str], read_one: Callable[[Path, str], Partial]
 ) -> Findings:
-    """Read every file with `read_one` and merge the results."""
-    return merge([read_one(p, display.get(p, str(p))) for p in files])
+    """Read every file with `read_one` (the garbage collector paused) and merge the results."""
+    parts = []
+    for p in files:
+        with paused_gc():
+            parts.append(read_one(p, display.get(p, str(p))))
+    return merge(parts)
