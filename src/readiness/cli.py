@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -75,12 +76,20 @@ def build_report(
     evidence_dir: Path | None,
     clock: Clock,
     strict: bool,
+    failed_checks: dict[str, str] | None = None,
 ) -> Report:
-    """Gather, evaluate and judge: the whole pipeline, as `evaluate` and `run` use it."""
+    """Gather, evaluate and judge: the whole pipeline, as `evaluate` and `run` use it.
+
+    `failed_checks` maps a check to the reason its command failed (from `readiness run`): its
+    evidence is then an ERROR whatever files are on disk.
+    """
     d = project.definition
     chosen: Stage = stage or d.stage
     base = evidence_dir if evidence_dir is not None else project.root
     evidence = gather_mod.gather(project, base, clock.epoch)
+    for check, reason in (failed_checks or {}).items():
+        old = evidence[check]
+        evidence[check] = gather_mod.Evidence(check, old.kind, "error", old.files, None, reason)
     table = MetricTable.build(evidence)
     evaluation = evaluate_criteria(project, evidence, table, chosen, clock.today)
     verdict = judge(project, evaluation)
@@ -103,6 +112,17 @@ def build_report(
         tool_version=__version__,
         exit_code=exit_code(verdict.verdict, strict=strict),
     )
+
+
+def _finish(report: Report, json_path: Path | None, color: bool | None) -> NoReturn:
+    """Write the requested reports, print the summary, exit with the verdict's code."""
+    if json_path is not None:
+        atomic.write_text(json_path, jsonreport.render(report))
+    use_color = sys.stdout.isatty() if color is None else color
+    click.echo(terminal.render(report, color=use_color), nl=False)
+    if json_path is not None:
+        click.echo(f"JSON report: {json_path}")
+    raise SystemExit(report.exit_code)
 
 
 stage_option = click.option(
@@ -172,13 +192,84 @@ def evaluate(
     report = build_report(
         project, definition, stage=stage, evidence_dir=evidence_dir, clock=Clock(), strict=strict
     )
-    if json_path is not None:
-        atomic.write_text(json_path, jsonreport.render(report))
-    use_color = sys.stdout.isatty() if color is None else color
-    click.echo(terminal.render(report, color=use_color), nl=False)
-    if json_path is not None:
-        click.echo(f"JSON report: {json_path}")
-    raise SystemExit(report.exit_code)
+    _finish(report, json_path, color)
+
+
+@cli.command()
+@definition_arg
+@stage_option
+@evidence_option
+@root_option
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON report to this file.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on CONDITIONAL GO too.")
+@click.option("--only", multiple=True, metavar="CHECK", help="Run only these checks' commands.")
+@click.option(
+    "--log-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where each command's log is kept (default: build/logs under the root).",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow services and load tests to target a non-loopback host.",
+)
+@click.option("--color/--no-color", default=None, help="Colour the summary (default: on a tty).")
+def run(
+    definition: Path,
+    stage: Stage | None,
+    evidence_dir: Path | None,
+    root: Path | None,
+    json_path: Path | None,
+    strict: bool,
+    only: tuple[str, ...],
+    log_dir: Path | None,
+    allow_remote: bool,
+    color: bool | None,
+) -> None:
+    """Run the checks' commands (starting their services), then evaluate as `evaluate` does."""
+    from readiness import collect
+
+    project = _load(definition, root)
+    unknown = sorted(set(only) - set(project.checks))
+    if unknown:
+        raise UsageError(f"--only: no check {', '.join(unknown)} in the definition")
+    base = evidence_dir if evidence_dir is not None else project.root
+    logs = log_dir if log_dir is not None else project.root / "build" / "logs"
+    tty = sys.stderr.isatty()
+
+    def progress(line: str) -> None:
+        click.echo(("\r\x1b[K" if tty else "") + line, err=True)
+
+    def status_line(line: str) -> None:
+        click.echo("\r\x1b[K" + line[: shutil.get_terminal_size().columns - 1], err=True, nl=False)
+
+    with collect.interrupt_as_keyboard():
+        results = collect.collect(
+            project,
+            base,
+            logs,
+            only=set(only) or None,
+            allow_remote=allow_remote,
+            progress=progress,
+            status_line=status_line if tty else None,
+        )
+    failed = {c: r.message for c, r in results.items() if r.outcome != "ok"}
+    report = build_report(
+        project,
+        definition,
+        stage=stage,
+        evidence_dir=evidence_dir,
+        clock=Clock(),
+        strict=strict,
+        failed_checks=failed,
+    )
+    _finish(report, json_path, color)
 
 
 def _metrics_rows(metrics: list[Any]) -> list[dict[str, Any]]:

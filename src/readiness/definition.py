@@ -114,12 +114,17 @@ class Probe(Strict):
 
 
 class Service(Strict):
-    """A process `readiness run` starts before a check's command and stops after it."""
+    """A process `readiness run` starts before the first check that needs it, and stops at the end.
+
+    With `port: auto` a free loopback port is chosen; `{port}` in the service's command, env and
+    probe, and `{service.<id>.port}` in a check's command and env, are replaced by it.
+    """
 
     id: Id
     command: list[str] = Field(min_length=1)
     cwd: str = "."
     env: dict[str, str] = Field(default_factory=dict)
+    port: int | Literal["auto"] | None = None
     ready: Probe
 
 
