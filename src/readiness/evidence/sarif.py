@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Final
 
+from pydantic import Field
+
 from readiness.evidence._json import Shape, kind_of, load_json
 from readiness.evidence.records import Finding, Findings, Severity
 from readiness.evidence.scanners_bandit import (
@@ -44,8 +46,11 @@ _SUPPRESSION_STATUS: Final = frozenset({"accepted", "underReview", "rejected"})
 class SarifParams(ScannerParams):
     """Options of the `sarif` kind."""
 
-    unknown_severity: Severity = "high"
-    """Severity of a result its producer rates UNKNOWN (Trivy tags them so, with score 0.0)."""
+    unknown_severity: Severity = Field(
+        "high",
+        description="Severity of a result its producer rates UNKNOWN (Trivy SARIF tags such "
+        "rules UNKNOWN, with security-severity 0.0).",
+    )
 
 
 class _Rule:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Final, Literal
 
+from pydantic import Field
+
 from readiness.evidence._json import Shape, load_json
 from readiness.evidence.records import Finding, Findings, Severity
 from readiness.evidence.scanners_common import (
@@ -89,8 +91,11 @@ def check_scanned(
 class BanditParams(ScannerParams):
     """Options of the `bandit` kind."""
 
-    min_confidence: Literal["any", "low", "medium", "high"] = "any"
-    """Findings whose confidence is below this are kept but marked suppressed (not counted)."""
+    min_confidence: Literal["any", "low", "medium", "high"] = Field(
+        "any",
+        description="Findings whose confidence is below this are kept but marked suppressed "
+        "(shown, not counted).",
+    )
 
 
 class BanditAdapter:
