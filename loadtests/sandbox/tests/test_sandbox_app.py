@@ -1,7 +1,5 @@
 """The WSGI API in-process: routes, status codes, validation and the rebate switch over HTTP."""
 
-# ruff: noqa: S101  (pytest asserts; pyproject exempts tests/**, not loadtests/)
-
 from __future__ import annotations
 
 import io

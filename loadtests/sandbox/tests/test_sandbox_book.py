@@ -1,7 +1,5 @@
 """Matching correctness of the order book: priority, partial fills, cancels, no crossed book."""
 
-# ruff: noqa: S101  (pytest asserts; pyproject exempts tests/**, not loadtests/)
-
 from __future__ import annotations
 
 from decimal import Decimal

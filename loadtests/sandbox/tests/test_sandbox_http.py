@@ -1,7 +1,5 @@
 """HTTP smoke test: the real server in a subprocess on port 0, loopback only, clean shutdown."""
 
-# ruff: noqa: S101  (pytest asserts; pyproject exempts tests/**, not loadtests/)
-
 from __future__ import annotations
 
 import contextlib

@@ -1,7 +1,5 @@
 """The rebate ledger: accrual on fills and on request, and the risk-control freeze switch."""
 
-# ruff: noqa: S101  (pytest asserts; pyproject exempts tests/**, not loadtests/)
-
 from __future__ import annotations
 
 from decimal import Decimal

@@ -1,8 +1,6 @@
 """Property tests: random order streams never cross the book, conserve quantity, and match a
 naive reference matcher fill for fill."""
 
-# ruff: noqa: S101  (pytest asserts; pyproject exempts tests/**, not loadtests/)
-
 from __future__ import annotations
 
 from dataclasses import dataclass
