@@ -77,14 +77,14 @@ def serve(
         log=sys.stderr if access_log else None,
         error_log=sys.stderr,
     )
-    server.start()
-    shown = f"[{host}]" if ":" in host else host
-    out.write(f"listening on http://{shown}:{server.server_port}\n")
-    out.flush()
-
+    # Handlers first: a parent may signal as soon as it has read the "listening" line.
     stopping = gevent.event.Event()
     handlers = [gevent.signal_handler(sig, stopping.set) for sig in (signal.SIGTERM, signal.SIGINT)]
     try:
+        server.start()
+        shown = f"[{host}]" if ":" in host else host
+        out.write(f"listening on http://{shown}:{server.server_port}\n")
+        out.flush()
         stopping.wait()
     finally:
         for handler in handlers:
