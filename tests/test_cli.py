@@ -115,7 +115,7 @@ def test_unparseable_evidence_is_no_go(standard: Project) -> None:
     r = run_cli(["evaluate", DEF], standard.root)
     assert r.code == 1
     assert "ERROR   tests.pass-rate" in r.out
-    assert "build/junit/a.xml: refused" in r.out
+    assert "build/junit/a.xml:2: refused: the file contains a DOCTYPE" in r.out
 
 
 def test_stale_evidence_is_no_go(standard: Project) -> None:

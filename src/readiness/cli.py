@@ -15,21 +15,20 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from pydantic import BaseModel
 
 from readiness import __version__, atomic
 from readiness.criteria import STAGES, Stage
-from readiness.definition import Project, load_project
-from readiness.errors import DefinitionError, ReadinessError, UsageError
-from readiness.evaluation import evaluate as evaluate_criteria
-from readiness.evidence import gather as gather_mod
-from readiness.metrics import MetricTable, from_record, validate_refs
-from readiness.render import jsonreport, terminal
-from readiness.render.model import ReleaseInfo, Report
-from readiness.verdict import ExitCode, exit_code, judge
+from readiness.errors import DefinitionError, ExitCode, ReadinessError, UsageError
+
+if TYPE_CHECKING:
+    from readiness.definition import Project
+    from readiness.render.model import Report
+
+# Heavy modules (pydantic models, the evaluation, renderers) are imported inside the commands
+# that need them: `inspect` and `--help` stay fast, and no command imports what it does not use.
 
 
 class Clock:
@@ -55,6 +54,10 @@ class Clock:
 
 
 def _load(definition: Path, root: Path | None) -> Project:
+    from readiness.definition import load_project
+    from readiness.evidence import gather as gather_mod
+    from readiness.metrics import validate_refs
+
     project = load_project(definition, root)
     problems = gather_mod.validate_checks(project)
     if not problems:
@@ -83,13 +86,20 @@ def build_report(
     `failed_checks` maps a check to the reason its command failed (from `readiness run`): its
     evidence is then an ERROR whatever files are on disk.
     """
+    from readiness.evaluation import evaluate as evaluate_criteria
+    from readiness.evidence import gather as gather_mod
+    from readiness.evidence.records import Evidence
+    from readiness.metrics import MetricTable
+    from readiness.render.model import ReleaseInfo, Report
+    from readiness.verdict import exit_code, judge
+
     d = project.definition
     chosen: Stage = stage or d.stage
     base = evidence_dir if evidence_dir is not None else project.root
     evidence = gather_mod.gather(project, base, clock.epoch)
     for check, reason in (failed_checks or {}).items():
         old = evidence[check]
-        evidence[check] = gather_mod.Evidence(check, old.kind, "error", old.files, None, reason)
+        evidence[check] = Evidence(check, old.kind, "error", old.files, None, reason)
     table = MetricTable.build(evidence)
     evaluation = evaluate_criteria(project, evidence, table, chosen, clock.today)
     verdict = judge(project, evaluation)
@@ -116,6 +126,8 @@ def build_report(
 
 def _finish(report: Report, json_path: Path | None, color: bool | None) -> NoReturn:
     """Write the requested reports, print the summary, exit with the verdict's code."""
+    from readiness.render import jsonreport, terminal
+
     if json_path is not None:
         atomic.write_text(json_path, jsonreport.render(report))
     use_color = sys.stdout.isatty() if color is None else color
@@ -273,6 +285,8 @@ def run(
 
 
 def _metrics_rows(metrics: list[Any]) -> list[dict[str, Any]]:
+    from readiness.render import jsonreport
+
     return [
         {"metric": m.name, "value": jsonreport._num(m.value), "unit": m.unit}
         for m in sorted(metrics, key=lambda m: m.name)
@@ -297,6 +311,9 @@ def _print_metrics(rows: list[dict[str, Any]], as_json: bool, header: str = "") 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def metrics(definition: Path, evidence_dir: Path | None, root: Path | None, as_json: bool) -> None:
     """List every metric the evidence provides, with value and unit."""
+    from readiness.evidence import gather as gather_mod
+    from readiness.metrics import MetricTable
+
     project = _load(definition, root)
     base = evidence_dir if evidence_dir is not None else project.root
     evidence = gather_mod.gather(project, base, Clock().epoch)
@@ -340,7 +357,11 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
     from pydantic import ValidationError
 
     from readiness.errors import EvidenceError
+    from readiness.evidence import gather as gather_mod
     from readiness.evidence import registry
+    from readiness.evidence.records import Evidence
+    from readiness.metrics import from_record
+    from readiness.render import jsonreport
 
     adapter = registry.get(kind)
     try:
@@ -355,9 +376,7 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
         raise SystemExit(ExitCode.NO_GO) from None
     found = from_record("evidence", record)
     rows = _metrics_rows(found)
-    ev = gather_mod.Evidence(
-        "evidence", kind, "ok", metas, record, "", tuple(getattr(record, "warnings", ()))
-    )
+    ev = Evidence("evidence", kind, "ok", metas, record, "", tuple(getattr(record, "warnings", ())))
     if as_json:
         data = {
             "kind": kind,
@@ -379,6 +398,8 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
 @click.argument("kind", type=click.Choice(["definition", "gate", "check"]), default="definition")
 def schema(kind: str) -> None:
     """Print the JSON Schema of definition, gate or check files (for editors)."""
+    from pydantic import BaseModel
+
     from readiness.definition import CheckSpec, Definition, GateSpec
 
     models: dict[str, type[BaseModel]] = {
@@ -401,7 +422,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         sys.exit(code)
     except click.exceptions.Abort:
         click.echo("readiness: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except click.ClickException as exc:  # usage errors: bad option, missing argument, ...
         exc.show()
         sys.exit(ExitCode.INVALID)
@@ -410,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("readiness: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except Exception:
         traceback.print_exc()
         click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)

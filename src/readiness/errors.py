@@ -49,3 +49,15 @@ class PluginError(ReadinessError):
 
 class CollectError(ReadinessError):
     """A check's command or service could not be run at all (not found, bad cwd)."""
+
+
+class ExitCode:
+    """The one exit-code table (README: "Exit codes"); `verdict.exit_code` maps verdicts onto it."""
+
+    GO = 0
+    CONDITIONAL_GO = 0
+    CONDITIONAL_GO_STRICT = 1
+    NO_GO = 1
+    INVALID = 2  # invalid definition, usage or plugin error
+    INTERNAL = 3  # a bug in readiness: reported with a traceback
+    INTERRUPTED = 130

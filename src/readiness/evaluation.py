@@ -14,7 +14,7 @@ from readiness import units
 from readiness.criteria import STAGE_TITLES, Stage, Threshold, next_stage
 from readiness.definition import Criterion, CriterionSpec, Project, Waiver
 from readiness.errors import DefinitionError
-from readiness.evidence.gather import Evidence
+from readiness.evidence.records import Evidence
 from readiness.metrics import Metric, MetricTable
 
 Status = Literal["PASS", "WARN", "FAIL", "WAIVED", "MISSING", "ERROR", "N/A"]

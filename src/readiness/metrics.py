@@ -13,21 +13,24 @@ import fnmatch
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from readiness import units
-from readiness.definition import Project
 from readiness.errors import PluginError
 from readiness.evidence import registry
-from readiness.evidence.gather import Evidence
 from readiness.evidence.records import (
     SEVERITIES,
     EndpointStats,
+    Evidence,
     Findings,
     LoadStats,
     Record,
     SignOffs,
     TestRun,
 )
+
+if TYPE_CHECKING:
+    from readiness.definition import Project
 
 _LOAD_STATS = {
     "requests": "count",

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from readiness.criteria import next_stage
 from readiness.definition import RELEASE_GATE, Project
+from readiness.errors import ExitCode
 from readiness.evaluation import CriterionResult, Evaluation
 
 BLOCKING_STATUSES = ("FAIL", "MISSING", "ERROR")
@@ -23,17 +24,6 @@ class Verdict(StrEnum):
     GO = "GO"
     CONDITIONAL_GO = "CONDITIONAL GO"
     NO_GO = "NO-GO"
-
-
-class ExitCode:
-    """The one exit-code table (README: "Exit codes")."""
-
-    GO = 0
-    CONDITIONAL_GO = 0
-    CONDITIONAL_GO_STRICT = 1
-    NO_GO = 1
-    INVALID = 2  # invalid definition, usage or plugin error
-    INTERNAL = 3  # a bug in readiness: reported with a traceback
 
 
 def exit_code(verdict: Verdict, *, strict: bool = False) -> int:

@@ -7,32 +7,20 @@ STALE) with a message naming the file, so the evaluation can fail closed and say
 from __future__ import annotations
 
 import glob
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from readiness.definition import CheckSpec, Project
 from readiness.errors import EvidenceError, PluginError
 from readiness.evidence import registry
 from readiness.evidence.base import MAX_EVIDENCE_BYTES, sha256_file
-from readiness.evidence.records import EvidenceFile, Record
+from readiness.evidence.records import Evidence, EvidenceFile, Record
 
-Status = Literal["ok", "missing", "error", "stale"]
+if TYPE_CHECKING:
+    from readiness.definition import CheckSpec, Project
 
-
-@dataclass(frozen=True)
-class Evidence:
-    """What one check's evidence amounted to."""
-
-    check: str
-    kind: str
-    status: Status
-    files: tuple[EvidenceFile, ...] = ()
-    record: Record | None = None
-    message: str = ""
-    warnings: tuple[str, ...] = ()
+__all__ = ["Evidence", "gather", "gather_one", "read_files", "resolve_files", "validate_checks"]
 
 
 def _fmt_age(seconds: float) -> str:

@@ -146,3 +146,17 @@ class SignOffs:
 
 
 Record = TestRun | LoadStats | Findings | SignOffs
+EvidenceStatus = Literal["ok", "missing", "error", "stale"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one check's evidence amounted to."""
+
+    check: str
+    kind: str
+    status: EvidenceStatus
+    files: tuple[EvidenceFile, ...] = ()
+    record: Record | None = None
+    message: str = ""
+    warnings: tuple[str, ...] = ()

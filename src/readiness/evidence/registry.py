@@ -7,7 +7,6 @@ A plugin that fails to load is a PluginError, never silently skipped.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import entry_points
 from typing import cast
 
 from readiness.errors import PluginError
@@ -30,6 +29,8 @@ BUILTIN: dict[str, str] = {
 
 
 def _plugins() -> dict[str, str]:
+    from importlib.metadata import entry_points  # only when a kind is not built in (start-up)
+
     found: dict[str, str] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in BUILTIN:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from readiness.evaluation import CriterionResult
-from readiness.evidence.gather import Evidence
-from readiness.evidence.records import Findings, LoadStats, SignOffs, TestRun
-from readiness.render.model import Report
+from readiness.evidence.records import Evidence, Findings, LoadStats, SignOffs, TestRun
+
+if TYPE_CHECKING:
+    from readiness.evaluation import CriterionResult
+    from readiness.render.model import Report
 
 FORMAT = "readiness-report"
 FORMAT_VERSION = 1

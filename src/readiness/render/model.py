@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from readiness.evidence.gather import Evidence
+from readiness.evidence.records import Evidence
 from readiness.verdict import ReleaseVerdict
 
 
