@@ -86,6 +86,7 @@ def build_report(
     `failed_checks` maps a check to the reason its command failed (from `readiness run`): its
     evidence is then an ERROR whatever files are on disk.
     """
+    from readiness import governance
     from readiness.evaluation import evaluate as evaluate_criteria
     from readiness.evidence import gather as gather_mod
     from readiness.evidence.records import Evidence
@@ -102,7 +103,14 @@ def build_report(
         evidence[check] = Evidence(check, old.kind, "error", old.files, None, reason)
     table = MetricTable.build(evidence)
     evaluation = evaluate_criteria(project, evidence, table, chosen, clock.today)
-    verdict = judge(project, evaluation)
+    gov = governance.evaluate(project, evidence, evaluation, clock.today)
+    verdict = judge(
+        project,
+        evaluation,
+        extra_blockers=gov.blockers,
+        extra_conditions=gov.conditions,
+        extra_notes=gov.notes,
+    )
     info = ReleaseInfo(
         name=d.release,
         version=d.version,
@@ -121,7 +129,25 @@ def build_report(
         generated_at=clock.iso,
         tool_version=__version__,
         exit_code=exit_code(verdict.verdict, strict=strict),
+        extra=_extra(project, gov),
     )
+
+
+def _extra(project: Project, gov: Any) -> dict[str, object]:
+    """Report sections beyond the criteria: sign-offs, risks, launch-notes content."""
+    notes = project.definition.notes
+    extra: dict[str, object] = {
+        "launch_notes": {
+            "summary": notes.summary,
+            "highlights": list(notes.highlights),
+            "known_issues": list(notes.known_issues),
+        }
+    }
+    if gov.signoffs:
+        extra["signoffs"] = gov.signoffs
+    if gov.risks:
+        extra["risks"] = gov.risks
+    return extra
 
 
 def _finish(report: Report, json_path: Path | None, color: bool | None) -> NoReturn:
@@ -392,6 +418,84 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
     _print_metrics(rows, False)
     for w in ev.warnings:
         click.echo(f"warning: {w}")
+
+
+@cli.command()
+@definition_arg
+@root_option
+@click.option("--role", required=True, help="The role signing (e.g. qa, security, compliance).")
+@click.option("--name", required=True, help="The person signing.")
+@click.option(
+    "--decision",
+    required=True,
+    type=click.Choice(["approve", "reject", "approve-with-conditions"]),
+)
+@click.option("--comment", default="", help="Conditions, or the reason for a rejection.")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sign-off file to append to (default: the signoffs check's evidence file).",
+)
+def signoff(
+    definition: Path,
+    root: Path | None,
+    role: str,
+    name: str,
+    decision: str,
+    comment: str,
+    file_: Path | None,
+) -> None:
+    """Record a sign-off for the definition's version (appended atomically, never losing any)."""
+    import fcntl
+
+    from readiness import yamlio
+    from readiness.errors import EvidenceError
+    from readiness.evidence.signoffs import SignOffRecord, parse_records
+
+    project = _load(definition, root)
+    d = project.definition
+    if file_ is None:
+        check = project.checks.get(d.signoffs.check or "")
+        if check is None or any(ch in check.evidence[0] for ch in "*?["):
+            raise UsageError(
+                "no sign-off file: give --file, or a `signoffs.check` whose first evidence "
+                "entry is a plain path"
+            )
+        file_ = project.root / check.evidence[0]
+    if decision == "approve-with-conditions" and not comment.strip():
+        raise UsageError("--decision approve-with-conditions needs --comment stating them")
+    clock = Clock()
+    record = SignOffRecord(
+        role=role,
+        name=name,
+        decision=decision,
+        date=dt.datetime.fromtimestamp(clock.epoch, dt.UTC).replace(microsecond=0),
+        version=d.version,
+        comment=comment,
+    )
+    file_.parent.mkdir(parents=True, exist_ok=True)
+    with (file_.parent / f".{file_.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        existing = []
+        if file_.exists() and file_.stat().st_size > 0:
+            try:
+                existing = parse_records(file_, str(file_))
+            except EvidenceError as exc:
+                raise UsageError(f"{exc} (not modified)") from None
+        rows = [r.model_dump(mode="json") for r in [*existing, record]]
+        for row in rows:
+            if not row["comment"]:
+                del row["comment"]
+        if file_.suffix.lower() == ".json":
+            text = json.dumps({"signoffs": rows}, indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = "# Sign-off records, appended by `readiness signoff`.\n" + yamlio.dump(
+                {"signoffs": rows}
+            )
+        atomic.write_text(file_, text)
+    click.echo(f"{file_}: {name} ({role}) {decision} {d.release} {d.version} ({len(rows)} records)")
 
 
 @cli.command()

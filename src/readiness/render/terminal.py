@@ -69,15 +69,16 @@ def render(report: Report, *, color: bool = False) -> str:
         v.results,
         key=lambda r: (r.mode != "blocking" and r.status in order, order[r.status]),
     )
+    if v.blockers:
+        lines += ["", _style("Blocking:", "red", bold=True, color=color)]
+        lines += [f"  - {b}" for b in v.blockers]
+    if v.conditions:
+        lines += ["", _style("Conditions:", "yellow", bold=True, color=color)]
+        lines += [f"  - {c}" for c in v.conditions]
     lines.append("")
     lines.append("Criteria:")
     for r in ranked:
         lines.extend(_line(r, color=color))
-    extra_blockers = [
-        b for b in v.blockers if not any(b.startswith(r.key + ":") for r in v.results)
-    ]
-    if extra_blockers:
-        lines += ["", "Also blocking:"] + [f"  - {b}" for b in extra_blockers]
     if v.notes:
         lines += ["", "Notes:"] + [f"  - {n}" for n in v.notes]
     lines += ["", "Gates:"]
@@ -112,8 +113,42 @@ def render(report: Report, *, color: bool = False) -> str:
             lines += [f"  - {b}" for b in v.next_stage_blockers]
         else:
             lines.append("  every criterion that passes now also meets its thresholds there")
-    for section in ("signoffs", "risks"):
-        text = report.extra.get(f"{section}_text")
-        if isinstance(text, str) and text:
-            lines += ["", text]
+    lines += _signoffs(report.extra.get("signoffs"), color=color)
+    lines += _risks(report.extra.get("risks"), color=color)
     return "\n".join(lines) + "\n"
+
+
+_SIGNOFF_COLOURS = {"approved": "green", "conditional": "yellow", "stale": "yellow"}
+
+
+def _signoffs(rows: object, *, color: bool) -> list[str]:
+    if not isinstance(rows, list) or not rows:
+        return []
+    out = ["", "Sign-offs:"]
+    for r in rows:
+        status = _style(f"{r['status']:<13}", _SIGNOFF_COLOURS.get(r["status"], "red"), color=color)
+        who = f"{r['name']}, {r['date'][:10]}, version {r['version']}" if r["name"] else "-"
+        req = "" if r["required"] else " (not required)"
+        req += " (stale: signed before the evidence)" if r.get("stale") else ""
+        comment = f": {r['comment']}" if r.get("comment") else ""
+        out.append(f"  {status} {r['role']:<14} {who}{req}{comment}")
+    return out
+
+
+_RISK_COLOURS = {"verified": "green", "accepted": "cyan"}
+
+
+def _risks(rows: object, *, color: bool) -> list[str]:
+    if not isinstance(rows, list) or not rows:
+        return []
+    out = ["", "Risks:"]
+    for r in rows:
+        status = _style(f"{r['status']:<18}", _RISK_COLOURS.get(r["status"], "red"), color=color)
+        out.append(f"  {status} {r['id']} [{r['impact']}/{r['likelihood']}] {r['title']}")
+        out.append(f"      response: {r['response']}")
+        for v in r["verified_by"]:
+            out.append(f"      verified by {v['criterion']}: {v['status']}")
+        if r["accepted"]:
+            a = r["accepted"]
+            out.append(f"      accepted by {a['approver']} ({a['role']}) until {a['expires']}")
+    return out

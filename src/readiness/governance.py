@@ -1,0 +1,181 @@
+"""Governance rules, pure: required sign-offs and the risk register.
+
+Sign-offs, per required role (the latest record of that role counts):
+- missing, rejected, or signed for another version -> blocks (NO-GO);
+- approve-with-conditions -> a condition (CONDITIONAL GO) quoting the comment;
+- dated before the newest evidence it relies on -> stale: a condition, reported (the approver
+  did not see the evidence being shipped; sign again to clear it). A stale rejection still
+  blocks; a stale approval does not count as a rejection.
+
+Risks: a risk is verified when every `verified-by` criterion PASSes (WAIVED, WARN or anything
+else proves nothing). A risk whose impact is in the definition's `risk-blocking-impact` (high
+and critical by default) blocks unless verified or accepted; an acceptance (approver, expiry)
+is a condition while valid and is ignored once expired. Every risk is listed with its response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from readiness.definition import Project
+from readiness.evaluation import Evaluation
+from readiness.evidence.records import Evidence, SignOff, SignOffs
+
+
+@dataclass
+class Governance:
+    """What the governance rules add to the verdict, and the report sections they fill."""
+
+    blockers: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    signoffs: list[dict[str, Any]] = field(default_factory=list)
+    risks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _parse(ts: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+def _newest_evidence(evidence: dict[str, Evidence], skip: str | None) -> float | None:
+    times = [f.mtime for ev in evidence.values() if ev.check != skip for f in ev.files if f.mtime]
+    return max(times) if times else None
+
+
+def signoffs(project: Project, evidence: dict[str, Evidence], gov: Governance) -> None:
+    """Apply the sign-off rules for the definition's required roles."""
+    policy = project.definition.signoffs
+    version = project.definition.version
+    if not policy.required and policy.check is None:
+        return
+    ev = evidence.get(policy.check) if policy.check else None
+    if ev is not None and ev.status in ("error", "stale"):
+        gov.blockers.append(f"sign-offs: cannot be read: {ev.message}")
+    records: tuple[SignOff, ...] = ()
+    if ev is not None and isinstance(ev.record, SignOffs):
+        records = ev.record.records
+    newest = _newest_evidence(evidence, policy.check)
+    latest: dict[str, SignOff] = {}
+    for rec in sorted(records, key=lambda x: (x.date, x.name)):
+        latest[rec.role] = rec
+    for role in [*policy.required, *sorted(set(latest) - set(policy.required))]:
+        required = role in policy.required
+        r = latest.get(role)
+        row: dict[str, Any] = {
+            "role": role,
+            "required": required,
+            "status": "missing",
+            "name": None,
+            "decision": None,
+            "date": None,
+            "version": None,
+            "comment": None,
+            "source": None,
+        }
+        if r is None:
+            gov.blockers.append(f"sign-off: no sign-off from the required role {role!r}")
+            gov.signoffs.append(row)
+            continue
+        row.update(
+            name=r.name,
+            decision=r.decision,
+            date=r.date,
+            version=r.version,
+            comment=r.comment or None,
+            source=r.source,
+        )
+        who = f"{r.name} ({role})"
+        if r.version != version:
+            row["status"] = "wrong-version"
+            msg = f"sign-off: {who} signed version {r.version}, not {version}"
+            (gov.blockers if required else gov.notes).append(msg)
+        elif r.decision == "reject":
+            row["status"] = "rejected"
+            msg = f"sign-off: {who} rejected the release" + (f": {r.comment}" if r.comment else "")
+            (gov.blockers if required else gov.notes).append(msg)
+        else:
+            if r.decision == "approve-with-conditions":
+                row["status"] = "conditional"
+                gov.conditions.append(
+                    f"sign-off: {who} approved with conditions: {r.comment or '-'}"
+                )
+            else:
+                row["status"] = "approved"
+            if newest is not None and _parse(r.date).timestamp() < newest:
+                row["stale"] = True
+                when = dt.datetime.fromtimestamp(newest, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+                gov.conditions.append(
+                    f"sign-off: {who} signed on {r.date[:10]}, before the evidence it relies "
+                    f"on was produced ({when}): stale, sign again"
+                )
+        gov.signoffs.append(row)
+
+
+def risks(project: Project, evaluation: Evaluation, today: dt.date, gov: Governance) -> None:
+    """Apply the risk-register rules."""
+    d = project.definition
+    status_of = {r.key: r.status for r in evaluation.results}
+    for risk in d.risks:
+        checks = [{"criterion": c, "status": status_of.get(c, "MISSING")} for c in risk.verified_by]
+        verified = bool(checks) and all(c["status"] == "PASS" for c in checks)
+        blocking_impact = risk.impact in d.risk_blocking_impact
+        acc = risk.accepted
+        accepted = acc is not None and today <= acc.expires
+        status = "verified" if verified else "unverified"
+        label = f"risk {risk.id} ({risk.impact} impact): {risk.title}"
+        if not verified and acc is not None:
+            if accepted:
+                status = "accepted"
+                gov.conditions.append(
+                    f"{label}: accepted until {acc.expires.isoformat()} by {acc.approver.name} "
+                    f"({acc.approver.role}): {acc.reason}"
+                )
+            else:
+                status = "acceptance-expired"
+                gov.notes.append(f"{label}: its acceptance expired on {acc.expires.isoformat()}")
+        blocks = blocking_impact and status in ("unverified", "acceptance-expired")
+        if blocks:
+            if not checks:
+                why = "no verifying criterion (verified-by) proves its response plan"
+            else:
+                failing = ", ".join(
+                    f"{c['criterion']} {c['status']}" for c in checks if c["status"] != "PASS"
+                )
+                why = f"its response plan is not proven ({failing})"
+            gov.blockers.append(f"{label}: {why}")
+        elif status == "unverified":
+            gov.notes.append(f"{label}: response plan not proven (impact below the blocking level)")
+        gov.risks.append(
+            {
+                "id": risk.id,
+                "title": risk.title,
+                "impact": risk.impact,
+                "likelihood": risk.likelihood,
+                "owner": risk.owner,
+                "response": risk.response,
+                "trigger": risk.trigger,
+                "status": status,
+                "blocking": blocks,
+                "verified_by": checks,
+                "accepted": None
+                if acc is None
+                else {
+                    "reason": acc.reason,
+                    "approver": acc.approver.name,
+                    "role": acc.approver.role,
+                    "expires": acc.expires.isoformat(),
+                },
+            }
+        )
+
+
+def evaluate(
+    project: Project, evidence: dict[str, Evidence], evaluation: Evaluation, today: dt.date
+) -> Governance:
+    """Both rule sets."""
+    gov = Governance()
+    signoffs(project, evidence, gov)
+    risks(project, evaluation, today, gov)
+    return gov
