@@ -71,6 +71,9 @@ class SourceDoc:
                     elif isinstance(item, str | int):
                         label = str(item)
                     data = item
+                elif isinstance(data, str | int) and part == 0:
+                    label = str(data)  # a scalar given where a one-item list is accepted
+                    data = None
                 else:
                     data = None
                 out += f"[{label}]"

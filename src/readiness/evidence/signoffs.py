@@ -81,10 +81,16 @@ def parse_records(path: Path, shown: str) -> list[SignOffRecord]:
         try:
             out.append(SignOffRecord.model_validate(item))
         except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            raise EvidenceError(f"sign-off [{i}] {where}: {msg}", path=shown) from None
+            problems = []
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"])
+                if err["type"] == "extra_forbidden":
+                    problems.append(f'unknown key "{where}"')
+                elif err["type"] == "missing":
+                    problems.append(f'missing "{where}"')
+                else:
+                    problems.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+            raise EvidenceError(f"sign-off [{i}]: {'; '.join(problems)}", path=shown) from None
     return out
 
 
