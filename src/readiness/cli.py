@@ -88,8 +88,10 @@ def build_report(
     """
     from readiness import governance
     from readiness.evaluation import evaluate as evaluate_criteria
+    from readiness.evaluation import findings_behind
     from readiness.evidence import gather as gather_mod
     from readiness.evidence.records import Evidence
+    from readiness.evidence.vex import vex_waivers
     from readiness.metrics import MetricTable
     from readiness.render.model import ReleaseInfo, Report
     from readiness.verdict import exit_code, judge
@@ -102,14 +104,17 @@ def build_report(
         old = evidence[check]
         evidence[check] = Evidence(check, old.kind, "error", old.files, None, reason)
     table = MetricTable.build(evidence)
-    evaluation = evaluate_criteria(project, evidence, table, chosen, clock.today)
+    extra_waivers, vex_problems = vex_waivers(project)
+    evaluation = evaluate_criteria(
+        project, evidence, table, chosen, clock.today, extra_waivers=extra_waivers
+    )
     gov = governance.evaluate(project, evidence, evaluation, clock.today)
     verdict = judge(
         project,
         evaluation,
         extra_blockers=gov.blockers,
         extra_conditions=gov.conditions,
-        extra_notes=gov.notes,
+        extra_notes=[*vex_problems, *gov.notes],
     )
     info = ReleaseInfo(
         name=d.release,
@@ -129,11 +134,11 @@ def build_report(
         generated_at=clock.iso,
         tool_version=__version__,
         exit_code=exit_code(verdict.verdict, strict=strict),
-        extra=_extra(project, gov),
+        extra=_extra(project, gov, findings_behind(evaluation, evidence)),
     )
 
 
-def _extra(project: Project, gov: Any) -> dict[str, object]:
+def _extra(project: Project, gov: Any, findings: dict[str, Any]) -> dict[str, object]:
     """Report sections beyond the criteria: sign-offs, risks, launch-notes content."""
     notes = project.definition.notes
     extra: dict[str, object] = {
@@ -147,6 +152,8 @@ def _extra(project: Project, gov: Any) -> dict[str, object]:
         extra["signoffs"] = gov.signoffs
     if gov.risks:
         extra["risks"] = gov.risks
+    if findings:
+        extra["findings_by_criterion"] = findings
     return extra
 
 

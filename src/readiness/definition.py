@@ -204,6 +204,17 @@ class Waiver(Strict):
     expires: dt.date
 
 
+class VexSource(Strict):
+    """A CycloneDX VEX document read as waiver input: its `not_affected` and `false_positive`
+    statements become finding waivers of one criterion, with this approver and expiry (VEX
+    itself carries neither)."""
+
+    file: str
+    criterion: str
+    approver: Approver
+    expires: dt.date
+
+
 class SignoffPolicy(Strict):
     required: list[str] = Field(default_factory=list)
     check: str | None = None  # the check (kind signoffs) holding the records
@@ -253,6 +264,7 @@ class Definition(Strict):
     criteria: list[CriterionSpec] = Field(default_factory=list)
     overrides: list[Override] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    vex: list[VexSource] = Field(default_factory=list)
     signoffs: SignoffPolicy = Field(default_factory=SignoffPolicy)
     risks: list[Risk] = Field(default_factory=list)
     risk_blocking_impact: list[Impact] = Field(default_factory=lambda: list(BLOCKING_IMPACTS))
@@ -467,6 +479,12 @@ def _check_references(project: Project, problems: list[str]) -> None:
         if w.criterion not in keys:
             problems.append(
                 f"{doc.where(('waivers', i, 'criterion'))}: no criterion {w.criterion!r} "
+                f"(known: {known})"
+            )
+    for i, v in enumerate(d.vex):
+        if v.criterion not in keys:
+            problems.append(
+                f"{doc.where(('vex', i, 'criterion'))}: no criterion {v.criterion!r} "
                 f"(known: {known})"
             )
     for i, r in enumerate(d.risks):

@@ -7,35 +7,24 @@ value, the threshold, and the evidence files (with sha256) behind it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from readiness import units
+from readiness import units, waivers
 from readiness.criteria import STAGE_TITLES, Stage, Threshold, next_stage
 from readiness.definition import Criterion, CriterionSpec, Project, Waiver
 from readiness.errors import DefinitionError
-from readiness.evidence.records import Evidence
-from readiness.metrics import Metric, MetricTable
+from readiness.evidence.records import Evidence, Findings
+from readiness.metrics import CATALOGUE, Metric, MetricTable
+from readiness.waivers import WaiverUse
 
 Status = Literal["PASS", "WARN", "FAIL", "WAIVED", "MISSING", "ERROR", "N/A"]
 _WORST = {"N/A": 0, "PASS": 1, "WAIVED": 2, "WARN": 3, "FAIL": 4, "MISSING": 5, "ERROR": 6}
 WAIVABLE_STATUSES = ("FAIL", "WARN", "MISSING")
-
-
-WaiverState = Literal["applied", "expired", "role-not-allowed", "not-waivable", "unused"]
-
-
-@dataclass(frozen=True)
-class WaiverUse:
-    """A waiver as applied (or refused) for one criterion."""
-
-    criterion: str
-    reason: str
-    approver: str
-    role: str
-    expires: str
-    state: WaiverState
-    finding: str | None = None
+_FINDING_KEYS = frozenset(k for k in CATALOGUE["Findings"] if k.startswith("findings.")) - {
+    "findings.suppressed"
+}
 
 
 @dataclass(frozen=True)
@@ -88,30 +77,6 @@ def _judge(metric: Metric, pass_t: Threshold, warn_t: Threshold | None) -> Statu
 
 def _gap(metric: Metric, t: Threshold) -> str:
     return units.fmt(t.gap(metric.value, metric.unit), t.unit)
-
-
-def _waiver_state(
-    w: Waiver, crit: Criterion, allowed: list[str] | None, today: dt.date
-) -> Literal["applied", "expired", "role-not-allowed", "not-waivable"]:
-    if not crit.spec.waivable:
-        return "not-waivable"
-    if allowed is not None and w.approver.role not in allowed:
-        return "role-not-allowed"
-    if today > w.expires:
-        return "expired"
-    return "applied"
-
-
-def _use(w: Waiver, state: WaiverState) -> WaiverUse:
-    return WaiverUse(
-        criterion=w.criterion,
-        reason=w.reason,
-        approver=w.approver.name,
-        role=w.approver.role,
-        expires=w.expires.isoformat(),
-        state=state,
-        finding=w.finding,
-    )
 
 
 def evaluate_criterion(
@@ -212,33 +177,146 @@ def evaluate(
     table: MetricTable,
     stage: Stage,
     today: dt.date,
+    extra_waivers: list[tuple[Waiver, str]] | None = None,
 ) -> Evaluation:
-    """Evaluate every criterion of the project at `stage` and apply criterion waivers."""
-    results = [evaluate_criterion(c, stage, evidence, table) for c in project.criteria()]
-    crits = {c.key: c for c in project.criteria()}
+    """Evaluate every criterion of the project at `stage`, then apply the waivers.
+
+    `extra_waivers` are (waiver, source) pairs from outside the definition (VEX documents).
+    """
+    crits = project.criteria()
+    results = [evaluate_criterion(c, stage, evidence, table) for c in crits]
+    by_key = {c.key: (c, i) for i, c in enumerate(crits)}
+    all_waivers = [(w, "definition") for w in project.definition.waivers]
+    all_waivers += extra_waivers or []
     uses: list[WaiverUse] = []
-    by_key = {r.key: i for i, r in enumerate(results)}
-    for w in project.definition.waivers:
-        if w.finding is not None:
-            continue  # finding-level waivers are applied by the security evaluation
-        crit = crits[w.criterion]
+    for key in dict.fromkeys(w.criterion for w, _ in all_waivers):
+        crit, idx = by_key[key]
         gate = project.gates.get(crit.gate)
         allowed = gate.waivable_by if gate is not None else None
-        state = _waiver_state(w, crit, allowed, today)
-        idx = by_key[w.criterion]
-        r = results[idx]
-        if state == "applied" and r.status not in WAIVABLE_STATUSES:
-            state_final: WaiverUse = _use(w, "unused")
-        else:
-            state_final = _use(w, state)
-        uses.append(state_final)
-        if state == "applied" and r.status in WAIVABLE_STATUSES and r.waiver is None:
-            results[idx] = replace(r, status="WAIVED", waiver=state_final)
-        elif r.waiver is None and state != "applied":
-            results[idx] = replace(r, waiver=state_final)
+        mine = [
+            (w, src, waivers.state(w, crit, allowed, today))
+            for w, src in all_waivers
+            if w.criterion == key
+        ]
+        result, used = _apply(results[idx], crit, mine, evidence, stage)
+        results[idx] = result
+        uses.extend(used)
     return Evaluation(stage, results, uses)
+
+
+def _apply(
+    r: CriterionResult,
+    crit: Criterion,
+    mine: Sequence[tuple[Waiver, str, waivers.WaiverState]],
+    evidence: dict[str, Evidence],
+    stage: Stage,
+) -> tuple[CriterionResult, list[WaiverUse]]:
+    """Apply one criterion's waivers: finding waivers first, then criterion waivers."""
+    uses: list[WaiverUse] = []
+    check = crit.spec.metric.split(".", 1)[0]
+    ev = evidence.get(check)
+    record = ev.record if ev is not None and isinstance(ev.record, Findings) else None
+    key = crit.spec.metric.split(".", 1)[1]
+    waived: set[int] = set()
+    applied: list[WaiverUse] = []
+    for w, src, st in mine:
+        if w.finding is None:
+            continue
+        hits = (
+            []
+            if record is None
+            else [i for i, f in enumerate(record.findings) if waivers.matches(f, w.finding)]
+        )
+        final: waivers.WaiverState = st if st != "applied" or hits else "unused"
+        u = waivers.use(w, final, len(hits), src)
+        uses.append(u)
+        if final == "applied":
+            waived.update(hits)
+            applied.append(u)
+    if waived and record is not None and r.status in ("FAIL", "WARN") and key in _FINDING_KEYS:
+        count = float(sum(1 for i in waivers.relevant(record, key) if i not in waived))
+        t = crit.spec.pass_.for_stage(stage)
+        w_t = crit.spec.warn.for_stage(stage) if crit.spec.warn is not None else None
+        if t is not None:
+            metric = Metric(check, key, count, "count")
+            status = _judge(metric, t, w_t)
+            before = r.observed
+            note = f"{len(waived)} finding(s) waived; {units.fmt(count, 'count')} of {before} left"
+            r = replace(
+                r,
+                status="WAIVED" if status == "PASS" else status,
+                value=count,
+                observed=units.fmt(count, "count"),
+                waiver=applied[0],
+                message=f"{r.message}; {note}" if r.message else note,
+            )
+    for w, src, st in mine:
+        if w.finding is not None:
+            continue
+        if st == "applied" and r.status not in WAIVABLE_STATUSES:
+            u = waivers.use(w, "unused", 0, src)
+        else:
+            u = waivers.use(w, st, 0, src)
+        uses.append(u)
+        if st == "applied" and r.status in WAIVABLE_STATUSES and r.waiver is None:
+            r = replace(r, status="WAIVED", waiver=u)
+        elif r.waiver is None and st != "applied":
+            r = replace(r, waiver=u)
+    return r, uses
 
 
 def worst(statuses: list[Status]) -> Status:
     """The worst of several statuses (ERROR > MISSING > FAIL > WARN > WAIVED > PASS > N/A)."""
     return max(statuses, key=lambda s: _WORST[s], default="N/A")
+
+
+MAX_FINDINGS_LISTED = 200
+
+
+def findings_behind(
+    evaluation: Evaluation, evidence: dict[str, Evidence]
+) -> dict[str, list[dict[str, object]]]:
+    """The findings behind every criterion over findings that did not plainly pass.
+
+    Waived findings stay listed, with who waived them and until when.
+    """
+    out: dict[str, list[dict[str, object]]] = {}
+    for r in evaluation.results:
+        if r.status in ("PASS", "N/A"):
+            continue
+        check, _, key = r.metric.partition(".")
+        ev = evidence.get(check)
+        if ev is None or not isinstance(ev.record, Findings) or key not in _FINDING_KEYS:
+            continue
+        applied = [
+            u
+            for u in evaluation.waivers
+            if u.criterion == r.key and u.finding is not None and u.state == "applied"
+        ]
+        rows: list[dict[str, object]] = []
+        for i in waivers.relevant(ev.record, key)[:MAX_FINDINGS_LISTED]:
+            f = ev.record.findings[i]
+            by = next((u for u in applied if waivers.matches(f, u.finding or "")), None)
+            rows.append(
+                {
+                    "tool": f.tool,
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "title": f.title,
+                    "location": f.location,
+                    "package": f.package,
+                    "fixed_version": f.fixed_version,
+                    "fingerprint": f.fingerprint,
+                    "new": f.new,
+                    "waived_by": None
+                    if by is None
+                    else {
+                        "approver": by.approver,
+                        "role": by.role,
+                        "expires": by.expires,
+                        "reason": by.reason,
+                    },
+                }
+            )
+        out[r.key] = rows
+    return out

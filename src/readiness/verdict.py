@@ -132,6 +132,8 @@ def judge(
             )
         elif w.state == "not-waivable":
             notes.append(f"waiver for {w.criterion} ignored: the criterion is not waivable")
+        elif w.state == "unused" and w.finding is not None:
+            notes.append(f"waiver for {w.criterion} ({w.finding}) matches no finding")
         elif w.state == "unused":
             notes.append(f"waiver for {w.criterion} matches nothing (the criterion did not fail)")
     blockers.extend(extra_blockers or [])
