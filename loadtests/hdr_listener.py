@@ -28,9 +28,11 @@ The log (`--hdr-log PATH`; default `<--csv prefix>_hdr.hlog`; nothing is written
 
 Distributed runs (`--processes N`, `--master` / `--worker`)
     Workers record and, in every `report_to_master` (about every 3 s, and once more when they
-    stop), send their finished seconds as encoded histograms; the master merges them in
-    `worker_report` and alone writes the log, after a lag that lets every worker's report
-    arrive. Locust's `quit` event (after the workers' final reports) writes the remainder.
+    quit), send everything recorded since their last report as encoded per-second histograms,
+    exactly like Locust's own stats (so a report lost at shutdown costs both the same samples).
+    The master merges them in `worker_report` and alone writes the log, holding each second
+    back long enough for every worker's report on it to arrive. Locust's `quit` event (after
+    the workers' final reports) writes the remainder.
 """
 
 from __future__ import annotations
@@ -179,7 +181,6 @@ class _State:
     recorder = Recorder()
     interval_log: IntervalLog | None = None
     flusher: Any = None
-    stopped = False
 
 
 def _log_path(options: Any) -> str | None:
@@ -213,8 +214,6 @@ def _on_init(environment: Any, **_kwargs: Any) -> None:
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         environment.events.report_to_master.add_listener(_on_report_to_master)
-        environment.events.test_start.add_listener(_on_worker_test_start)
-        environment.events.test_stop.add_listener(_on_worker_test_stop)
         return
     path = _log_path(environment.parsed_options)
     if not path:
@@ -264,17 +263,8 @@ def _on_worker_report(client_id: str, data: dict[str, Any], **_kwargs: Any) -> N
         _State.interval_log.add_encoded(rows)
 
 
-def _on_worker_test_start(**_kwargs: Any) -> None:
-    _State.stopped = False
-
-
-def _on_worker_test_stop(**_kwargs: Any) -> None:
-    _State.stopped = True
-
-
 def _on_report_to_master(client_id: str, data: dict[str, Any], **_kwargs: Any) -> None:
-    # While running, send only finished seconds; once stopped, send everything.
-    before = None if _State.stopped else int(time.time())
-    rows = _State.recorder.drain(before)
+    # Everything, including the current second: the master adds partial seconds together.
+    rows = _State.recorder.drain(None)
     if rows:
         data[REPORT_KEY] = rows

@@ -48,13 +48,13 @@ class MatchingUser(FastHttpUser):
         }
         if self.account:
             order["account"] = self.account
+        # No manual verdicts: Locust then reports errors as they are (connection refused,
+        # HTTP 4xx/5xx) instead of an opaque "HTTP 0".
         with self.client.post("/orders", json=order, name="/orders", catch_response=True) as resp:
-            if resp.status_code != 201:
-                resp.failure(f"HTTP {resp.status_code}")
-                return
-            body = resp.json()
-            if body.get("resting_qty"):
-                self.open_orders.append((body["order_id"], symbol))
+            if resp.status_code == 201:
+                body = resp.json()
+                if body.get("resting_qty"):
+                    self.open_orders.append((body["order_id"], symbol))
         if len(self.open_orders) > MAX_OPEN:
             self._cancel(self.open_orders.pop(0))
 
@@ -68,10 +68,8 @@ class MatchingUser(FastHttpUser):
         with self.client.delete(
             f"/orders/{order_id}?symbol={symbol}", name="/orders", catch_response=True
         ) as resp:
-            if resp.status_code in (200, 409):  # 409: filled before the cancel arrived
+            if resp.status_code == 409:  # filled before the cancel arrived: normal trading
                 resp.success()
-            else:
-                resp.failure(f"HTTP {resp.status_code}")
 
     @task(3)
     def depth(self) -> None:
