@@ -268,3 +268,22 @@ def test_bad_source_date_epoch_is_a_usage_error(standard: Project, bad: str) -> 
     r = run_cli(["evaluate", DEF], standard.root, {"SOURCE_DATE_EPOCH": bad})
     assert r.code == 2
     assert "SOURCE_DATE_EPOCH" in r.err
+
+
+def test_criterion_starting_at_next_stage_shows_its_gap(standard: Project) -> None:
+    """A criterion gated only from public on is N/A at internal, yet reported for public."""
+    standard.write(
+        "gates/tests.yaml",
+        """
+        schema: 1
+        id: tests
+        criteria:
+          - {id: errors, metric: unit-tests.errors, pass: "== 0"}
+          - {id: size, metric: unit-tests.tests, pass: {public: ">= 10"}}
+        """,
+    )
+    standard.write("build/junit/a.xml", junit_xml(passed=5))
+    r = run_cli(["evaluate", DEF], standard.root)
+    assert r.code == 0, r.out
+    assert "N/A     tests.size: 5" in r.out
+    assert "tests.size: 5 would not meet >= 10 at public (gap 5)" in r.out

@@ -104,7 +104,8 @@ def evaluate_criterion(
     pass_t = spec.pass_.for_stage(stage)
     warn_t = spec.warn.for_stage(stage) if spec.warn is not None else None
     if pass_t is None:
-        return replace(base, status="N/A", message=f"no threshold at stage {STAGE_TITLES[stage]}")
+        na = replace(base, status="N/A", message=f"no threshold at stage {STAGE_TITLES[stage]}")
+        return _not_yet(na, spec, stage, ev, table)
     base = replace(base, threshold=str(pass_t), warn=str(warn_t) if warn_t is not None else "")
     if ev is None or ev.status == "missing":
         msg = ev.message if ev is not None else f'no evidence for check "{check}"'
@@ -140,6 +141,33 @@ def evaluate_criterion(
         matched=worst.name,
         message=message,
         next=nxt,
+    )
+
+
+def _not_yet(
+    na: CriterionResult,
+    spec: CriterionSpec,
+    stage: Stage,
+    ev: Evidence | None,
+    table: MetricTable,
+) -> CriterionResult:
+    """A criterion not gated at this stage still says whether it would hold at the next one."""
+    nxt = next_stage(stage)
+    t = spec.pass_.for_stage(nxt) if nxt is not None else None
+    found = table.resolve(spec.metric) if ev is not None and ev.status == "ok" else []
+    if t is None or not found:
+        return na
+    try:
+        worst_m = max(found, key=lambda m: t.gap(m.value, m.unit))
+    except DefinitionError:
+        return na
+    return replace(
+        na,
+        value=worst_m.value,
+        unit=worst_m.unit,
+        observed=units.fmt(worst_m.value, worst_m.unit),
+        matched=worst_m.name,
+        next=_next(spec, stage, worst_m, "PASS"),
     )
 
 

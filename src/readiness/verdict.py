@@ -144,7 +144,7 @@ def judge(
         f"{r.key}: {r.observed} would not meet {r.next.threshold} at {r.next.stage} "
         f"(gap {r.next.gap})"
         for r in results
-        if r.next is not None and r.next.status == "FAIL" and r.counts
+        if r.next is not None and r.next.status == "FAIL" and r.mode != "shadow"
     ]
     return ReleaseVerdict(
         verdict=decide(blockers, conditions),
