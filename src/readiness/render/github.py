@@ -1,0 +1,98 @@
+"""GitHub Actions: workflow-command annotations for the criteria, and the step-summary file.
+
+An annotation is one line, `::error file=F,line=N,title=T::message`: the message escapes `%`,
+CR and LF; a property value also escapes `:` and `,` (GitHub's toolkit rules,
+`@actions/core` `escapeData`/`escapeProperty`). Errors come first, because GitHub shows only the
+first ten of each kind per step.
+"""
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from readiness.evaluation import CriterionResult
+    from readiness.render.model import Report
+
+BLOCKING = ("FAIL", "ERROR", "MISSING")
+_SOURCE = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?:\s|$)")
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: `%`, CR and LF percent-encoded."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: as a message, plus `:` and `,`."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(kind: str, message: str, **properties: str) -> str:
+    """One workflow command line, properties in the given order, empty ones left out."""
+    props = ",".join(f"{k}={escape_property(v)}" for k, v in properties.items() if v)
+    return f"::{kind}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def _location(source: str, prefix: str) -> dict[str, str]:
+    m = _SOURCE.match(source)
+    if m is None:
+        return {}
+    return {"file": prefix + m["file"], "line": m["line"]}
+
+
+def _message(r: "CriterionResult") -> str:
+    parts = []
+    if r.observed:
+        parts.append(f"observed {r.observed}, threshold {r.threshold}")
+        if r.warn:
+            parts[-1] += f" (warn {r.warn})"
+    elif r.threshold:
+        parts.append(f"threshold {r.threshold}")
+    if r.message:
+        parts.append(r.message)
+    if r.waiver is not None:
+        w = r.waiver
+        parts.append(f"waiver {w.state}: {w.approver} ({w.role}) until {w.expires}: {w.reason}")
+    return "; ".join(parts) or r.status
+
+
+def annotations(report: "Report", *, path_prefix: str = "") -> list[str]:
+    """`::error` for each blocking FAIL/ERROR/MISSING criterion and each other release blocker,
+    `::warning` for WARN, WAIVED and advisory criteria that did not pass; errors first.
+
+    Each criterion's annotation points at the gate file and line that defines it; `path_prefix`
+    is prepended to that path (the project root relative to the repository, e.g. `release/`).
+    """
+    errors: list[str] = []
+    warnings: list[str] = []
+    for r in report.verdict.results:
+        if not r.counts or r.status in ("PASS", "N/A"):
+            continue
+        blocking = r.mode == "blocking" and r.status in BLOCKING
+        mode = "" if r.mode == "blocking" else f" [{r.mode}]"
+        line = command(
+            "error" if blocking else "warning",
+            _message(r),
+            **_location(r.source, path_prefix),
+            title=f"readiness: {r.key} {r.status}{mode}",
+        )
+        (errors if blocking else warnings).append(line)
+    keys = tuple(f"{r.key}:" for r in report.verdict.results)
+    for blocker in report.verdict.blockers:
+        if not blocker.startswith(keys):
+            errors.append(command("error", blocker, title="readiness: release blocker"))
+    return errors + warnings
+
+
+def summary_path(env: Mapping[str, str]) -> Path | None:
+    """The step-summary file when running in GitHub Actions (`GITHUB_ACTIONS=true`), else None.
+
+    GitHub collects what a step appends to this file; write the Markdown summary by appending,
+    so that other tools' summaries in the same step are kept.
+    """
+    if env.get("GITHUB_ACTIONS") != "true":
+        return None
+    raw = env.get("GITHUB_STEP_SUMMARY", "")
+    return Path(raw) if raw.strip() else None
