@@ -1,0 +1,205 @@
+"""Launch notes: Markdown for ops, support, marketing and compliance, from a replaceable template.
+
+The context is shaped here (see `context`), so a template only prints; a project replaces the
+default `templates/launch_notes.md.j2` with `--template PATH`. Every template, the built-in one
+too, runs in Jinja's sandbox (a template is code from the project, not from readiness), with
+StrictUndefined and no autoescape (the output is Markdown). A template that does not parse or
+names something the context lacks raises `UsageError` with the template's path and line, never
+a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from readiness.criteria import STAGE_TITLES
+from readiness.errors import UsageError
+from readiness.evidence.records import LoadStats, TestRun
+from readiness.render import jsonreport
+from readiness.render.html import extra_list, risks, signoffs
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from readiness.render.model import Report
+
+DEFAULT_TEMPLATE = "launch_notes.md.j2"
+RESULT_WORDS = {
+    "PASS": "met",
+    "WARN": "within the warning band",
+    "FAIL": "not met",
+    "WAIVED": "not met (waived)",
+    "MISSING": "not measured",
+    "ERROR": "not measured (evidence unreadable)",
+}
+
+
+def _stage(stage: str | None) -> str:
+    return STAGE_TITLES.get(stage or "", stage or "")
+
+
+def md_cell(value: object) -> str:
+    """A value fit for a Markdown table cell: one line, pipes escaped."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def sentence(value: object) -> str:
+    """Text ending in a full stop (or other closing punctuation) exactly once."""
+    text = str(value).strip()
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+def _load_checks(report: Report) -> set[str]:
+    return {
+        ev.check
+        for ev in report.evidence.values()
+        if isinstance(ev.record, LoadStats) or ev.kind == "locust"
+    }
+
+
+def context(report: Report) -> dict[str, Any]:
+    """The names a launch-notes template sees (documented in docs/ci.md and the default)."""
+    data = jsonreport.to_data(report)
+    rel = data["release"]
+    notes = report.extra.get("launch_notes")
+    notes = notes if isinstance(notes, dict) else {}
+    load_checks = _load_checks(report)
+    criteria = data["criteria"]
+    performance = [
+        {
+            "criterion": c["criterion"],
+            "title": c["title"],
+            "metric": c["matched"] or c["metric"],
+            "observed": c["observed"] or "-",
+            "threshold": c["threshold"] or "-",
+            "status": c["status"],
+            "result": RESULT_WORDS.get(c["status"], c["status"]),
+            "met": c["status"] in ("PASS", "WARN"),
+        }
+        for c in criteria
+        if c["metric"].split(".", 1)[0] in load_checks
+        and c["mode"] != "shadow"
+        and c["status"] != "N/A"
+    ]
+    waivers = [
+        {"criterion": c["criterion"], "title": c["title"], **c["waiver"]}
+        for c in criteria
+        if c["waiver"]
+    ]
+    tests = [
+        {
+            "check": ev.check,
+            "tests": ev.record.tests,
+            "passed": ev.record.passed,
+            "failed": ev.record.failed,
+            "errors": ev.record.errors,
+            "skipped": ev.record.skipped,
+            "flaky": ev.record.flaky,
+        }
+        for ev in report.evidence.values()
+        if isinstance(ev.record, TestRun)
+    ]
+    all_risks = risks(report)
+    nxt = data["next_stage"]
+    return {
+        "release": {
+            **rel,
+            "description": report.release.description,
+            "stage_title": _stage(rel["stage"]),
+            "target_title": _stage(rel["target_stage"]),
+        },
+        "verdict": data["verdict"],
+        "blockers": data["blockers"],
+        "conditions": data["conditions"],
+        "next_stage": {**nxt, "title": _stage(nxt["stage"])} if nxt else None,
+        "summary": str(notes.get("summary") or ""),
+        "highlights": [str(h) for h in notes.get("highlights") or []],
+        "known_issues": [str(k) for k in notes.get("known_issues") or []],
+        "performance": performance,
+        "tests": tests,
+        "waivers": waivers,
+        "risks": all_risks,
+        "open_risks": [r for r in all_risks if r["status"] != "verified"],
+        "signoffs": signoffs(report),
+        "has_signoffs": bool(extra_list(report, "signoffs")),
+        "criteria": criteria,
+        "generated_at": data["generated_at"],
+        "generator": data["generator"],
+    }
+
+
+def _environment(name: str, source: str) -> jinja2.Environment:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(
+        loader=jinja2.FunctionLoader(lambda n: (source, name, lambda: True) if n == name else None),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md_cell"] = md_cell
+    env.filters["stage_title"] = _stage
+    env.filters["sentence"] = sentence
+    return env
+
+
+def _line_in(exc: BaseException, name: str) -> int | None:
+    """The template line an exception was raised at (Jinja maps its frames to template lines)."""
+    line = getattr(exc, "lineno", None)
+    if isinstance(line, int):
+        return line
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == name:
+            found = frame.lineno
+    return found
+
+
+def _read(path: str | os.PathLike[str]) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read the launch-notes template {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"launch-notes template {path}: not UTF-8 ({exc.reason})") from None
+
+
+def render(report: Report, template: str | os.PathLike[str] | None = None) -> str:
+    """Launch notes from `template` (a file path) or the built-in template.
+
+    A template that fails to parse or to render raises UsageError naming its path and line.
+    """
+    import jinja2
+
+    if template is None:
+        name = f"readiness/render/templates/{DEFAULT_TEMPLATE}"
+        source = resources.files("readiness.render").joinpath("templates", DEFAULT_TEMPLATE)
+        text = source.read_text(encoding="utf-8")
+    else:
+        name = os.fspath(template)
+        text = _read(template)
+    ctx = context(report)
+    try:
+        env = _environment(name, text)
+        return env.get_template(name).render(ctx)
+    except jinja2.TemplateError as exc:
+        message = exc.message if exc.message else type(exc).__name__
+        raise UsageError(_where(name, _line_in(exc, name), message)) from None
+    except Exception as exc:  # a user template may fail in any way: say where, not how
+        if template is None:
+            raise
+        raise UsageError(
+            _where(name, _line_in(exc, name), f"{type(exc).__name__}: {exc}")
+        ) from None
+
+
+def _where(name: str, line: int | None, message: str) -> str:
+    head = f"{name}:{line}" if line is not None else name
+    return f"{head}: launch-notes template error: {message}"
