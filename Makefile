@@ -32,6 +32,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/junit_inspect.py
+	$(BIN)/python benchmarks/sarif_inspect.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,107 @@
+"""Benchmark: `readiness inspect --kind sarif` on 200,000 results vs bare `json.load` + a loop.
+
+Both run as fresh subprocesses in the same run (interpreter start-up on both sides); wall time
+is the best of N runs, peak RSS from wait4's rusage. Target (issue #4): within 2x.
+
+    .venv/bin/python benchmarks/sarif_inspect.py [--results 200000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from junit_inspect import measure
+
+BARE = """
+import json, sys
+with open(sys.argv[1], "rb") as fh:
+    doc = json.load(fh)
+counts = {}
+for run in doc["runs"]:
+    for result in run["results"]:
+        level = result.get("level", "warning")
+        counts[level] = counts.get(level, 0) + 1
+print(counts)
+"""
+
+
+def generate(path: Path, results: int) -> None:
+    """A Bandit-like SARIF log: 40 rules, results spread over files and levels."""
+    rules = [
+        {
+            "id": f"B{600 + i}",
+            "name": f"rule_{i}",
+            "defaultConfiguration": {"level": ("error", "warning", "note")[i % 3]},
+            "properties": {"security-severity": str(round(2.0 + (i % 8), 1))},
+        }
+        for i in range(40)
+    ]
+    out = []
+    for n in range(results):
+        r = {
+            "ruleId": f"B{600 + n % 40}",
+            "ruleIndex": n % 40,
+            "message": {"text": f"finding {n}: something risky happens here"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f"src/pkg{n % 97}/module{n % 13}.py"},
+                        "region": {"startLine": n % 500 + 1},
+                    }
+                }
+            ],
+            "partialFingerprints": {"primaryLocationLineHash": f"{n:016x}"},
+        }
+        if n % 5 == 0:
+            r["level"] = "error"
+        out.append(r)
+    doc = {
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "Bandit", "rules": rules}},
+                "invocations": [{"executionSuccessful": True}],
+                "results": out,
+            }
+        ],
+    }
+    path.write_text(json.dumps(doc))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--results", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / "scan.sarif"
+        generate(f, args.results)
+        size = f.stat().st_size / 1024**2
+        ours = [
+            sys.executable,
+            "-m",
+            "readiness.cli",
+            "inspect",
+            str(f),
+            "--kind",
+            "sarif",
+            "--json",
+        ]
+        bare = [sys.executable, "-c", BARE, str(f)]
+        bare_runs = [measure(bare) for _ in range(args.repeat)]
+        ours_runs = [measure(ours) for _ in range(args.repeat)]
+    bare_t, bare_rss = min(r[0] for r in bare_runs), max(r[1] for r in bare_runs)
+    ours_t, ours_rss = min(r[0] for r in ours_runs), max(r[1] for r in ours_runs)
+    print(f"file: {args.results} SARIF results, {size:.1f} MiB")
+    print(f"bare json.load + loop: {bare_t:6.2f} s  peak RSS {bare_rss:6.1f} MiB")
+    print(f"readiness inspect    : {ours_t:6.2f} s  peak RSS {ours_rss:6.1f} MiB")
+    print(f"ratio                : {ours_t / bare_t:6.2f}x  (target <= 2x)")
+
+
+if __name__ == "__main__":
+    main()
