@@ -287,3 +287,23 @@ def test_criterion_starting_at_next_stage_shows_its_gap(standard: Project) -> No
     assert r.code == 0, r.out
     assert "N/A     tests.size: 5" in r.out
     assert "tests.size: 5 would not meet >= 10 at public (gap 5)" in r.out
+
+
+def test_kinds_describes_every_builtin_adapter(tmp_path: Path) -> None:
+    """Every registered kind loads and has a user-facing description (exhaustiveness)."""
+    r = run_cli(["kinds"], tmp_path)
+    assert r.code == 0, r.err
+    for kind in (
+        "junit",
+        "locust",
+        "sarif",
+        "bandit",
+        "pip-audit",
+        "trivy",
+        "gitleaks",
+        "semgrep",
+        "zap",
+        "signoffs",
+    ):
+        assert f"{kind}  (record: " in r.out
+    assert "(no description)" not in r.out

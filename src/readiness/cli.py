@@ -365,7 +365,12 @@ def metrics(definition: Path, evidence_dir: Path | None, root: Path | None, as_j
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--kind", required=True, help="Evidence kind: junit, locust, sarif, bandit, ...")
+@click.option(
+    "--kind",
+    required=True,
+    help="Evidence kind: junit, locust, sarif, bandit, pip-audit, trivy, gitleaks, semgrep, zap, "
+    "signoffs, or a plugin's (`readiness kinds` describes each).",
+)
 @click.option(
     "--option",
     "options",
@@ -503,6 +508,25 @@ def signoff(
             )
         atomic.write_text(file_, text)
     click.echo(f"{file_}: {name} ({role}) {decision} {d.release} {d.version} ({len(rows)} records)")
+
+
+@cli.command()
+@click.argument("kind", required=False)
+def kinds(kind: str | None) -> None:
+    """Describe the evidence kinds: what each reads, its options and its severity mapping."""
+    import inspect as pyinspect
+
+    from readiness.evidence import registry
+
+    for name in [kind] if kind else registry.known_kinds():
+        adapter = registry.get(name)
+        doc = pyinspect.getdoc(type(adapter)) or "(no description)"
+        click.echo(f"{name}  (record: {adapter.record})")
+        click.echo("\n".join(f"    {line}" for line in doc.splitlines()))
+        options = adapter.Params.model_json_schema(by_alias=True).get("properties", {})
+        if options:
+            click.echo("    options: " + ", ".join(sorted(options)))
+        click.echo("")
 
 
 @cli.command()
