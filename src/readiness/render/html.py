@@ -89,6 +89,11 @@ def _criterion(c: dict[str, Any], findings: dict[str, list[dict[str, str]]]) -> 
     }
 
 
+def problem_count(rec: TestRun) -> int:
+    """Failed, erroring and flaky tests: the adapter keeps at most 1000 of them as cases."""
+    return max(len(rec.problems), rec.failed + rec.errors + rec.flaky)
+
+
 def _tests(ev: dict[str, Any], rec: TestRun) -> dict[str, Any]:
     data = ev["record"]
     rows = [
@@ -112,7 +117,7 @@ def _tests(ev: dict[str, Any], rec: TestRun) -> dict[str, Any]:
             )
         ],
         "rows": rows,
-        "more": len(rec.problems) - len(rows),
+        "more": problem_count(rec) - len(rows),
     }
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from readiness.criteria import STAGE_TITLES
 from readiness.evidence.records import TestRun
 from readiness.render import jsonreport
+from readiness.render.html import problem_count
 
 if TYPE_CHECKING:
     from readiness.render.model import Report
@@ -147,8 +148,8 @@ def _body(report: Report, out: _Budget) -> None:
     out.add("")
     out.add(
         f"Stage **{escape(stage)}** · {len(v.blockers)} blocker(s) · "
-        f"{len(v.conditions)} condition(s) · {evaluated} criteria evaluated · exit code "
-        f"{report.exit_code}"
+        f"{len(v.conditions)} condition(s) · {evaluated} criteria evaluated · "
+        f"exit code {report.exit_code}"
     )
     for title, items in (("Blockers", data["blockers"]), ("Conditions", data["conditions"])):
         if items:
@@ -169,7 +170,7 @@ def _body(report: Report, out: _Budget) -> None:
         out.add("")
         out.add(
             f"### Failing or flaky tests: {escape(ev.check)} "
-            f"({rec.failed} failed, {rec.errors} errors, {rec.flaky} flaky of {rec.tests})"
+            f"({rec.failed} failed, {rec.errors} with errors, {rec.flaky} flaky, of {rec.tests})"
         )
         out.add_block(["", "| Outcome | Test | Message |", "|---|---|---|"])
         out.add_items(
@@ -179,6 +180,7 @@ def _body(report: Report, out: _Budget) -> None:
                 f"| {escape(p.id)} | {escape(p.message, 200)} |"
             ),
             cap=MAX_TESTS,
+            total=problem_count(rec),
             more="| … and {n} more | | |",
         )
     nxt = data["next_stage"]
@@ -191,17 +193,17 @@ def _body(report: Report, out: _Budget) -> None:
             out.add("Every criterion that passes now also meets its thresholds there.")
     passing = [c for c in criteria if c["status"] in ("PASS", "N/A")]
     if passing:
-        out.add("")
-        out.add_block(
+        opened = out.add_block(
             [
+                "",
                 f"<details><summary>Passing or not applicable ({len(passing)})</summary>",
                 "",
                 *_TABLE_HEAD,
             ]
         )
-        out.add_items(passing, _criterion_row, cap=len(passing), more="| … and {n} more |||||")
-        out.add("")
-        out.add("</details>")
+        if opened:
+            out.add_items(passing, _criterion_row, cap=len(passing), more="| … and {n} more |||||")
+            out.add_block(["", "</details>"])
     out.add("")
     out.add(
         f"<sub>{escape(data['generator'])} · {escape(data['generated_at'])} · "
