@@ -1,0 +1,103 @@
+"""Launch notes: the default template's content, user templates, and template errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from readiness.errors import UsageError
+from readiness.render import notes
+from readiness.render.model import Report
+from test_render_samples import sample_report
+
+
+@pytest.fixture
+def report(tmp_path: Path) -> Report:
+    """The sample report, with sign-offs, risks and launch-notes content."""
+    return sample_report(tmp_path / "project")
+
+
+def test_default_notes_have_everything_readers_need(report: Report) -> None:
+    """Version, stage, components, summary, highlights, performance achieved vs target, known
+    issues and the waiver with its expiry, open risks with their response, sign-offs."""
+    text = notes.render(report)
+    assert text.startswith("# options-launch 2026.12.0\n")
+    for expected in (
+        "- **Stage:** internal testing",
+        "- **Components:** matching-engine, options, rebate",
+        "Options trading opens to all verified accounts.",
+        "- Maker rebates accrue per fill, paid out daily",
+        "| Order entry p99 latency | 18.5 ms | <= 25 ms | met |",
+        "| Aggregate throughput | 520 /s | >= 400 /s | met |",
+        "- unit-tests: 120 of 123 tests passed (2 failed, 1 with errors).",
+        "- Book depth may lag by up to 100 ms under burst load",
+        "Approved by A. Chen (security), expires 2026-12-20.",
+        "- **R-07: Rebate system exploited by wash trading**",
+        "  Response: freeze the rebate strategy with the risk-control switch.",
+        "| compliance | missing | - | - |  |",
+        "Generated 2025-12-06T05:46:40Z by readiness 0.0.0+golden",
+    ):
+        assert expected in text, expected
+    assert "<script>" not in text  # test names are not part of launch notes
+
+
+def test_sections_without_content_are_left_out(tmp_path: Path) -> None:
+    """No `extra`: no highlights, risks or sign-offs headings, the description as summary."""
+    text = notes.render(sample_report(tmp_path, extra=False))
+    assert "## Highlights" not in text
+    assert "## Open risks" not in text
+    assert "## Sign-offs" not in text
+    assert "Options trading on the sandbox exchange." in text
+
+
+def test_a_project_template_replaces_the_default(report: Report, tmp_path: Path) -> None:
+    """A user template sees the documented names and its filters; no HTML escaping happens;
+    blocks are trimmed (a newline after a block tag is dropped)."""
+    tpl = tmp_path / "notes.md.j2"
+    tpl.write_text(
+        "{{ release.name }} {{ release.version }} <{{ verdict }}>\n"
+        "{% for p in performance %}{{ p.criterion }}={{ p.result }};{% endfor %}\n"
+        "{{ 'a|b' | md_cell }} {{ 'done' | sentence }} {{ 'launch' | stage_title }}\n",
+        encoding="utf-8",
+    )
+    assert notes.render(report, str(tpl)) == (
+        "options-launch 2026.12.0 <NO-GO>\n"
+        "performance.orders-p99=met;performance.aggregate-p99=met;performance.throughput=met;"
+        "performance.failure-ratio=met;a\\|b done. launch\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "reason"),
+    [
+        ("# notes\n\n{% if %}\n", 3, "Expected an expression"),
+        ("# notes\n{{ release.codename }}\n", 2, "has no attribute 'codename'"),
+        ("ok\n{{ no_such_name }}\n", 2, "'no_such_name' is undefined"),
+        ("{% for x in highlights %}\n{{ x }}\n", 2, "Unexpected end of template"),
+        ("a\nb\n{{ 1 / 0 }}\n", 3, "ZeroDivisionError"),
+        ("{{ ''.__class__.__mro__ }}\n", 1, "unsafe"),
+    ],
+)
+def test_template_errors_are_usage_errors_with_path_and_line(
+    report: Report, tmp_path: Path, source: str, line: int, reason: str
+) -> None:
+    """Syntax errors, undefined names, sandbox violations and runtime errors in a template are
+    reported as `path:line: ...`, never as a traceback."""
+    tpl = tmp_path / "bad.md.j2"
+    tpl.write_text(source, encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        notes.render(report, tpl)
+    message = str(info.value)
+    assert message.startswith(f"{tpl}:{line}: launch-notes template error: "), message
+    assert reason in message
+
+
+def test_an_unreadable_template_is_a_usage_error(report: Report, tmp_path: Path) -> None:
+    """A missing or non-UTF-8 template file is a usage error naming the file."""
+    with pytest.raises(UsageError, match=r"cannot read the launch-notes template .*nope\.j2"):
+        notes.render(report, tmp_path / "nope.j2")
+    latin = tmp_path / "latin.j2"
+    latin.write_bytes(b"caf\xe9\n")
+    with pytest.raises(UsageError, match=r"latin\.j2: not UTF-8"):
+        notes.render(report, latin)
