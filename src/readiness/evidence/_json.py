@@ -78,8 +78,13 @@ def kind_of(value: object) -> str:
     return type(value).__name__  # pragma: no cover - json.loads builds no other types
 
 
-def load_json(path: Path, display: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
-    """Parse one JSON evidence file; EvidenceError (with the file and line) for any problem."""
+def load_json(path: Path, display: str, *, max_bytes: int | None = None) -> Any:
+    """Parse one JSON evidence file; EvidenceError (with the file and line) for any problem.
+
+    `max_bytes` defaults to MAX_JSON_BYTES (read at call time).
+    """
+    if max_bytes is None:
+        max_bytes = MAX_JSON_BYTES
     try:
         with path.open("rb") as fh:
             size = os.fstat(fh.fileno()).st_size

@@ -21,6 +21,7 @@ from readiness.evidence.scanners_bandit import (
     redact_message,
 )
 from readiness.evidence.scanners_common import (
+    PLACEHOLDERS,
     Partial,
     ScannerParams,
     fingerprint,
@@ -251,9 +252,14 @@ def _invocations(
     where: str,
     part: Partial,
     lookup: Any,
-) -> dict[str, str]:
-    """Fail on an unsuccessful invocation; apply level overrides; error notifications → skipped."""
+) -> tuple[dict[str, str], list[str]]:
+    """Fail on an unsuccessful invocation and apply level overrides.
+
+    Returns the error-level notifications: by artifact (files the tool could not analyse,
+    listed as skipped) and all of them (messages).
+    """
     errors: dict[str, str] = {}
+    every: list[str] = []
     for k, item in enumerate(shape.opt_arr(run, "invocations", where)):
         iwhere = f"{where}.invocations[{k}]"
         inv = shape.obj(item, iwhere)
@@ -276,6 +282,7 @@ def _invocations(
                 messages.append(f"{uri}: {text}" if uri else text)
                 if uri:
                     errors[uri] = text
+                    part.skipped.append(f"{uri}: {text}")
         success = inv.get("executionSuccessful")
         if success is False:
             why = f": {messages[0]}" if messages else ""
@@ -286,7 +293,7 @@ def _invocations(
             part.warnings.append(
                 f"{plural(len(messages), 'error-level tool notification')} ({messages[0]})"
             )
-            part.skipped.extend(m for m in messages if m)
+            every.extend(messages)
         for o, raw_ov in enumerate(shape.opt_arr(inv, "ruleConfigurationOverrides", iwhere)):
             owhere = f"{iwhere}.ruleConfigurationOverrides[{o}]"
             override = shape.obj(raw_ov, owhere)
@@ -296,7 +303,7 @@ def _invocations(
             rule = lookup(descriptor, f"{owhere}.descriptor")
             if rule is not None and level is not None:
                 rule.level = level
-    return errors
+    return errors, every
 
 
 def _trivy_package(text: str) -> tuple[str, str, str]:
@@ -332,12 +339,18 @@ def _read_run(
     def lookup(ref: dict[str, Any], at: str) -> _Rule | None:
         return _lookup(shape, ref, tables, by_id, names, at)
 
-    errors = _invocations(shape, run, where, part, lookup)
+    errors, messages = _invocations(shape, run, where, part, lookup)
     if run.get("results") is None:
         shape.fail(f"{where} has no results: a run without results is not a scan")
     results = shape.arr(run["results"], f"{where}.results")
     lname = name.lower()
     bandit, gitleaks, trivy = lname == "bandit", lname == "gitleaks", lname == "trivy"
+    if messages and not results and not bandit:
+        # Semgrep reports a rule that failed to parse this way, with executionSuccessful true.
+        shape.fail(
+            f"{where}: the scan failed: no results and "
+            f"{plural(len(messages), 'error-level tool notification')} ({messages[0]})"
+        )
     if bandit:
         metrics = shape.opt_obj(shape.opt_obj(run, "properties", where), "metrics", where)
         files = (
@@ -394,8 +407,10 @@ def _read_run(
             shape.fail(f"{where}.results[{j}].ruleId must be a string (got {kind_of(rule_id)})")
         if rule is None and rule_id:
             rule = by_id.get(rule_id)
-            if rule is None and "/" in rule_id:  # hierarchical id: "CA2000/1"
-                rule = by_id.get(rule_id.split("/", 1)[0])
+            prefix = rule_id
+            while rule is None and "/" in prefix:  # hierarchical id: "py/redos/1" → "py/redos"
+                prefix = prefix.rsplit("/", 1)[0]
+                rule = by_id.get(prefix)
         if not rule_id:
             rule_id = "(no rule id)"
 
@@ -453,10 +468,13 @@ def _read_run(
             if type(text) is not str:
                 shape.fail(f"{where}.results[{j}].message.text must be a string")
         package = fixed = ""
+        identity = location  # what the fallback fingerprint hashes
         if trivy and text.startswith("Package: "):
             package, installed, fixed = _trivy_package(text)
             location = f"{package}@{installed}"
+            identity = f"{location} {uri}:{line}"  # one result per package and target
             fixed = versions(fixed)
+            text = ""  # the message only repeats the package; the rule holds the title
         if gitleaks or (rule is not None and rule.secret):
             title = ""
         else:
@@ -477,20 +495,22 @@ def _read_run(
                 fp = str(next(iter(fps.values())))
             else:
                 fp = fingerprint(*(f"{k}={v}" for k, v in sorted(fps.items())))
-        else:
+            if fp in PLACEHOLDERS:  # Semgrep CE: "requires login"
+                fps = None
+        if not fps:
             partial = r.get("partialFingerprints")
             if partial:
                 if type(partial) is not dict:
                     shape.fail(f"{where}.results[{j}].partialFingerprints must be an object")
                 if len(partial) == 1:
                     ((key, value),) = partial.items()
-                    fp = fingerprint(rule_id, location, package, f"{key}={value}")
+                    fp = fingerprint(rule_id, identity, package, f"{key}={value}")
                 else:
                     items = (f"{k}={v}" for k, v in sorted(partial.items()))
-                    fp = fingerprint(rule_id, location, package, *items)
+                    fp = fingerprint(rule_id, identity, package, *items)
             else:
                 guid = r.get("correlationGuid")
-                fp = guid if type(guid) is str else fingerprint(rule_id, location, package)
+                fp = guid if type(guid) is str else fingerprint(rule_id, identity, package)
         suppressed = False
         sups = r.get("suppressions")
         if sups:

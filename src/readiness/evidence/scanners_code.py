@@ -9,6 +9,7 @@ from readiness.evidence._json import Shape, kind_of, load_json
 from readiness.evidence.base import NoParams
 from readiness.evidence.records import Finding, Findings, Severity
 from readiness.evidence.scanners_common import (
+    PLACEHOLDERS,
     Partial,
     fingerprint,
     first_line,
@@ -83,7 +84,6 @@ _SEMGREP_SEVERITY: Final[dict[str, Severity]] = {
     "INVENTORY": "info",
     "EXPERIMENT": "info",
 }
-_NO_VALUE: Final = frozenset({"", "requires login"})  # what Semgrep CE writes without a login
 
 
 class SemgrepAdapter:
@@ -128,7 +128,9 @@ def _error_text(shape: Shape, err: dict[str, Any], where: str) -> str:
         if text:
             break
     label = etype if isinstance(etype, str) else ""
-    return f"{label}: {text}" if label and text else (label or text or "unknown error")
+    if label and text and not text.startswith(label):
+        return f"{label}: {text}"
+    return text or label or "unknown error"
 
 
 def _read_semgrep(path: Path, shown: str) -> Partial:
@@ -181,7 +183,11 @@ def _read_semgrep(path: Path, shown: str) -> Partial:
         message = shape.opt_str(extra, "message", f"{where}.extra")
         lines = extra.get("lines")
         title = first_line(message)
-        if isinstance(lines, str) and lines.strip() not in _NO_VALUE and lines.strip() in message:
+        if (
+            isinstance(lines, str)
+            and lines.strip() not in PLACEHOLDERS
+            and lines.strip() in message
+        ):
             title = ""  # the message quotes the matched code, which may be a secret
         given = extra.get("fingerprint")
         ignored = extra.get("is_ignored")
@@ -193,7 +199,7 @@ def _read_semgrep(path: Path, shown: str) -> Partial:
                 title=title or rule,
                 location=location,
                 fingerprint=given
-                if isinstance(given, str) and given not in _NO_VALUE
+                if isinstance(given, str) and given not in PLACEHOLDERS
                 else fingerprint(rule, location, ""),
                 suppressed=ignored is True,
             )

@@ -16,6 +16,8 @@ from readiness.evidence._json import paused_gc
 from readiness.evidence.records import Finding, Findings, Severity
 
 TITLE_LIMIT: Final = 200
+# Values a tool writes in place of a fingerprint or code it withholds (Semgrep CE without login).
+PLACEHOLDERS: Final = frozenset({"", "requires login"})
 
 
 class ScannerParams(BaseModel):
@@ -104,8 +106,10 @@ def versions(text: str) -> str:
 
 
 def plural(n: int, word: str) -> str:
-    """`1 finding`, `2 findings`."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    """`1 finding`, `2 findings`, `3 dependencies`."""
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
 
 
 @dataclass

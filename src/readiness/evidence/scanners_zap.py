@@ -62,7 +62,9 @@ def _read_zap(path: Path, shown: str) -> Partial:
         shape.fail(f'expected an object with "site" (ZAP traditional JSON), got {kind_of(doc)}')
     sites = shape.arr(doc["site"], "site")
     if not sites:
-        shape.fail("the report lists no site: ZAP reached no target, so no alert proves nothing")
+        shape.fail(
+            "the report lists no site: ZAP reached no target, and an empty report proves nothing"
+        )
     part = Partial(shown, "zap")
     for i, item in enumerate(sites):
         where = f"site[{i}]"
