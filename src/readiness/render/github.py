@@ -59,8 +59,9 @@ def _message(r: "CriterionResult") -> str:
 
 
 def annotations(report: "Report", *, path_prefix: str = "") -> list[str]:
-    """`::error` for each blocking FAIL/ERROR/MISSING criterion and each other release blocker,
-    `::warning` for WARN, WAIVED and advisory criteria that did not pass; errors first.
+    """`::error` for each blocking FAIL/ERROR/MISSING criterion and each other release blocker
+    (a missing sign-off, an unproven risk); `::warning` for WARN, WAIVED and advisory criteria
+    that did not pass and for the other release conditions; errors first.
 
     Each criterion's annotation points at the gate file and line that defines it; `path_prefix`
     is prepended to that path (the project root relative to the repository, e.g. `release/`).
@@ -83,6 +84,9 @@ def annotations(report: "Report", *, path_prefix: str = "") -> list[str]:
     for blocker in report.verdict.blockers:
         if not blocker.startswith(keys):
             errors.append(command("error", blocker, title="readiness: release blocker"))
+    for condition in report.verdict.conditions:
+        if not condition.startswith(keys):
+            warnings.append(command("warning", condition, title="readiness: release condition"))
     return errors + warnings
 
 

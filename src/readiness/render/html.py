@@ -248,7 +248,11 @@ def extra_list(report: Report, key: str) -> list[dict[str, Any]]:
 def signoffs(report: Report) -> list[dict[str, Any]]:
     """The sign-offs, every field present (missing ones empty), required ones first."""
     rows = [
-        {**{k: _text(s.get(k)) for k in SIGNOFF_KEYS}, "required": bool(s.get("required"))}
+        {
+            **{k: _text(s.get(k)) for k in SIGNOFF_KEYS},
+            "required": bool(s.get("required")),
+            "stale": bool(s.get("stale")),
+        }
         for s in extra_list(report, "signoffs")
     ]
     return sorted(rows, key=lambda s: not s["required"])
@@ -289,10 +293,21 @@ def findings_by_criterion(report: Report) -> dict[str, list[dict[str, str]]]:
     if not isinstance(raw, dict):
         return {}
     return {
-        str(key): [{k: _text(f.get(k)) for k in FINDING_KEYS} for f in found if isinstance(f, dict)]
+        str(key): [_finding(f) for f in found if isinstance(f, dict)]
         for key, found in raw.items()
         if isinstance(found, list)
     }
+
+
+def _finding(f: dict[str, Any]) -> dict[str, str]:
+    by = f.get("waived_by")
+    waived = (
+        f"waived by {_text(by.get('approver'))} ({_text(by.get('role'))}) until "
+        f"{_text(by.get('expires'))}: {_text(by.get('reason'))}"
+        if isinstance(by, dict)
+        else ""
+    )
+    return {**{k: _text(f.get(k)) for k in FINDING_KEYS}, "waived": waived}
 
 
 def view(report: Report) -> dict[str, Any]:
