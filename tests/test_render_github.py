@@ -28,7 +28,8 @@ def test_blocking_failures_are_errors_and_conditions_warnings(tmp_path: Path) ->
     """FAIL of a blocking criterion -> error at its gate file and line; WARN and WAIVED ->
     warnings; PASS, N/A and shadow criteria are silent; errors come first."""
     lines = github.annotations(sample_report(tmp_path))
-    assert lines == [
+    criteria = [ln for ln in lines if " release " not in ln]
+    assert criteria == [
         "::error file=gates/tests.yaml,line=11,title=readiness%3A tests.no-errors FAIL"
         "::observed 1, threshold == 0",
         "::warning file=gates/tests.yaml,line=6,title=readiness%3A tests.pass-rate WARN"
@@ -37,6 +38,25 @@ def test_blocking_failures_are_errors_and_conditions_warnings(tmp_path: Path) ->
         "::observed 1, threshold == 0; waiver applied: A. Chen (security) until 2026-12-20: "
         "shell=True on a constant command; fixed in 2026.12.1",
     ]
+    kinds = [ln.split(" ", 1)[0].split("::")[1] for ln in lines]
+    assert kinds == sorted(kinds)  # every error before the first warning
+
+
+def test_governance_blockers_and_conditions_are_annotated_too(tmp_path: Path) -> None:
+    """A missing sign-off and an unproven risk are errors; an approval with conditions and an
+    accepted risk are warnings."""
+    lines = github.annotations(sample_report(tmp_path))
+    assert (
+        "::error title=readiness%3A release blocker::sign-off: no sign-off from the required "
+        "role 'compliance'"
+    ) in lines
+    assert any(
+        ln.startswith("::error title=readiness%3A release blocker::risk R-07") for ln in lines
+    )
+    assert (
+        "::warning title=readiness%3A release condition::sign-off: A. Chen (security) approved "
+        "with conditions: B602 fixed in 2026.12.1"
+    ) in lines
 
 
 def test_release_blockers_without_a_criterion_are_errors_too(tmp_path: Path) -> None:
@@ -51,8 +71,6 @@ def test_release_blockers_without_a_criterion_are_errors_too(tmp_path: Path) -> 
     assert waived
     assert waived[0].startswith("::error file=release/gates/security.yaml,line=6,")
     assert "waiver expired" in waived[0]
-    kinds = [ln.split(" ", 1)[0].split("::")[1] for ln in lines]
-    assert kinds == sorted(kinds)  # every error before the first warning
 
 
 def test_missing_evidence_is_an_error_with_the_reason(tmp_path: Path) -> None:

@@ -25,8 +25,8 @@ def test_summary_has_verdict_blockers_conditions_criteria_tests_and_next_stage(
     text = markdown.render(sample_report(tmp_path))
     assert text.startswith("## ⛔ NO-GO: options-launch 2026.12.0\n")
     order = [
-        "### Blockers (1)",
-        "### Conditions (2)",
+        "### Blockers (3)",
+        "### Conditions (5)",
         "### Criteria not passing (3)",
         "### Failing or flaky tests: unit-tests",
         "### To reach public testing",
@@ -80,7 +80,7 @@ def test_a_cap_below_one_kibibyte_is_refused(tmp_path: Path) -> None:
 
 def test_a_clean_test_run_has_no_test_section(tmp_path: Path) -> None:
     """No failing test and nothing blocking: CONDITIONAL GO, no blockers or tests section."""
-    text = markdown.render(sample_report(tmp_path, failing=0, hostile=False))
+    text = markdown.render(sample_report(tmp_path, failing=0, hostile=False, compliance=True))
     assert text.startswith("## ⚠️ CONDITIONAL GO: options-launch")
     assert "### Blockers" not in text
     assert "### Failing or flaky tests" not in text

@@ -1,20 +1,23 @@
 """Sample reports for the renderers' tests, built by the real pipeline on real evidence files.
 
-`sample_report(root)` writes a small project (a JUnit check, a SARIF scan, a load test) under
-`root`, reads the JUnit and SARIF files with their real adapters, evaluates and judges with the
-real engine, and returns the `Report` the CLI would build. The load test's `LoadStats` record is
-constructed directly (with realistic series) and fed through the same metrics and evaluation.
-Time is fixed and every path is relative to `root`, so renderings are byte-stable.
+`sample_report(root)` writes a small project (a JUnit check, two SARIF scans, a load test,
+sign-off records, risks, waivers, launch-notes content) under `root` and returns the `Report`
+that `readiness.cli.build_report` builds from it: real adapters, evaluation, governance and
+verdict. Only the load test's record is constructed here (`LoadStats` with realistic series)
+and put in place of what the Locust adapter would read. Time is fixed and every path is
+relative to `root`, so renderings are byte-stable.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from helpers import Project
+from readiness.criteria import Stage
 from readiness.evidence.records import EndpointStats, Evidence, LoadStats, Series
 from readiness.render.model import Report
 
@@ -103,7 +106,18 @@ CHECKS = {
     "matching-load": "schema: 1\nid: matching-load\nkind: locust\nevidence: build/load/*.csv\n",
     "sast": "schema: 1\nid: sast\nkind: sarif\nevidence: build/sast.sarif\n",
     "deps": "schema: 1\nid: deps\nkind: sarif\nevidence: build/deps.sarif\n",
+    "signoffs": "schema: 1\nid: signoffs\nkind: signoffs\nevidence: signoffs/options.yaml\n",
 }
+
+SIGNOFFS = """
+    signoffs:
+    - {role: qa, name: M. Ito, decision: approve, date: 2025-12-05, version: 2026.12.0,
+       comment: regression suite green on RC2}
+    - {role: security, name: A. Chen, decision: approve-with-conditions, date: 2025-12-04,
+       version: 2026.12.0, comment: B602 fixed in 2026.12.1}
+    - {role: risk-control, name: J. Weiss, decision: approve, date: 2025-12-02,
+       version: 2026.12.0}
+"""
 
 DEFINITION = """
     schema: 1
@@ -113,13 +127,42 @@ DEFINITION = """
     owner: R. Okafor
     description: Options trading on the sandbox exchange.
     components: [matching-engine, options, rebate]
-    checks: [unit-tests, matching-load, sast, deps]
+    checks: [unit-tests, matching-load, sast, deps, signoffs]
     gates: [tests, performance, security]
     waivers:
       - criterion: security.no-high
         reason: shell=True on a constant command; fixed in 2026.12.1
         approver: {name: A. Chen, role: security}
         expires: 2026-12-20
+    signoffs:
+      check: signoffs
+      required: [qa, security, risk-control, compliance]
+    risks:
+      - id: R-07
+        title: Rebate system exploited by wash trading
+        impact: high
+        likelihood: medium
+        owner: risk-control
+        trigger: self-trade ratio above 2% for an account
+        response: freeze the rebate strategy with the risk-control switch
+        verified-by: tests.no-errors
+      - id: R-11
+        title: Book depth endpoint slow under burst
+        impact: low
+        likelihood: low
+        owner: matching
+        response: cache depth snapshots for 100 ms
+        accepted:
+          reason: low impact at launch volumes
+          approver: {name: R. Okafor, role: release-manager}
+          expires: 2026-01-31
+    notes:
+      summary: Options trading opens to all verified accounts.
+      highlights:
+        - Price-time-priority matching for options series
+        - Maker rebates accrue per fill, paid out daily
+      known_issues:
+        - Book depth may lag by up to 100 ms under burst load
 """
 
 
@@ -236,92 +279,13 @@ def load_stats(p99_orders: float = 18.5, steps: int = 31) -> LoadStats:
     )
 
 
-def governance() -> dict[str, object]:
-    """The optional `extra` sections: sign-offs, risks, launch notes, findings by criterion."""
-    return {
-        "signoffs": [
-            {
-                "role": "qa",
-                "required": True,
-                "status": "approved",
-                "name": "M. Ito",
-                "decision": "approve",
-                "date": "2025-12-05",
-                "version": "2026.12.0",
-                "comment": "regression suite green on RC2",
-            },
-            {
-                "role": "security",
-                "required": True,
-                "status": "conditional",
-                "name": "A. Chen",
-                "decision": "approve-with-conditions",
-                "date": "2025-12-04",
-                "version": "2026.12.0",
-                "comment": "B602 fixed in 2026.12.1",
-            },
-            {
-                "role": "compliance",
-                "required": True,
-                "status": "missing",
-                "name": "",
-                "decision": "",
-                "date": "",
-                "version": "",
-                "comment": "",
-            },
-        ],
-        "risks": [
-            {
-                "id": "R-07",
-                "title": "Rebate system exploited by wash trading",
-                "impact": "high",
-                "likelihood": "medium",
-                "owner": "risk-control",
-                "response": "freeze the rebate strategy with the risk-control switch",
-                "trigger": "self-trade ratio above 2% for an account",
-                "status": "unverified",
-                "blocking": True,
-                "verified_by": [{"criterion": "performance.failure-ratio", "status": "FAIL"}],
-                "accepted": None,
-            },
-            {
-                "id": "R-11",
-                "title": "Book depth endpoint slow under burst",
-                "impact": "low",
-                "likelihood": "low",
-                "owner": "matching",
-                "response": "cache depth snapshots for 100 ms",
-                "trigger": "",
-                "status": "accepted",
-                "blocking": False,
-                "verified_by": [],
-                "accepted": {
-                    "reason": "low impact at launch volumes",
-                    "approver": "R. Okafor",
-                    "role": "release-manager",
-                    "expires": "2026-01-31",
-                },
-            },
-        ],
-        "launch_notes": {
-            "summary": "Options trading opens to all verified accounts.",
-            "highlights": [
-                "Price-time-priority matching for options series",
-                "Maker rebates accrue per fill, paid out daily",
-            ],
-            "known_issues": ["Book depth may lag by up to 100 ms under burst load"],
-        },
-        "findings_by_criterion": {
-            "security.no-high": [
-                {"tool": "Bandit", "rule": "B602", "severity": "high", "title": XSS_FINDING}
-            ]
-        },
-    }
-
-
 def write_project(
-    root: Path, *, failing: int = 2, hostile: bool = True, waiver_expires: str = "2026-12-20"
+    root: Path,
+    *,
+    failing: int = 2,
+    hostile: bool = True,
+    waiver_expires: str = "2026-12-20",
+    compliance: bool = False,
 ) -> Project:
     """The sample project's files: gates, checks, definition and the JUnit and SARIF evidence."""
     project = Project(root)
@@ -343,6 +307,13 @@ def write_project(
         ),
     )
     project.write("build/deps.sarif", sarif_file([]))
+    signoffs = SIGNOFFS + (
+        "    - {role: compliance, name: P. Levi, decision: approve, date: 2025-12-05,\n"
+        "       version: 2026.12.0}\n"
+        if compliance
+        else ""
+    )
+    project.write("signoffs/options.yaml", signoffs)
     project.write(
         "build/load/matching_stats.csv",
         "Type,Name,Request Count,Failure Count\nPOST,/orders,96000,310\n",
@@ -356,62 +327,58 @@ def sample_report(
     failing: int = 2,
     extra: bool = True,
     load: LoadStats | None = None,
-    stage: str | None = None,
+    stage: Stage | None = None,
     hostile: bool = True,
     remove: tuple[str, ...] = (),
     waiver_expires: str = "2026-12-20",
+    compliance: bool = False,
 ) -> Report:
-    """The sample project evaluated by the real pipeline (see the module docstring).
+    """The sample project evaluated by `readiness.cli.build_report` (see the module docstring).
 
-    `remove` deletes evidence files (relative to `root`) before the evidence is gathered.
+    `remove` deletes evidence files (relative to `root`) before the evidence is gathered;
+    `extra=False` drops the governance and launch-notes sections from the report;
+    `compliance=True` adds the one required sign-off the sample otherwise lacks.
     """
-    import datetime as dt
+    from readiness.cli import Clock, _load, build_report
+    from readiness.evidence import gather as gather_mod
 
-    from readiness.definition import load_project
-    from readiness.evaluation import evaluate
-    from readiness.evidence.gather import file_metas, gather_one
-    from readiness.metrics import MetricTable
-    from readiness.render.model import ReleaseInfo
-    from readiness.verdict import exit_code, judge
-
-    write_project(root, failing=failing, hostile=hostile, waiver_expires=waiver_expires)
+    write_project(
+        root,
+        failing=failing,
+        hostile=hostile,
+        waiver_expires=waiver_expires,
+        compliance=compliance,
+    )
     for rel in remove:
         (root / rel).unlink()
+    for path in root.rglob("*"):  # evidence written "two days ago": no sign-off looks stale
+        os.utime(path, (EPOCH - 2 * 86400, EPOCH - 2 * 86400))
+    real_gather = gather_mod.gather
+
+    def gather(project: Any, evidence_dir: Path, now: float) -> dict[str, Evidence]:
+        found = real_gather(project, evidence_dir, now)
+        old = found["matching-load"]  # the file is hashed for real, the record is built here
+        found["matching-load"] = Evidence(
+            old.check, old.kind, "ok", old.files, load or load_stats(), ""
+        )
+        return found
+
     definition = root / "definitions/options.yaml"
-    project = load_project(definition)
-    evidence: dict[str, Evidence] = {}
-    for ident in project.definition.checks:
-        if ident == "matching-load":  # the record is built here, its file only hashed
-            files = file_metas([root / "build/load/matching_stats.csv"], root)
-            evidence[ident] = Evidence(ident, "locust", "ok", files, load or load_stats())
-        else:
-            evidence[ident] = gather_one(project.checks[ident], root, root, EPOCH)
-    table = MetricTable.build(evidence)
-    chosen = stage or project.definition.stage
-    today = dt.datetime.fromtimestamp(EPOCH, dt.UTC).date()
-    evaluation = evaluate(project, evidence, table, chosen, today)  # type: ignore[arg-type]
-    verdict = judge(project, evaluation)
-    d = project.definition
-    info = ReleaseInfo(
-        name=d.release,
-        version=d.version,
-        stage=chosen,
-        target_stage=d.stage,
-        owner=d.owner,
-        components=tuple(d.components),
-        definition_path=project.doc.path,
-        definition_sha256=hashlib.sha256(definition.read_bytes()).hexdigest(),
-        description=d.description,
-    )
-    return Report(
-        release=info,
-        verdict=verdict,
-        evidence=evidence,
-        generated_at=dt.datetime.fromtimestamp(EPOCH, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        tool_version=TOOL_VERSION,
-        exit_code=exit_code(verdict.verdict),
-        extra=governance() if extra else {},
-    )
+    clock = Clock()
+    clock.epoch = EPOCH
+    with mock.patch.object(gather_mod, "gather", gather):
+        report = build_report(
+            _load(definition, root),
+            definition,
+            stage=stage,
+            evidence_dir=None,
+            clock=clock,
+            strict=False,
+        )
+    report.tool_version = TOOL_VERSION
+    if not extra:
+        report.extra = {}
+    return report
 
 
 def test_sample_report_is_built_by_the_real_pipeline(tmp_path: Path) -> None:
