@@ -255,6 +255,13 @@ def test_semgrep_placeholder_fingerprints_are_replaced() -> None:
     assert {f.rule: f.severity for f in record.findings}["insecure-hash-md5"] == "low"
 
 
+def test_file_uris_become_paths(tmp_path: Path) -> None:
+    """`file:` URIs (Bandit SARIF on an absolute target) are read as plain, unquoted paths."""
+    phys = {"artifactLocation": {"uri": "file:///srv/app/my%20mod.py"}, "region": {"startLine": 2}}
+    result = {"ruleId": "A", "locations": [{"physicalLocation": phys}]}
+    assert read(write(tmp_path, run_with([result]))).findings[0].location == "/srv/app/my mod.py:2"
+
+
 def test_several_files_merge_in_order(tmp_path: Path) -> None:
     """Several files make one record: tool named by the first, findings in file order, warnings
     prefixed with their file."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, ClassVar, Final
+from urllib.parse import unquote
 
 from pydantic import Field
 
@@ -276,9 +277,8 @@ def _invocations(
                     phys = shape.opt_obj(
                         shape.obj(loc, f"{nwhere}.locations[0]"), "physicalLocation", nwhere
                     )
-                    uri = shape.opt_str(
-                        shape.opt_obj(phys, "artifactLocation", nwhere), "uri", nwhere
-                    )
+                    art = shape.opt_obj(phys, "artifactLocation", nwhere)
+                    uri = _local(shape.opt_str(art, "uri", nwhere))
                 messages.append(f"{uri}: {text}" if uri else text)
                 if uri:
                     errors[uri] = text
@@ -561,6 +561,8 @@ def _physical(
             shape.fail(
                 f"{where}.locations[0].physicalLocation.artifactLocation.uri must be a string"
             )
+        if uri.startswith("file:"):
+            uri = _local(uri)
     line = None
     snippet = ""
     region = phys.get("region")
@@ -574,6 +576,15 @@ def _physical(
         if type(snip) is dict and type(snip.get("text")) is str:
             snippet = snip["text"].strip()
     return str(uri), line, snippet
+
+
+def _local(uri: str) -> str:
+    """A `file:` URI as a path (Bandit writes `file:///abs/path` for absolute targets)."""
+    if uri.startswith("file://"):
+        return unquote(uri[7:])
+    if uri.startswith("file:"):
+        return unquote(uri[5:])
+    return uri
 
 
 def _suppressed(shape: Shape, sups: object, where: str) -> bool:
