@@ -99,6 +99,34 @@ def test_long_failing_test_lists_are_truncated_with_a_count(tmp_path: Path) -> N
     assert "&hellip; and 1151 more (see the JSON report)" in page
 
 
+def test_criteria_with_many_evidence_files_link_to_the_full_list(tmp_path: Path) -> None:
+    """A check with five files shows two in each criterion row and links to the Evidence
+    section, which lists all five with their hashes."""
+    page = html.render(sample_report(tmp_path, shards=4))
+    assert page.count('<a href="#ev-unit-tests">&hellip; and 3 more</a>') == 5
+    evidence = page[page.index('<tr id="ev-unit-tests">') :]
+    evidence = evidence[: evidence.index("</tr>")]
+    assert evidence.count('title="sha256:') == 5
+
+
+def test_table_numbers_are_rounded_for_reading() -> None:
+    """Counts get thousands separators; measurements keep up to three decimals (a microsecond
+    in milliseconds), fewer as they grow."""
+    values = (47099, 3189.387, 828.716505, 28.63564, 4.055, 1.9, 0.78412, 0)
+    assert [html.fmt_number(v) for v in values] == [
+        "47,099",
+        "3,189",
+        "828.7",
+        "28.64",
+        "4.055",
+        "1.9",
+        "0.784",
+        "0",
+    ]
+    assert html.fmt_number(None) == "-"
+    assert html.fmt_number(4.25, "ms") == "4.25 ms"
+
+
 def test_missing_evidence_renders(tmp_path: Path) -> None:
     """With an evidence file gone, criteria are MISSING, the page still renders and says why."""
     page = html.render(sample_report(tmp_path, remove=("build/junit/results.xml",)))

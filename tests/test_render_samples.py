@@ -286,6 +286,7 @@ def write_project(
     hostile: bool = True,
     waiver_expires: str = "2026-12-20",
     compliance: bool = False,
+    shards: int = 0,
 ) -> Project:
     """The sample project's files: gates, checks, definition and the JUnit and SARIF evidence."""
     project = Project(root)
@@ -295,6 +296,8 @@ def write_project(
         project.write(f"checks/{ident}.yaml", text)
     project.write("definitions/options.yaml", DEFINITION.replace("2026-12-20", waiver_expires))
     project.write("build/junit/results.xml", junit_file(failing=failing, hostile=hostile))
+    for i in range(shards):  # more files for the same check, as sharded CI jobs leave them
+        project.write(f"build/junit/shard-{i}.xml", junit_file(0, 10, hostile=False))
     project.write(
         "build/sast.sarif",
         sarif_file(
@@ -332,12 +335,14 @@ def sample_report(
     remove: tuple[str, ...] = (),
     waiver_expires: str = "2026-12-20",
     compliance: bool = False,
+    shards: int = 0,
 ) -> Report:
     """The sample project evaluated by `readiness.cli.build_report` (see the module docstring).
 
     `remove` deletes evidence files (relative to `root`) before the evidence is gathered;
     `extra=False` drops the governance and launch-notes sections from the report;
-    `compliance=True` adds the one required sign-off the sample otherwise lacks.
+    `compliance=True` adds the one required sign-off the sample otherwise lacks; `shards`
+    adds JUnit files of passing tests beside the main one.
     """
     from readiness.cli import Clock, _load, build_report
     from readiness.evidence import gather as gather_mod
@@ -348,6 +353,7 @@ def sample_report(
         hostile=hostile,
         waiver_expires=waiver_expires,
         compliance=compliance,
+        shards=shards,
     )
     for rel in remove:
         (root / rel).unlink()

@@ -20,6 +20,7 @@ from readiness.errors import DefinitionError
 from readiness.evidence.records import SEVERITIES, Findings, LoadStats, TestRun
 from readiness.metrics import finding_counts
 from readiness.render import jsonreport, svg
+from readiness.render.notes import findings_by_criterion, risks, signoffs
 
 if TYPE_CHECKING:
     import jinja2
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 MAX_TESTS = 50
 MAX_FINDINGS = 100
 MAX_FAILURES = 20
+MAX_EVIDENCE = 2  # files per criterion row; the Evidence section lists them all
 STATUS_ORDER = ("ERROR", "MISSING", "FAIL", "WARN", "WAIVED", "PASS", "N/A")
 VERDICT_CLASS = {"GO": "go", "CONDITIONAL GO": "cond", "NO-GO": "nogo"}
 SEVERITY_COLORS = {
@@ -38,7 +40,6 @@ SEVERITY_COLORS = {
     "low": "#0072B2",
     "info": "#8A8A8A",
 }
-_GOOD = {"PASS", "N/A"}
 
 
 @functools.cache
@@ -76,8 +77,10 @@ def _criterion(c: dict[str, Any], findings: dict[str, list[dict[str, str]]]) -> 
         "status_class": c["status"].lower().replace("/", ""),
         "evidence": [
             {"path": e["path"], "short": short_sha(e["sha256"]), "sha256": e["sha256"] or ""}
-            for e in c["evidence"]
+            for e in c["evidence"][:MAX_EVIDENCE]
         ],
+        "evidence_more": max(len(c["evidence"]) - MAX_EVIDENCE, 0),
+        "check": c["metric"].split(".", 1)[0],
         "next": (
             f"at {stage_title(nxt['stage'])}: {nxt['status']} against {nxt['threshold']}"
             + (f" (gap {nxt['gap']})" if nxt["gap"] else "")
@@ -139,6 +142,23 @@ def _reference(check: str, criteria: Sequence[dict[str, Any]]) -> svg.Reference 
     return None
 
 
+def fmt_number(value: object, unit: str = "") -> str:
+    """A table number: thousands separated, at most three decimals (microseconds when in ms),
+    fewer as the number grows; `-` if absent."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "-" if value is None else str(value)
+    if not math.isfinite(value):
+        return str(value)
+    size = abs(value)
+    decimals = (
+        0 if size >= 1000 or value == int(value) else 1 if size >= 100 else 2 if size >= 10 else 3
+    )
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} {unit}" if unit else text
+
+
 def _load(ev: dict[str, Any], rec: LoadStats, criteria: list[dict[str, Any]]) -> dict[str, Any]:
     groups: dict[str, list[svg.Line]] = {
         "latency": [],
@@ -162,12 +182,15 @@ def _load(ev: dict[str, Any], rec: LoadStats, criteria: list[dict[str, Any]]) ->
         "failures": ("Failures", "failures/s"),
         "users": ("Concurrent users", "users"),
     }
+    xs = [x for s in rec.series for x, _ in s.points if math.isfinite(x)]
+    span = (min(xs), max(xs)) if xs else None  # one time axis for every chart of the run
     charts = [
         svg.line_chart(
             lines,
             title=f"{ev['check']}: {titles[g][0]}",
             unit=titles[g][1],
             reference=_reference(ev["check"], criteria) if g == "latency" else None,
+            x_range=span,
         )
         for g, lines in groups.items()
         if lines
@@ -180,7 +203,9 @@ def _load(ev: dict[str, Any], rec: LoadStats, criteria: list[dict[str, Any]]) ->
             "failure_ratio": f"{100 * e['failures'] / e['requests']:.2f}%"
             if e["requests"]
             else "-",
-            "pcts": [e["percentiles_ms"].get(k, "-") for k in pcts],
+            "pcts": [fmt_number(e["percentiles_ms"].get(k)) for k in pcts],
+            "cells": {k: fmt_number(e[k]) for k in ("requests", "failures", "rps", "max_ms")},
+            "aggregate": e is data["endpoints"][-1],
         }
         for e in data["endpoints"]
     ]
@@ -229,85 +254,6 @@ def _findings(ev: dict[str, Any], rec: Findings) -> dict[str, Any]:
         "rows": listed[:MAX_FINDINGS],
         "more": max(len(listed) - MAX_FINDINGS, 0),
     }
-
-
-SIGNOFF_KEYS = ("role", "status", "name", "decision", "date", "version", "comment")
-RISK_KEYS = ("id", "title", "impact", "likelihood", "owner", "response", "trigger", "status")
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def extra_list(report: Report, key: str) -> list[dict[str, Any]]:
-    """A list section of `report.extra` (sign-offs, risks), as dicts; absent -> []."""
-    value = report.extra.get(key)
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def signoffs(report: Report) -> list[dict[str, Any]]:
-    """The sign-offs, every field present (missing ones empty), required ones first."""
-    rows = [
-        {
-            **{k: _text(s.get(k)) for k in SIGNOFF_KEYS},
-            "required": bool(s.get("required")),
-            "stale": bool(s.get("stale")),
-        }
-        for s in extra_list(report, "signoffs")
-    ]
-    return sorted(rows, key=lambda s: not s["required"])
-
-
-def risks(report: Report) -> list[dict[str, Any]]:
-    """The risks, every field present, with verification and acceptance flattened to text."""
-    out = []
-    for r in extra_list(report, "risks"):
-        verified = r.get("verified_by")
-        acc = r.get("accepted")
-        out.append(
-            {
-                **{k: _text(r.get(k)) for k in RISK_KEYS},
-                "blocking": bool(r.get("blocking")),
-                "verified_by": [
-                    f"{_text(v.get('criterion'))}: {_text(v.get('status'))}"
-                    for v in (verified if isinstance(verified, list) else [])
-                    if isinstance(v, dict)
-                ],
-                "accepted": (
-                    f"accepted by {_text(acc.get('approver'))} ({_text(acc.get('role'))}) until "
-                    f"{_text(acc.get('expires'))}: {_text(acc.get('reason'))}"
-                    if isinstance(acc, dict)
-                    else ""
-                ),
-            }
-        )
-    return out
-
-
-FINDING_KEYS = ("tool", "rule", "severity", "title", "location")
-
-
-def findings_by_criterion(report: Report) -> dict[str, list[dict[str, str]]]:
-    """`extra["findings_by_criterion"]`, every finding with the same text fields; absent -> {}."""
-    raw = report.extra.get("findings_by_criterion")
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        str(key): [_finding(f) for f in found if isinstance(f, dict)]
-        for key, found in raw.items()
-        if isinstance(found, list)
-    }
-
-
-def _finding(f: dict[str, Any]) -> dict[str, str]:
-    by = f.get("waived_by")
-    waived = (
-        f"waived by {_text(by.get('approver'))} ({_text(by.get('role'))}) until "
-        f"{_text(by.get('expires'))}: {_text(by.get('reason'))}"
-        if isinstance(by, dict)
-        else ""
-    )
-    return {**{k: _text(f.get(k)) for k in FINDING_KEYS}, "waived": waived}
 
 
 def view(report: Report) -> dict[str, Any]:

@@ -136,11 +136,13 @@ def line_chart(
     height: int = 250,
     reference: Reference | None = None,
     zero_based: bool = True,
+    x_range: tuple[float, float] | None = None,
 ) -> str:
     """A line chart over elapsed time, with axes, ticks, a unit label and a legend.
 
     x values are seconds (epoch or relative): the axis shows time elapsed since the earliest
-    point. The y axis starts at zero unless `zero_based` is false.
+    point, or since `x_range[0]` when given (charts of one run then share their time axis).
+    The y axis starts at zero unless `zero_based` is false.
     """
     series = [(ln.label, reduce_points(ln.points)) for ln in lines]
     series = [(label, pts) for label, pts in series if pts]
@@ -158,7 +160,10 @@ def line_chart(
             f'style="{FONT}" fill="#666">no data</text></svg>'
         )
     x0 = min(p[0] for _, pts in series for p in pts)
-    span = max(p[0] for _, pts in series for p in pts) - x0 or 1.0
+    x1 = max(p[0] for _, pts in series for p in pts)
+    if x_range is not None:
+        x0, x1 = min(x0, x_range[0]), max(x1, x_range[1])
+    span = x1 - x0 or 1.0
     ys = [p[1] for _, pts in series for p in pts]
     if reference is not None and math.isfinite(reference.value):
         ys.append(reference.value)
@@ -187,8 +192,8 @@ def line_chart(
             f'<text x="{x}" y="{top + ph + 16}" text-anchor="middle">{fmt_elapsed(t, span)}</text>'
         )
     out.append(
-        f'<text x="{left + pw / 2:.0f}" y="{top + ph + 31}" text-anchor="middle">elapsed time'
-        f"{' (s)' if span < 120 else ''}</text>"
+        f'<text x="{left + pw / 2:.0f}" y="{top + ph + 31}" text-anchor="middle">'
+        "elapsed time</text>"
         f'<text transform="translate(12 {top + ph / 2:.0f}) rotate(-90)" text-anchor="middle">'
         f"{_a(unit)}</text></g>"
     )
