@@ -348,6 +348,7 @@ BAD_RESULTS: list[tuple[dict[str, Any], str]] = [
     ({"ruleId": "A", "suppressions": [{"status": "maybe"}]}, "status 'maybe'"),
     ({"ruleId": "A", "suppressions": "yes"}, "suppressions must be a list"),
     ({"ruleId": "A", "message": "text"}, "message must be an object"),
+    ({"ruleIndex": 0, "message": {"id": "m", "arguments": 3}}, "arguments must be a list"),
     ({"ruleId": "A", "locations": {"uri": "x"}}, "locations must be a list"),
     ({"ruleId": "A", "fingerprints": ["x"]}, "fingerprints must be an object"),
     ({"ruleId": "A", "rule": {"index": 9}}, "rule.index 9 is out of range"),
@@ -366,7 +367,8 @@ BAD_RESULTS: list[tuple[dict[str, Any], str]] = [
 def test_malformed_results_are_errors(tmp_path: Path, result: dict[str, Any], message: str) -> None:
     """A result of the wrong shape is a format error located by its JSON path."""
     with pytest.raises(EvidenceError, match="runs\\[0\\]") as info:
-        read(write(tmp_path, run_with([result], [{"id": "A"}])))
+        rules = [{"id": "A", "messageStrings": {"m": {"text": "{0}"}}}]
+        read(write(tmp_path, run_with([result], rules)))
     assert message in str(info.value)
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from helpers import FIXTURES, REPO
@@ -725,3 +727,61 @@ def test_severity_words_are_documented_in_docstrings() -> None:
     assert '"3" → high' in (ZapAdapter.__doc__ or "")
     assert "**critical**" in (GitleaksAdapter.__doc__ or "")
     assert "UNKNOWN" in textwrap.dedent(TrivyAdapter.__doc__ or "")
+
+
+MUTATED = [
+    ("sarif", SECURITY / "sarif" / "extensions.sarif"),
+    ("sarif", SECURITY / "sarif" / "triage.sarif"),
+    ("sarif", EXAMPLES / "bandit.sarif"),
+    ("bandit", EXAMPLES / "bandit.json"),
+    ("pip-audit", SECURITY / "pip-audit" / "vulns.json"),
+    ("trivy", SECURITY / "trivy" / "image.json"),
+    ("gitleaks", SECURITY / "gitleaks" / "leaks.json"),
+    ("semgrep", SECURITY / "semgrep" / "partial.json"),
+    ("zap", SECURITY / "zap" / "baseline.json"),
+]
+JSON_VALUES = st.sampled_from(
+    [None, True, False, 0, -1, 2.5, 10**30, "", "x", "error", "absent", [], [None], {}, {"a": 1}]
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(_paths(v, (*prefix, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_paths(v, (*prefix, i)))
+    return out
+
+
+@pytest.mark.parametrize(("kind", "path"), MUTATED, ids=[p.name for _, p in MUTATED])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_mutated_reports_never_crash(tmp_path: Path, kind: str, path: Path, data: Any) -> None:
+    """Replacing or deleting any value of a real report gives a record or an EvidenceError,
+    never another exception (no traceback reaches the user)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for _ in range(data.draw(st.integers(1, 3))):
+        where = data.draw(st.sampled_from(_paths(doc)))
+        if not where:
+            doc = data.draw(JSON_VALUES)
+            continue
+        parent = doc
+        for key in where[:-1]:
+            parent = parent[key]
+        if data.draw(st.booleans()):
+            del parent[where[-1]]
+        else:
+            parent[where[-1]] = data.draw(JSON_VALUES)
+    target = write(tmp_path, doc)
+    try:
+        read(kind, target)
+    except EvidenceError as exc:
+        assert exc.path == "report.json"

@@ -463,7 +463,10 @@ def _read_run(
             mid = msg.get("id")
             if not text and rule is not None and type(mid) is str and mid in rule.messages:
                 text = rule.messages[mid]
-                for a, arg in enumerate(msg.get("arguments") or ()):
+                args = msg.get("arguments") or []
+                if type(args) is not list:
+                    shape.fail(f"{where}.results[{j}].message.arguments must be a list")
+                for a, arg in enumerate(args):
                     text = text.replace(f"{{{a}}}", str(arg))
             if type(text) is not str:
                 shape.fail(f"{where}.results[{j}].message.text must be a string")
