@@ -88,16 +88,23 @@ class SarifAdapter:
     - gitleaks: every result is critical (a leaked secret), as in the `gitleaks` kind.
 
     Rules are found by `ruleIndex`, then `rule.index`/`rule.toolComponent` (extensions), then
-    `ruleId`, in `tool.driver.rules` and `tool.extensions[].rules`. `baselineState: absent`
-    results are gone and not counted; `unchanged` ones are not new. A result is suppressed
-    when it has `suppressions` and none is `underReview` or `rejected`. The fingerprint is the
-    result's `fingerprints`, else a hash of rule, location and `partialFingerprints`.
+    `ruleId` (a hierarchical id "a/b/1" falls back to "a/b"), in `tool.driver.rules` and
+    `tool.extensions[].rules`. `baselineState: absent` results are gone and not counted
+    (`baseline-absent`); `unchanged` ones are not new. A result is suppressed when it has
+    `suppressions` and none is `underReview` or `rejected`. The fingerprint is the result's
+    `fingerprints` (Semgrep's "requires login" placeholder ignored), else a hash of rule,
+    location and `partialFingerprints`, else its `correlationGuid`, else a hash of rule and
+    location. Location = `uri:startLine` of the first location (`file:` URIs as paths); for
+    Trivy, `package@version` with the fixed version, as in the `trivy` kind.
 
-    Fails closed: an invocation with `executionSuccessful: false`, a run without `results`, an
-    empty `runs`, a version other than 2.1.0, or any malformed element is an evidence error
-    (Trivy writes no invocations: absent is not a failure). Error-level tool notifications
-    become warnings and skipped entries. Snippets are never copied; for gitleaks and Trivy
-    secret rules the message is not copied either (it may quote the secret).
+    Fails closed: an invocation with `executionSuccessful: false`, a run without `results`, a
+    run with no results but error-level tool notifications (Semgrep's rule errors), an empty
+    `runs`, a version other than 2.1.0, or any malformed element is an evidence error (Trivy
+    writes no invocations: absent is not a failure). Error-level notifications beside results
+    become warnings, and the files they name are listed as skipped. Bandit runs: `# nosec`
+    counts from its metrics, and a scan that analysed no file is an error, as in the `bandit`
+    kind. Snippets are never copied; for gitleaks and Trivy secret rules the message is not
+    copied either, nor Bandit's quoted hardcoded passwords.
     """
 
     kind: ClassVar[str] = "sarif"

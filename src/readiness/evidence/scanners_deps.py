@@ -146,7 +146,8 @@ class TrivyAdapter:
     UNKNOWN → the `unknown-severity` option (default high: unrated is not harmless).
 
     `SchemaVersion` must be 2. Trivy omits empty arrays: absent `Results`, `Vulnerabilities` or
-    `Secrets` mean none. The fingerprint is Trivy's own `Fingerprint` when present.
+    `Secrets` mean none. The fingerprint is Trivy's own `Fingerprint` when present. License
+    results are not read (they are not vulnerabilities).
     """
 
     kind: ClassVar[str] = "trivy"
