@@ -27,7 +27,6 @@ pytestmark = [
 ]
 
 
-@pytest.mark.filterwarnings("ignore::ResourceWarning")  # selenium's service pipes on shutdown
 def test_report_opens_in_headless_chromium(tmp_path: Path) -> None:
     """From file://: no console error, the verdict banner and the SVG charts are displayed
     with a real size, nothing overflows the page sideways; a screenshot is saved."""
