@@ -65,6 +65,15 @@ def test_write_all_writes_each_requested_file_once(report: Report, tmp_path: Pat
     ]
 
 
+def test_write_all_passes_the_notes_template_on(report: Report, tmp_path: Path) -> None:
+    """`--template` reaches the launch notes through the registry."""
+    tpl = tmp_path / "notes.j2"
+    tpl.write_text("{{ release.version }}: {{ verdict }}\n", encoding="utf-8")
+    written = formats.write_all(report, tmp_path / "out", ["notes"], notes_template=tpl)
+    assert written["notes"].name == "LAUNCH_NOTES.md"
+    assert written["notes"].read_text(encoding="utf-8") == "2026.12.0: NO-GO\n"
+
+
 def test_a_failing_format_writes_nothing(
     report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

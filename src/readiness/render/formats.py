@@ -7,6 +7,7 @@ type error. Renderers are imported only when used: asking for JSON never imports
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, assert_never, get_args
@@ -21,8 +22,10 @@ Format = Literal["json", "html", "markdown", "junit", "notes"]
 NAMES: tuple[Format, ...] = get_args(Format)
 
 
-def render(report: Report, name: Format) -> str:
-    """`report` in format `name`."""
+def render(
+    report: Report, name: Format, *, notes_template: str | os.PathLike[str] | None = None
+) -> str:
+    """`report` in format `name`; `notes_template` replaces the launch notes' template."""
     if name == "json":
         from readiness.render import jsonreport
 
@@ -42,7 +45,7 @@ def render(report: Report, name: Format) -> str:
     if name == "notes":
         from readiness.render import notes
 
-        return notes.render(report)
+        return notes.render(report, notes_template)
     assert_never(name)
 
 
@@ -70,12 +73,18 @@ def parse(name: str) -> Format:
     raise UsageError(f'unknown report format "{name}" (known: {", ".join(NAMES)})')
 
 
-def write_all(report: Report, directory: Path, names: Iterable[Format]) -> dict[Format, Path]:
+def write_all(
+    report: Report,
+    directory: Path,
+    names: Iterable[Format],
+    *,
+    notes_template: str | os.PathLike[str] | None = None,
+) -> dict[Format, Path]:
     """Render every format first, then write each file atomically into `directory`.
 
     Rendering everything before writing anything means a template error leaves no mix of new
     and stale reports behind. Returns the path written for each format, in the order asked.
     """
     chosen = list(dict.fromkeys(names))
-    texts = {name: render(report, name) for name in chosen}
+    texts = {name: render(report, name, notes_template=notes_template) for name in chosen}
     return {name: atomic.write_text(directory / FILE_NAMES[name], texts[name]) for name in chosen}
