@@ -74,6 +74,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         **{f"findings.new.{s}": "count" for s in SEVERITIES},
         "findings.suppressed": "count",
         "skipped": "count",
+        "extra[*]": "count",  # tool-specific counts: extra["nosec"], extra["needs-review"], ...
     },
     "SignOffs": {
         "approved": "count",
@@ -169,6 +170,8 @@ def from_record(check: str, record: Record) -> list[Metric]:
         counts = finding_counts(record, waived=frozenset())
         out.extend(Metric(check, k, float(v), "count") for k, v in counts.items())
         out.append(Metric(check, "skipped", float(len(record.skipped)), "count"))
+        for key, value in sorted(record.extra_counts.items()):
+            out.append(Metric(check, f'extra["{key}"]', float(value), "count"))
     elif isinstance(record, SignOffs):
         decisions = [r.decision for r in record.records]
         out.append(Metric(check, "approved", float(decisions.count("approve")), "count"))

@@ -15,10 +15,21 @@ from readiness.evidence.records import Record
 MAX_EVIDENCE_BYTES = 2 * 1024**3  # 2 GiB: above that a file is refused, not read
 
 
-class NoParams(BaseModel):
-    """An adapter without options."""
+class AdapterParams(BaseModel):
+    """Base of every adapter's options: strict (an unknown option is an error), immutable, and
+    kebab-case in YAML (`min-tests`), snake_case in Python."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=lambda s: s.replace("_", "-"),
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+
+class NoParams(AdapterParams):
+    """An adapter without options."""
 
 
 class Adapter(Protocol):

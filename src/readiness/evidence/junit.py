@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 from xml.parsers import expat
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from readiness.errors import EvidenceError
+from readiness.evidence.base import AdapterParams
 from readiness.evidence.records import Outcome, TestCase, TestRun
 
 _RANK = {"skipped": 0, "passed": 1, "failed": 2, "error": 3}
@@ -29,16 +30,9 @@ MAX_MESSAGE = 500
 MAX_PROBLEMS = 1000
 
 
-class JUnitParams(BaseModel):
+class JUnitParams(AdapterParams):
     """Options of a `junit` check."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        alias_generator=lambda s: s.replace("_", "-"),
-        validate_by_name=True,
-        validate_by_alias=True,
-    )
     min_tests: int = Field(default=1, ge=1)
 
 

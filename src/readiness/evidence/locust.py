@@ -56,10 +56,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import unquote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from readiness.errors import EvidenceError
-from readiness.evidence.base import MAX_EVIDENCE_BYTES, iter_text_lines
+from readiness.evidence.base import MAX_EVIDENCE_BYTES, AdapterParams, iter_text_lines
 from readiness.evidence.records import EndpointStats, LoadStats, Series
 
 PERCENTILES: tuple[tuple[str, float], ...] = (
@@ -110,20 +110,8 @@ _UINT = re.compile(r"^\d+$")
 _WS = re.compile(r"[ \t\r\n]*")
 
 
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
-
-
-class LocustParams(BaseModel):
+class LocustParams(AdapterParams):
     """Options of a `locust` check (kebab-case in YAML)."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        alias_generator=_kebab,
-        validate_by_name=True,
-        validate_by_alias=True,
-    )
 
     min_duration: float | None = Field(
         default=None, gt=0, description="seconds; a shorter run is an evidence error"

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict
-
 from readiness.errors import EvidenceError
 from readiness.evidence._json import paused_gc
+from readiness.evidence.base import AdapterParams
 from readiness.evidence.records import Finding, Findings, Severity
 
 TITLE_LIMIT: Final = 200
@@ -20,16 +19,8 @@ TITLE_LIMIT: Final = 200
 PLACEHOLDERS: Final = frozenset({"", "requires login"})
 
 
-class ScannerParams(BaseModel):
+class ScannerParams(AdapterParams):
     """Base of the scanner adapters' options: strict, immutable, kebab-case in YAML."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        alias_generator=lambda s: s.replace("_", "-"),
-        validate_by_name=True,
-        validate_by_alias=True,
-    )
 
 
 # Words a tool may use for a severity (GitHub `security-severity` words, Semgrep metadata,
