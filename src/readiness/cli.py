@@ -157,19 +157,6 @@ def _extra(project: Project, gov: Any, findings: dict[str, Any]) -> dict[str, ob
     return extra
 
 
-def _finish(report: Report, json_path: Path | None, color: bool | None) -> NoReturn:
-    """Write the requested reports, print the summary, exit with the verdict's code."""
-    from readiness.render import jsonreport, terminal
-
-    if json_path is not None:
-        atomic.write_text(json_path, jsonreport.render(report))
-    use_color = sys.stdout.isatty() if color is None else color
-    click.echo(terminal.render(report, color=use_color), nl=False)
-    if json_path is not None:
-        click.echo(f"JSON report: {json_path}")
-    raise SystemExit(report.exit_code)
-
-
 stage_option = click.option(
     "--stage",
     type=click.Choice(STAGES),
@@ -189,6 +176,96 @@ evidence_option = click.option(
     help="Directory the checks' evidence globs are relative to (default: the project root).",
 )
 definition_arg = click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+
+
+DEFAULT_FORMATS = ("json", "html", "markdown", "junit")
+
+
+def _finish(
+    report: Report,
+    json_path: Path | None,
+    color: bool | None,
+    report_dir: Path | None = None,
+    formats_: tuple[str, ...] = (),
+    notes_template: Path | None = None,
+) -> NoReturn:
+    """Write the requested reports, print the summary (and GitHub Actions annotations and step
+    summary when running there), exit with the verdict's code."""
+    from readiness.render import jsonreport, terminal
+
+    written: list[Path] = []
+    if json_path is not None:
+        written.append(atomic.write_text(json_path, jsonreport.render(report)))
+    if formats_ and report_dir is None:
+        raise UsageError("--format needs --report-dir")
+    if report_dir is not None:
+        from readiness.render import formats
+
+        names = [formats.parse(n) for n in (formats_ or DEFAULT_FORMATS)]
+        paths = formats.write_all(report, report_dir, names, notes_template=notes_template)
+        written.extend(paths.values())
+    use_color = sys.stdout.isatty() if color is None else color
+    click.echo(terminal.render(report, color=use_color), nl=False)
+    for path in written:
+        click.echo(f"report: {path}")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        _github(report)
+    raise SystemExit(report.exit_code)
+
+
+def _github(report: Report) -> None:
+    """Annotations on stdout, and the Markdown summary appended to $GITHUB_STEP_SUMMARY."""
+    from readiness.render import github, markdown
+
+    for line in github.annotations(report, path_prefix=os.environ.get("READINESS_PATH_PREFIX", "")):
+        click.echo(line)
+    path = github.summary_path(os.environ)
+    if path is not None:
+        with path.open("a", encoding="utf-8") as fh:  # shared by the whole step: append
+            fh.write(markdown.render(report))
+
+
+def report_options(func: Any) -> Any:
+    """The options `evaluate` and `run` share: where the evidence is and which reports to write."""
+    options = [
+        definition_arg,
+        stage_option,
+        evidence_option,
+        root_option,
+        click.option(
+            "--json",
+            "json_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the JSON report to this file.",
+        ),
+        click.option(
+            "--report-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Write reports into this directory (default formats: json, html, markdown, "
+            "junit).",
+        ),
+        click.option(
+            "--format",
+            "formats_",
+            multiple=True,
+            type=click.Choice(["json", "html", "markdown", "junit", "notes"]),
+            help="A report format to write into --report-dir (repeatable).",
+        ),
+        click.option(
+            "--notes-template",
+            type=click.Path(dir_okay=False, exists=True, path_type=Path),
+            default=None,
+            help="Jinja2 template for the launch notes (format notes).",
+        ),
+        click.option("--strict", is_flag=True, help="Exit 1 on CONDITIONAL GO too."),
+        click.option(
+            "--color/--no-color", default=None, help="Colour the summary (default: on a tty)."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -211,24 +288,16 @@ def validate(definition: Path, root: Path | None) -> None:
 
 
 @cli.command()
-@definition_arg
-@stage_option
-@evidence_option
-@root_option
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the JSON report to this file.",
-)
-@click.option("--strict", is_flag=True, help="Exit 1 on CONDITIONAL GO too.")
-@click.option("--color/--no-color", default=None, help="Colour the summary (default: on a tty).")
+@report_options
 def evaluate(
     definition: Path,
     stage: Stage | None,
     evidence_dir: Path | None,
     root: Path | None,
     json_path: Path | None,
+    report_dir: Path | None,
+    formats_: tuple[str, ...],
+    notes_template: Path | None,
     strict: bool,
     color: bool | None,
 ) -> None:
@@ -237,21 +306,11 @@ def evaluate(
     report = build_report(
         project, definition, stage=stage, evidence_dir=evidence_dir, clock=Clock(), strict=strict
     )
-    _finish(report, json_path, color)
+    _finish(report, json_path, color, report_dir, formats_, notes_template)
 
 
 @cli.command()
-@definition_arg
-@stage_option
-@evidence_option
-@root_option
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the JSON report to this file.",
-)
-@click.option("--strict", is_flag=True, help="Exit 1 on CONDITIONAL GO too.")
+@report_options
 @click.option("--only", multiple=True, metavar="CHECK", help="Run only these checks' commands.")
 @click.option(
     "--log-dir",
@@ -264,18 +323,20 @@ def evaluate(
     is_flag=True,
     help="Allow services and load tests to target a non-loopback host.",
 )
-@click.option("--color/--no-color", default=None, help="Colour the summary (default: on a tty).")
 def run(
     definition: Path,
     stage: Stage | None,
     evidence_dir: Path | None,
     root: Path | None,
     json_path: Path | None,
+    report_dir: Path | None,
+    formats_: tuple[str, ...],
+    notes_template: Path | None,
     strict: bool,
+    color: bool | None,
     only: tuple[str, ...],
     log_dir: Path | None,
     allow_remote: bool,
-    color: bool | None,
 ) -> None:
     """Run the checks' commands (starting their services), then evaluate as `evaluate` does."""
     from readiness import collect
@@ -314,7 +375,48 @@ def run(
         strict=strict,
         failed_checks=failed,
     )
-    _finish(report, json_path, color)
+    _finish(report, json_path, color, report_dir, formats_, notes_template)
+
+
+@cli.command()
+@definition_arg
+@stage_option
+@evidence_option
+@root_option
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Your own Jinja2 template (sandboxed) instead of the built-in one.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the notes to this file (default: standard output).",
+)
+def notes(
+    definition: Path,
+    stage: Stage | None,
+    evidence_dir: Path | None,
+    root: Path | None,
+    template: Path | None,
+    output: Path | None,
+) -> None:
+    """Render the launch notes (Markdown) from the definition and the evaluated evidence."""
+    from readiness.render import notes as notes_mod
+
+    project = _load(definition, root)
+    report = build_report(
+        project, definition, stage=stage, evidence_dir=evidence_dir, clock=Clock(), strict=False
+    )
+    text = notes_mod.render(report, template)
+    if output is not None:
+        atomic.write_text(output, text)
+        click.echo(f"launch notes: {output}")
+    else:
+        click.echo(text, nl=False)
 
 
 def _metrics_rows(metrics: list[Any]) -> list[dict[str, Any]]:
