@@ -68,6 +68,19 @@ def measure(argv: list[str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024
 
 
+def compare(kind: str, f: Path, bare_code: str, bare_label: str, repeat: int) -> None:
+    """Time `readiness inspect --kind KIND f` against `python -c bare_code f`; print both."""
+    ours = [sys.executable, "-m", "readiness.cli", "inspect", str(f), "--kind", kind, "--json"]
+    bare = [sys.executable, "-c", bare_code, str(f)]
+    bare_runs = [measure(bare) for _ in range(repeat)]
+    ours_runs = [measure(ours) for _ in range(repeat)]
+    bare_t, bare_rss = min(r[0] for r in bare_runs), max(r[1] for r in bare_runs)
+    ours_t, ours_rss = min(r[0] for r in ours_runs), max(r[1] for r in ours_runs)
+    print(f"{bare_label:<22}: {bare_t:6.2f} s  peak RSS {bare_rss:6.1f} MiB")
+    print(f"{'readiness inspect':<22}: {ours_t:6.2f} s  peak RSS {ours_rss:6.1f} MiB")
+    print(f"{'ratio':<22}: {ours_t / bare_t:6.2f}x  (target <= 2x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
@@ -76,29 +89,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         f = Path(tmp) / "junit.xml"
         generate(f, args.cases)
-        size = f.stat().st_size / 1024**2
-        readiness = [
-            sys.executable,
-            "-m",
-            "readiness.cli",
-            "inspect",
-            str(f),
-            "--kind",
-            "junit",
-            "--json",
-        ]
-        bare = [sys.executable, "-c", BARE, str(f)]
-        bare_runs = [measure(bare) for _ in range(args.repeat)]
-        ours_runs = [measure(readiness) for _ in range(args.repeat)]
+        print(f"file: {args.cases} test cases, {f.stat().st_size / 1024**2:.1f} MiB")
+        compare("junit", f, BARE, "bare iterparse loop", args.repeat)
         parse_bare, parse_ours = in_process(f, args.repeat)
-    bare_t, bare_rss = min(r[0] for r in bare_runs), max(r[1] for r in bare_runs)
-    ours_t, ours_rss = min(r[0] for r in ours_runs), max(r[1] for r in ours_runs)
-    print(f"file: {args.cases} test cases, {size:.1f} MiB")
-    print(f"bare iterparse loop : {bare_t:6.2f} s  peak RSS {bare_rss:6.1f} MiB")
-    print(f"readiness inspect   : {ours_t:6.2f} s  peak RSS {ours_rss:6.1f} MiB")
-    print(f"ratio               : {ours_t / bare_t:6.2f}x  (target <= 2x; RSS target < 150 MB)")
+    print("peak RSS target: < 150 MB")
     print(
-        f"in-process parse    : adapter {parse_ours:.2f} s vs bare loop {parse_bare:.2f} s "
+        f"in-process parse      : adapter {parse_ours:.2f} s vs bare loop {parse_bare:.2f} s "
         f"= {parse_ours / parse_bare:.2f}x (start-up excluded)"
     )
 

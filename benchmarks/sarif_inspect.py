@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
-from junit_inspect import measure
+from junit_inspect import compare
 
 BARE = """
 import json, sys
@@ -81,26 +80,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         f = Path(tmp) / "scan.sarif"
         generate(f, args.results)
-        size = f.stat().st_size / 1024**2
-        ours = [
-            sys.executable,
-            "-m",
-            "readiness.cli",
-            "inspect",
-            str(f),
-            "--kind",
-            "sarif",
-            "--json",
-        ]
-        bare = [sys.executable, "-c", BARE, str(f)]
-        bare_runs = [measure(bare) for _ in range(args.repeat)]
-        ours_runs = [measure(ours) for _ in range(args.repeat)]
-    bare_t, bare_rss = min(r[0] for r in bare_runs), max(r[1] for r in bare_runs)
-    ours_t, ours_rss = min(r[0] for r in ours_runs), max(r[1] for r in ours_runs)
-    print(f"file: {args.results} SARIF results, {size:.1f} MiB")
-    print(f"bare json.load + loop: {bare_t:6.2f} s  peak RSS {bare_rss:6.1f} MiB")
-    print(f"readiness inspect    : {ours_t:6.2f} s  peak RSS {ours_rss:6.1f} MiB")
-    print(f"ratio                : {ours_t / bare_t:6.2f}x  (target <= 2x)")
+        print(f"file: {args.results} SARIF results, {f.stat().st_size / 1024**2:.1f} MiB")
+        compare("sarif", f, BARE, "bare json.load + loop", args.repeat)
 
 
 if __name__ == "__main__":
