@@ -185,6 +185,40 @@ def test_target_down_is_valid_evidence_with_all_requests_failed(runs: dict[str, 
 
 
 @pytest.mark.slow
+def test_target_down_is_a_no_go_despite_excellent_latency(
+    runs: dict[str, LocustRun], tmp_path: Path
+) -> None:
+    """End to end: a down target's latency looks great, so the p99 criterion passes, but the
+    failure ratio FAILs, the verdict is NO-GO, and the terminal names the connection errors."""
+    from helpers import Project, run_cli
+
+    project = Project(tmp_path)
+    for f in runs["down"].files():
+        shutil.copy(f, tmp_path / f.name)
+    project.write("checks/load.yaml", "schema: 1\nid: load\nkind: locust\nevidence: 'run*'\n")
+    project.write(
+        "gates/perf.yaml",
+        """
+        schema: 1
+        id: perf
+        criteria:
+          - {id: p99, metric: 'load.requests["POST /orders"].p99', pass: "<= 50 ms"}
+          - {id: errors, metric: load.aggregated.failure_ratio, pass: "<= 1%"}
+        """,
+    )
+    project.write(
+        "definitions/d.yaml",
+        "schema: 1\nrelease: r\nversion: '1'\nstage: mvp\nchecks: [load]\ngates: [perf]\n",
+    )
+    r = run_cli(["evaluate", "definitions/d.yaml"], tmp_path)
+    assert r.code == 1, r.out + r.err
+    assert "PASS    perf.p99" in r.out
+    assert "FAIL    perf.errors: 100% (threshold <= 1%)" in r.out
+    assert "Load-test failures in load (most frequent first):" in r.out
+    assert "ConnectionRefusedError" in r.out
+
+
+@pytest.mark.slow
 def test_target_users_min_duration_and_min_requests_are_enforced(
     runs: dict[str, LocustRun],
 ) -> None:

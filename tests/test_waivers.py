@@ -109,6 +109,8 @@ def test_unwaived_high_findings_block_and_are_listed(project: Project, bandit_sa
     assert "FAIL    security.no-high: 2 (threshold == 0)" in out
     rules = sorted(f["rule"] for f in data["findings_by_criterion"]["security.no-high"])  # type: ignore[index]
     assert rules == ["B324", "B602"]
+    assert "Findings behind security.no-high (2):" in out
+    assert "B602           src/vuln.py:9" in out
 
 
 def test_waivers_for_each_finding_give_conditional_go(project: Project, bandit_sarif: Path) -> None:
@@ -121,6 +123,7 @@ def test_waivers_for_each_finding_give_conditional_go(project: Project, bandit_s
     listed = data["findings_by_criterion"]["security.no-high"]  # type: ignore[index]
     assert all(f["waived_by"]["approver"] == "A. Chen" for f in listed)
     assert all(f["waived_by"]["expires"] == "2026-11-18" for f in listed)
+    assert "[waived by A. Chen until 2026-11-18]" in out
 
 
 def test_waiver_expired_yesterday_blocks(project: Project, bandit_sarif: Path) -> None:

@@ -9,7 +9,7 @@ import click
 
 from readiness.criteria import STAGE_TITLES
 from readiness.evaluation import CriterionResult
-from readiness.evidence.records import TestRun
+from readiness.evidence.records import LoadStats, TestRun
 from readiness.render.model import Report
 from readiness.verdict import Verdict
 
@@ -24,6 +24,8 @@ _COLOURS = {
 }
 _VERDICT_COLOURS = {Verdict.GO: "green", Verdict.CONDITIONAL_GO: "yellow", Verdict.NO_GO: "red"}
 MAX_TESTS = 15
+MAX_FAILURES = 5
+MAX_FINDINGS = 10
 
 
 def _style(text: str, colour: str | None, *, bold: bool = False, color: bool) -> str:
@@ -103,6 +105,14 @@ def render(report: Report, *, color: bool = False) -> str:
                 lines.append(
                     f"  ... and {len(rec.problems) - MAX_TESTS} more (see the JSON report)"
                 )
+        if isinstance(ev.record, LoadStats) and ev.record.failures:
+            fails = sorted(ev.record.failures, key=lambda f: -f[2])
+            lines += ["", f"Load-test failures in {ev.check} (most frequent first):"]
+            for name, error, count in fails[:MAX_FAILURES]:
+                lines.append(f"  {count:>7} x {name}: {error[:120]}")
+            if len(fails) > MAX_FAILURES:
+                lines.append(f"  ... and {len(fails) - MAX_FAILURES} more kinds")
+    lines += _findings(report.extra.get("findings_by_criterion"))
     for ev in report.evidence.values():
         for w in ev.warnings:
             lines.append(f"warning: {ev.check}: {w}")
@@ -116,6 +126,25 @@ def render(report: Report, *, color: bool = False) -> str:
     lines += _signoffs(report.extra.get("signoffs"), color=color)
     lines += _risks(report.extra.get("risks"), color=color)
     return "\n".join(lines) + "\n"
+
+
+def _findings(by_criterion: object) -> list[str]:
+    """The findings behind each criterion that did not plainly pass (waived ones marked)."""
+    if not isinstance(by_criterion, dict):
+        return []
+    out: list[str] = []
+    for key, rows in by_criterion.items():
+        if not rows:
+            continue
+        out += ["", f"Findings behind {key} ({len(rows)}):"]
+        for f in rows[:MAX_FINDINGS]:
+            where = f["location"] or f["package"]
+            w = f.get("waived_by")
+            waived = f"  [waived by {w['approver']} until {w['expires']}]" if w else ""
+            out.append(f"  {f['severity']:<8} {f['rule']:<14} {where}  {f['title'][:80]}{waived}")
+        if len(rows) > MAX_FINDINGS:
+            out.append(f"  ... and {len(rows) - MAX_FINDINGS} more (see the HTML or JSON report)")
+    return out
 
 
 _SIGNOFF_COLOURS = {"approved": "green", "conditional": "yellow", "stale": "yellow"}
