@@ -2,7 +2,7 @@
 
 `sample_report(root)` writes a small project (a JUnit check, two SARIF scans, a load test,
 sign-off records, risks, waivers, launch-notes content) under `root` and returns the `Report`
-that `readiness.cli.build_report` builds from it: real adapters, evaluation, governance and
+that `readiness.pipeline.build_report` builds from it: real adapters, evaluation, governance and
 verdict. Only the load test's record is constructed here (`LoadStats` with realistic series)
 and put in place of what the Locust adapter would read. Time is fixed and every path is
 relative to `root`, so renderings are byte-stable.
@@ -337,15 +337,16 @@ def sample_report(
     compliance: bool = False,
     shards: int = 0,
 ) -> Report:
-    """The sample project evaluated by `readiness.cli.build_report` (see the module docstring).
+    """The sample project evaluated by `readiness.pipeline.build_report` (see the module docstring).
 
     `remove` deletes evidence files (relative to `root`) before the evidence is gathered;
     `extra=False` drops the governance and launch-notes sections from the report;
     `compliance=True` adds the one required sign-off the sample otherwise lacks; `shards`
     adds JUnit files of passing tests beside the main one.
     """
-    from readiness.cli import Clock, _load, build_report
     from readiness.evidence import gather as gather_mod
+    from readiness.pipeline import Clock, build_report
+    from readiness.pipeline import load as _load
 
     write_project(
         root,

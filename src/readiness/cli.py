@@ -1,17 +1,15 @@
 """The command line: the only module that prints or exits.
 
-One handler maps every error to the exit-code table of `readiness.verdict.ExitCode`.
+One handler maps every error to the exit-code table of `readiness.errors.ExitCode`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
 import sys
-import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,140 +19,13 @@ import click
 
 from readiness import __version__, atomic
 from readiness.criteria import STAGES, Stage
-from readiness.errors import DefinitionError, ExitCode, ReadinessError, UsageError
+from readiness.errors import ExitCode, ReadinessError, UsageError
 
 if TYPE_CHECKING:
-    from readiness.definition import Project
     from readiness.render.model import Report
 
 # Heavy modules (pydantic models, the evaluation, renderers) are imported inside the commands
 # that need them: `inspect` and `--help` stay fast, and no command imports what it does not use.
-
-
-class Clock:
-    """The time of this run: SOURCE_DATE_EPOCH when set (reproducible reports), else now."""
-
-    def __init__(self) -> None:
-        raw = os.environ.get("SOURCE_DATE_EPOCH")
-        if raw is not None:
-            try:
-                self.epoch = float(int(raw))
-            except ValueError:
-                raise UsageError(f"SOURCE_DATE_EPOCH={raw!r} is not an integer") from None
-        else:
-            self.epoch = time.time()
-
-    @property
-    def iso(self) -> str:
-        return dt.datetime.fromtimestamp(self.epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    @property
-    def today(self) -> dt.date:
-        return dt.datetime.fromtimestamp(self.epoch, dt.UTC).date()
-
-
-def _load(definition: Path, root: Path | None) -> Project:
-    from readiness.definition import load_project
-    from readiness.evidence import gather as gather_mod
-    from readiness.metrics import validate_refs
-
-    project = load_project(definition, root)
-    problems = gather_mod.validate_checks(project)
-    if not problems:
-        problems = validate_refs(project)
-    if problems:
-        raise DefinitionError("invalid project", problems=problems)
-    return project
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def build_report(
-    project: Project,
-    definition: Path,
-    *,
-    stage: Stage | None,
-    evidence_dir: Path | None,
-    clock: Clock,
-    strict: bool,
-    failed_checks: dict[str, str] | None = None,
-) -> Report:
-    """Gather, evaluate and judge: the whole pipeline, as `evaluate` and `run` use it.
-
-    `failed_checks` maps a check to the reason its command failed (from `readiness run`): its
-    evidence is then an ERROR whatever files are on disk.
-    """
-    from readiness import governance
-    from readiness.evaluation import evaluate as evaluate_criteria
-    from readiness.evaluation import findings_behind
-    from readiness.evidence import gather as gather_mod
-    from readiness.evidence.records import Evidence
-    from readiness.evidence.vex import vex_waivers
-    from readiness.metrics import MetricTable
-    from readiness.render.model import ReleaseInfo, Report
-    from readiness.verdict import exit_code, judge
-
-    d = project.definition
-    chosen: Stage = stage or d.stage
-    base = evidence_dir if evidence_dir is not None else project.root
-    evidence = gather_mod.gather(project, base, clock.epoch)
-    for check, reason in (failed_checks or {}).items():
-        old = evidence[check]
-        evidence[check] = Evidence(check, old.kind, "error", old.files, None, reason)
-    table = MetricTable.build(evidence)
-    extra_waivers, vex_problems = vex_waivers(project)
-    evaluation = evaluate_criteria(
-        project, evidence, table, chosen, clock.today, extra_waivers=extra_waivers
-    )
-    gov = governance.evaluate(project, evidence, evaluation, clock.today)
-    verdict = judge(
-        project,
-        evaluation,
-        extra_blockers=gov.blockers,
-        extra_conditions=gov.conditions,
-        extra_notes=[*vex_problems, *gov.notes],
-    )
-    info = ReleaseInfo(
-        name=d.release,
-        version=d.version,
-        stage=chosen,
-        target_stage=d.stage,
-        owner=d.owner,
-        components=tuple(d.components),
-        definition_path=project.doc.path,
-        definition_sha256=_sha256(definition),
-        description=d.description,
-    )
-    return Report(
-        release=info,
-        verdict=verdict,
-        evidence=evidence,
-        generated_at=clock.iso,
-        tool_version=__version__,
-        exit_code=exit_code(verdict.verdict, strict=strict),
-        extra=_extra(project, gov, findings_behind(evaluation, evidence)),
-    )
-
-
-def _extra(project: Project, gov: Any, findings: dict[str, Any]) -> dict[str, object]:
-    """Report sections beyond the criteria: sign-offs, risks, launch-notes content."""
-    notes = project.definition.notes
-    extra: dict[str, object] = {
-        "launch_notes": {
-            "summary": notes.summary,
-            "highlights": list(notes.highlights),
-            "known_issues": list(notes.known_issues),
-        }
-    }
-    if gov.signoffs:
-        extra["signoffs"] = gov.signoffs
-    if gov.risks:
-        extra["risks"] = gov.risks
-    if findings:
-        extra["findings_by_criterion"] = findings
-    return extra
 
 
 stage_option = click.option(
@@ -279,7 +150,9 @@ def cli() -> None:
 @root_option
 def validate(definition: Path, root: Path | None) -> None:
     """Validate a definition and every check and gate it names (exit 2 on any problem)."""
-    project = _load(definition, root)
+    from readiness import pipeline
+
+    project = pipeline.load(definition, root)
     crits = project.criteria()
     click.echo(
         f"{project.doc.path}: valid ({len(project.checks)} checks, {len(project.gates)} gates, "
@@ -302,9 +175,16 @@ def evaluate(
     color: bool | None,
 ) -> None:
     """Evaluate the evidence already on disk and print the verdict."""
-    project = _load(definition, root)
-    report = build_report(
-        project, definition, stage=stage, evidence_dir=evidence_dir, clock=Clock(), strict=strict
+    from readiness import pipeline
+
+    project = pipeline.load(definition, root)
+    report = pipeline.build_report(
+        project,
+        definition,
+        stage=stage,
+        evidence_dir=evidence_dir,
+        clock=pipeline.Clock(),
+        strict=strict,
     )
     _finish(report, json_path, color, report_dir, formats_, notes_template)
 
@@ -339,9 +219,9 @@ def run(
     allow_remote: bool,
 ) -> None:
     """Run the checks' commands (starting their services), then evaluate as `evaluate` does."""
-    from readiness import collect
+    from readiness import collect, pipeline
 
-    project = _load(definition, root)
+    project = pipeline.load(definition, root)
     unknown = sorted(set(only) - set(project.checks))
     if unknown:
         raise UsageError(f"--only: no check {', '.join(unknown)} in the definition")
@@ -366,12 +246,12 @@ def run(
             status_line=status_line if tty else None,
         )
     failed = {c: r.message for c, r in results.items() if r.outcome != "ok"}
-    report = build_report(
+    report = pipeline.build_report(
         project,
         definition,
         stage=stage,
         evidence_dir=evidence_dir,
-        clock=Clock(),
+        clock=pipeline.Clock(),
         strict=strict,
         failed_checks=failed,
     )
@@ -405,11 +285,17 @@ def notes(
     output: Path | None,
 ) -> None:
     """Render the launch notes (Markdown) from the definition and the evaluated evidence."""
+    from readiness import pipeline
     from readiness.render import notes as notes_mod
 
-    project = _load(definition, root)
-    report = build_report(
-        project, definition, stage=stage, evidence_dir=evidence_dir, clock=Clock(), strict=False
+    project = pipeline.load(definition, root)
+    report = pipeline.build_report(
+        project,
+        definition,
+        stage=stage,
+        evidence_dir=evidence_dir,
+        clock=pipeline.Clock(),
+        strict=False,
     )
     text = notes_mod.render(report, template)
     if output is not None:
@@ -446,12 +332,13 @@ def _print_metrics(rows: list[dict[str, Any]], as_json: bool, header: str = "") 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def metrics(definition: Path, evidence_dir: Path | None, root: Path | None, as_json: bool) -> None:
     """List every metric the evidence provides, with value and unit."""
+    from readiness import pipeline
     from readiness.evidence import gather as gather_mod
     from readiness.metrics import MetricTable
 
-    project = _load(definition, root)
+    project = pipeline.load(definition, root)
     base = evidence_dir if evidence_dir is not None else project.root
-    evidence = gather_mod.gather(project, base, Clock().epoch)
+    evidence = gather_mod.gather(project, base, pipeline.Clock().epoch)
     table = MetricTable.build(evidence)
     rows = _metrics_rows(list(table.by_name.values()))
     problems = [f"{ev.check}: {ev.status}: {ev.message}" for ev in evidence.values() if ev.message]
@@ -562,13 +449,11 @@ def signoff(
     file_: Path | None,
 ) -> None:
     """Record a sign-off for the definition's version (appended atomically, never losing any)."""
-    import fcntl
-
-    from readiness import yamlio
+    from readiness import pipeline
     from readiness.errors import EvidenceError
-    from readiness.evidence.signoffs import SignOffRecord, parse_records
+    from readiness.evidence.signoffs import SignOffRecord, append_record
 
-    project = _load(definition, root)
+    project = pipeline.load(definition, root)
     d = project.definition
     if file_ is None:
         check = project.checks.get(d.signoffs.check or "")
@@ -580,7 +465,7 @@ def signoff(
         file_ = project.root / check.evidence[0]
     if decision == "approve-with-conditions" and not comment.strip():
         raise UsageError("--decision approve-with-conditions needs --comment stating them")
-    clock = Clock()
+    clock = pipeline.Clock()
     record = SignOffRecord(
         role=role,
         name=name,
@@ -589,27 +474,11 @@ def signoff(
         version=d.version,
         comment=comment,
     )
-    file_.parent.mkdir(parents=True, exist_ok=True)
-    with (file_.parent / f".{file_.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        existing = []
-        if file_.exists() and file_.stat().st_size > 0:
-            try:
-                existing = parse_records(file_, str(file_))
-            except EvidenceError as exc:
-                raise UsageError(f"{exc} (not modified)") from None
-        rows = [r.model_dump(mode="json") for r in [*existing, record]]
-        for row in rows:
-            if not row["comment"]:
-                del row["comment"]
-        if file_.suffix.lower() == ".json":
-            text = json.dumps({"signoffs": rows}, indent=2, ensure_ascii=False) + "\n"
-        else:
-            text = "# Sign-off records, appended by `readiness signoff`.\n" + yamlio.dump(
-                {"signoffs": rows}
-            )
-        atomic.write_text(file_, text)
-    click.echo(f"{file_}: {name} ({role}) {decision} {d.release} {d.version} ({len(rows)} records)")
+    try:
+        count = append_record(file_, record)
+    except EvidenceError as exc:
+        raise UsageError(f"{exc} (not modified)") from None
+    click.echo(f"{file_}: {name} ({role}) {decision} {d.release} {d.version} ({count} records)")
 
 
 @cli.command()

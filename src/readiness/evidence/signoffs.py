@@ -8,16 +8,18 @@ record is validated strictly: a misspelled `decison:` is an error, never an appr
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from readiness import atomic
 from readiness.errors import DefinitionError, EvidenceError
 from readiness.evidence._json import load_json
 from readiness.evidence.base import NoParams
 from readiness.evidence.records import SignOff, SignOffs
-from readiness.yamlio import load_file
+from readiness.yamlio import dump, load_file
 
 Decision = Literal["approve", "reject", "approve-with-conditions"]
 
@@ -92,6 +94,35 @@ def parse_records(path: Path, shown: str) -> list[SignOffRecord]:
                     problems.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
             raise EvidenceError(f"sign-off [{i}]: {'; '.join(problems)}", path=shown) from None
     return out
+
+
+def append_record(path: Path, record: SignOffRecord) -> int:
+    """Append one record to a sign-off file, under an exclusive lock, written atomically.
+
+    The existing records are parsed first: a broken file raises EvidenceError and is left
+    untouched. YAML comments are not preserved (the file is rewritten with a header). Returns
+    the number of records now in the file.
+    """
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with (path.parent / f".{path.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        existing = []
+        if path.exists() and path.stat().st_size > 0:
+            existing = parse_records(path, str(path))
+        rows = [r.model_dump(mode="json", exclude_defaults=False) for r in [*existing, record]]
+        for row in rows:
+            if not row["comment"]:
+                del row["comment"]
+        if path.suffix.lower() == ".json":
+            text = json.dumps({"signoffs": rows}, indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = "# Sign-off records, appended by `readiness signoff`.\n" + dump(
+                {"signoffs": rows}
+            )
+        atomic.write_text(path, text)
+    return len(rows)
 
 
 class SignOffsAdapter:

@@ -1,0 +1,141 @@
+"""The whole evaluation, once: load and validate, gather, measure, evaluate, govern, judge.
+
+`evaluate`, `run`, `notes` and the tests all go through `build_report`, so every output is made
+from the same `Report`. The clock is read here, once, and passed down: nothing below reads it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from readiness import __version__, governance
+from readiness.criteria import Stage
+from readiness.definition import Project, load_project
+from readiness.errors import DefinitionError, UsageError
+from readiness.evaluation import evaluate as evaluate_criteria
+from readiness.evaluation import findings_behind
+from readiness.evidence import gather as gather_mod
+from readiness.evidence.records import Evidence
+from readiness.evidence.vex import vex_waivers
+from readiness.metrics import MetricTable, validate_refs
+from readiness.render.model import ReleaseInfo, Report
+from readiness.verdict import exit_code, judge
+
+
+class Clock:
+    """The time of this run: SOURCE_DATE_EPOCH when set (reproducible reports), else now."""
+
+    def __init__(self) -> None:
+        raw = os.environ.get("SOURCE_DATE_EPOCH")
+        if raw is not None:
+            try:
+                self.epoch = float(int(raw))
+            except ValueError:
+                raise UsageError(f"SOURCE_DATE_EPOCH={raw!r} is not an integer") from None
+        else:
+            self.epoch = time.time()
+
+    @property
+    def iso(self) -> str:
+        return dt.datetime.fromtimestamp(self.epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    @property
+    def today(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.epoch, dt.UTC).date()
+
+
+def load(definition: Path, root: Path | None = None) -> Project:
+    """Load a definition with its checks and gates and validate everything, kinds, adapter
+    options, metric names and units included; DefinitionError lists every problem."""
+    project = load_project(definition, root)
+    problems = gather_mod.validate_checks(project)
+    if not problems:
+        problems = validate_refs(project)
+    if problems:
+        raise DefinitionError("invalid project", problems=problems)
+    return project
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_report(
+    project: Project,
+    definition: Path,
+    *,
+    stage: Stage | None,
+    evidence_dir: Path | None,
+    clock: Clock,
+    strict: bool,
+    failed_checks: dict[str, str] | None = None,
+) -> Report:
+    """Gather, evaluate and judge: the whole pipeline, as `evaluate` and `run` use it.
+
+    `failed_checks` maps a check to the reason its command failed (from `readiness run`): its
+    evidence is then an ERROR whatever files are on disk.
+    """
+    d = project.definition
+    chosen: Stage = stage or d.stage
+    base = evidence_dir if evidence_dir is not None else project.root
+    evidence = gather_mod.gather(project, base, clock.epoch)
+    for check, reason in (failed_checks or {}).items():
+        old = evidence[check]
+        evidence[check] = Evidence(check, old.kind, "error", old.files, None, reason)
+    table = MetricTable.build(evidence)
+    extra_waivers, vex_problems = vex_waivers(project)
+    evaluation = evaluate_criteria(
+        project, evidence, table, chosen, clock.today, extra_waivers=extra_waivers
+    )
+    gov = governance.evaluate(project, evidence, evaluation, clock.today)
+    verdict = judge(
+        project,
+        evaluation,
+        extra_blockers=gov.blockers,
+        extra_conditions=gov.conditions,
+        extra_notes=[*vex_problems, *gov.notes],
+    )
+    info = ReleaseInfo(
+        name=d.release,
+        version=d.version,
+        stage=chosen,
+        target_stage=d.stage,
+        owner=d.owner,
+        components=tuple(d.components),
+        definition_path=project.doc.path,
+        definition_sha256=_sha256(definition),
+        description=d.description,
+    )
+    return Report(
+        release=info,
+        verdict=verdict,
+        evidence=evidence,
+        generated_at=clock.iso,
+        tool_version=__version__,
+        exit_code=exit_code(verdict.verdict, strict=strict),
+        extra=_extra(project, gov, findings_behind(evaluation, evidence)),
+    )
+
+
+def _extra(project: Project, gov: Any, findings: dict[str, Any]) -> dict[str, object]:
+    """Report sections beyond the criteria: sign-offs, risks, launch-notes content."""
+    notes = project.definition.notes
+    extra: dict[str, object] = {
+        "launch_notes": {
+            "summary": notes.summary,
+            "highlights": list(notes.highlights),
+            "known_issues": list(notes.known_issues),
+        }
+    }
+    if gov.signoffs:
+        extra["signoffs"] = gov.signoffs
+    if gov.risks:
+        extra["risks"] = gov.risks
+    if findings:
+        extra["findings_by_criterion"] = findings
+    return extra
