@@ -275,7 +275,8 @@ def _tail(path: Path, width: int = 200) -> str:
             chunk = fh.read().decode("utf-8", "replace")
     except OSError:
         return ""
-    lines = [ln.strip() for ln in chunk.replace("\r", "\n").splitlines() if ln.strip()]
+    lines = [" ".join(ln.split()) for ln in chunk.replace("\r", "\n").splitlines()]
+    lines = [ln for ln in lines if ln]
     return lines[-1][:width] if lines else ""
 
 

@@ -85,14 +85,14 @@ def render(report: Report, *, color: bool = False) -> str:
         lines += ["", "Notes:"] + [f"  - {n}" for n in v.notes]
     lines += ["", "Gates:"]
     for g in v.gates:
-        gv = _style(g.verdict.value, _VERDICT_COLOURS[g.verdict], color=color)
+        gv = _style(f"{g.verdict.value:<14}", _VERDICT_COLOURS[g.verdict], color=color)
         counts: dict[str, int] = {}
         for r in g.results:
             counts[r.status] = counts.get(r.status, 0) + 1
         summary = ", ".join(
             f"{n} {s}" for s, n in sorted(counts.items(), key=lambda x: order[x[0]])
         )
-        lines.append(f"  {g.id:<16} {gv:<14} {summary}")
+        lines.append(f"  {g.id:<16} {gv} {summary}")
     for ev in report.evidence.values():
         if isinstance(ev.record, TestRun) and ev.record.problems:
             rec = ev.record
