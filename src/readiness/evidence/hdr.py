@@ -1,0 +1,199 @@
+"""HdrHistogram interval logs (`*.hlog`, written by loadtests/hdr_listener.py): exact
+microsecond percentiles per request name, per second and per steady-state window.
+
+`hdrh` is imported inside `read_hlog` only, when a log is read: evidence without one never
+loads it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from readiness.evidence.base import iter_text_lines
+from readiness.evidence.locust_common import PERCENTILES, check_size, fail
+
+_START_TIME = re.compile(r"^#\[StartTime: *([-+0-9.eE]+)")
+_BASE_TIME = re.compile(r"^#\[BaseTime: *([-+0-9.eE]+)")
+_INTERVAL = re.compile(r"^([-+0-9.eE]+),([-+0-9.eE]+),([-+0-9.eE]+),(\S+)$")
+_YEAR_S = 365 * 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class _Interval:
+    line: int
+    tag: str | None  # None: the untagged (all requests) line
+    start: float  # absolute epoch seconds
+    payload: str
+
+
+def _read_hlog_lines(path: Path, display: str) -> list[_Interval]:
+    """The interval lines of an HdrHistogram log, with absolute start times (the Java
+    HistogramLogReader's rules: BaseTime if given; else timestamps more than a year before
+    StartTime are relative to it; else they are absolute)."""
+    check_size(path, display)
+    start_time: float | None = None
+    base_time: float | None = None
+    raw: list[tuple[int, str | None, float, str]] = []
+    last = ""
+    number = 0
+    for number, line in enumerate(iter_text_lines(path, display), start=1):
+        last = line
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("#"):
+            if m := _START_TIME.match(text):
+                start_time = _finite(m[1], display, number, "StartTime")
+            elif m := _BASE_TIME.match(text):
+                base_time = _finite(m[1], display, number, "BaseTime")
+            continue
+        if text.startswith('"StartTimestamp"'):
+            continue
+        tag: str | None = None
+        if text.startswith("Tag="):
+            tag_text, sep, text = text[4:].partition(",")
+            if not sep or not tag_text:
+                raise fail("malformed Tag= prefix", display, number)
+            tag = unquote(tag_text)
+        m = _INTERVAL.match(text)
+        if m is None:
+            raise fail("not an interval line (start,length,max,histogram)", display, number)
+        ts = _finite(m[1], display, number, "StartTimestamp")
+        length = _finite(m[2], display, number, "Interval_Length")
+        _finite(m[3], display, number, "Interval_Max")
+        if length < 0:
+            raise fail("negative Interval_Length", display, number)
+        raw.append((number, tag, ts, m[4]))
+    if not last.endswith("\n"):
+        raise fail("truncated: the last line has no line break", display, number)
+    if not raw:
+        raise fail("no interval histograms (empty or truncated HDR log)", display)
+    first = raw[0][2]
+    if base_time is None:
+        start = start_time if start_time is not None else first
+        base_time = start if first < start - _YEAR_S else 0.0
+    return [_Interval(n, tag, ts + base_time, payload) for n, tag, ts, payload in raw]
+
+
+def _finite(text: str, display: str, line: int, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise fail(f"{what} {text!r} is not a number", display, line) from None
+    if not math.isfinite(value):
+        raise fail(f"{what} {text!r} is not a finite number", display, line)
+    return value
+
+
+@dataclass
+class HdrResult:
+    totals: dict[str | None, Any]  # key (None = all requests) -> merged HdrHistogram
+    counts_per_second: dict[int, int]  # all requests
+    window_p99_ms: dict[int, float]
+    p50_series: list[tuple[float, float]]
+    p99_series: list[tuple[float, float]]
+
+
+class _WindowCache:
+    """Per-window merged histograms with at most `size` decoded at once; the others are kept
+    encoded (a few KB each instead of ~140 KB), so a long run's windows fit in memory."""
+
+    def __init__(self, empty_like: Callable[[Any], Any], decode: Callable[[str], Any]) -> None:
+        self._empty_like = empty_like
+        self._decode = decode
+        self._open: OrderedDict[int, Any] = OrderedDict()
+        self._closed: dict[int, str] = {}
+        self.size = 4
+
+    def add(self, window: int, hist: Any) -> None:
+        current = self._open.get(window)
+        if current is None:
+            encoded = self._closed.pop(window, None)
+            current = self._empty_like(hist) if encoded is None else self._decode(encoded)
+            self._open[window] = current
+            while len(self._open) > self.size:
+                old, old_hist = self._open.popitem(last=False)
+                self._closed[old] = old_hist.encode().decode("ascii")
+        else:
+            self._open.move_to_end(window)
+        current.add(hist)
+
+    def items(self) -> Iterator[tuple[int, Any]]:
+        yield from self._open.items()
+        for window, encoded in self._closed.items():
+            yield window, self._decode(encoded)
+
+
+def read_hlog(path: Path, display: str, window_of: Callable[[int], int | None]) -> HdrResult:
+    from hdrh.histogram import HdrHistogram  # lazy: only when an .hlog is evidence
+
+    intervals = _read_hlog_lines(path, display)
+    # The aggregate stream: the untagged lines, or every tagged line if there are none.
+    untagged = any(i.tag is None for i in intervals)
+
+    def empty_like(hist: Any) -> Any:
+        return HdrHistogram(
+            hist.lowest_trackable_value, hist.highest_trackable_value, hist.significant_figures
+        )
+
+    def decode(payload: str) -> Any:
+        return HdrHistogram.decode(payload)
+
+    totals: dict[str | None, Any] = {}
+    counts: dict[int, int] = {}
+    windows = _WindowCache(empty_like, decode)
+    p50: dict[int, float] = {}
+    p99: dict[int, float] = {}
+    for interval in intervals:
+        try:
+            hist = decode(interval.payload)
+        except Exception as exc:  # hdrh raises exceptions of many types on bad input
+            raise fail(
+                f"undecodable histogram ({type(exc).__name__})", display, interval.line
+            ) from None
+        keys: list[str | None] = [interval.tag]
+        if not untagged:
+            keys.append(None)
+        in_aggregate = None in keys
+        try:
+            for key in keys:
+                if key not in totals:
+                    totals[key] = empty_like(hist)
+                totals[key].add(hist)
+            second = math.floor(interval.start)
+            window = window_of(second) if in_aggregate else None
+            if window is not None:
+                windows.add(window, hist)
+        except Exception as exc:  # IndexError: values beyond the first histogram's range
+            raise fail(
+                f"histogram incompatible with the earlier ones ({exc})", display, interval.line
+            ) from None
+        n = hist.get_total_count()
+        if in_aggregate:
+            counts[second] = counts.get(second, 0) + n
+        if interval.tag is None and n and second not in p99:  # one point per second
+            p50[second] = hist.get_value_at_percentile(50.0) / 1000.0
+            p99[second] = hist.get_value_at_percentile(99.0) / 1000.0
+    window_p99 = {
+        w: h.get_value_at_percentile(99.0) / 1000.0
+        for w, h in windows.items()
+        if h.get_total_count()
+    }
+    return HdrResult(
+        totals,
+        counts,
+        window_p99,
+        sorted((float(s), v) for s, v in p50.items()),
+        sorted((float(s), v) for s, v in p99.items()),
+    )
+
+
+def hdr_percentiles(hist: Any) -> dict[str, float]:
+    return {p: hist.get_value_at_percentile(q * 100.0) / 1000.0 for p, q in PERCENTILES}

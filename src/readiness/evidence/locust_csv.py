@@ -1,0 +1,317 @@
+"""Locust's `--csv` output: `_stats.csv`, `_stats_history.csv`, `_failures.csv` and
+`_exceptions.csv`. Each file is read whole and checked (header, cells, the final line break),
+with errors naming the file, line and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from readiness.errors import EvidenceError
+from readiness.evidence.base import iter_text_lines
+from readiness.evidence.locust_common import AGGREGATED, PERCENTILES, Entry, check_size, fail
+
+STATS_HEAD = (
+    "Type",
+    "Name",
+    "Request Count",
+    "Failure Count",
+    "Median Response Time",
+    "Average Response Time",
+    "Min Response Time",
+    "Max Response Time",
+    "Average Content Size",
+    "Requests/s",
+    "Failures/s",
+)
+HISTORY_HEAD = ("Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s")
+HISTORY_TAIL = (
+    "Total Request Count",
+    "Total Failure Count",
+    "Total Median Response Time",
+    "Total Average Response Time",
+    "Total Min Response Time",
+    "Total Max Response Time",
+    "Total Average Content Size",
+)
+# Locust 2.x's PERCENTILES_TO_REPORT, as written in CSV headers.
+LOCUST_PERCENTILE_COLUMNS = (
+    "50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%",
+)  # fmt: skip
+REQUIRED_PERCENTILE_COLUMNS = tuple(f"{p}%" for p, _ in PERCENTILES)
+FAILURES_COLUMNS = ("Method", "Name", "Error", "Occurrences")
+FAILURES_OPTIONAL = ("First Seen", "Last Seen")  # Locust >= 2.4x
+EXCEPTIONS_COLUMNS = ("Count", "Message", "Traceback", "Nodes")
+
+_PCT_COLUMN = re.compile(r"^\d+(?:\.\d+)?%$")
+_UINT = re.compile(r"^\d+$")
+
+
+class _TrackedLines:
+    """Iterates a file's lines and remembers whether the last one ended with a line break."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.last = ""
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._lines:
+            self.last = line
+            yield line
+
+
+def _read_csv(path: Path, display: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """(header, [(line number, cells)]) of a complete CSV file; blank lines are skipped."""
+    check_size(path, display)
+    lines = _TrackedLines(iter_text_lines(path, display))
+    reader = csv.reader(lines, strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for cells in reader:
+            if cells:
+                rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise fail(f"malformed CSV: {exc}", display, reader.line_num) from None
+    if not rows:
+        raise fail("empty file (no header)", display)
+    if not lines.last.endswith("\n"):
+        raise fail("truncated: the last line has no line break", display, reader.line_num)
+    return rows[0][1], rows[1:]
+
+
+def _header_error(display: str, kind: str, expected: tuple[str, ...], got: list[str]) -> None:
+    missing = [c for c in expected if c not in got]
+    extra = [c for c in got if c not in expected and not _PCT_COLUMN.match(c)]
+    detail = []
+    if missing:
+        detail.append(f"missing {', '.join(missing)}")
+    if extra:
+        detail.append(f"unexpected {', '.join(extra)}")
+    if not detail:
+        detail.append("columns out of order")
+    raise fail(
+        f"not a Locust {kind} file ({'; '.join(detail)}): expected columns {','.join(expected)}",
+        display,
+        1,
+    )
+
+
+def _check_header(
+    header: list[str],
+    display: str,
+    kind: str,
+    head: tuple[str, ...],
+    tail: tuple[str, ...] = (),
+    *,
+    percentiles: bool,
+) -> None:
+    expected = head + (LOCUST_PERCENTILE_COLUMNS if percentiles else ()) + tail
+    cells = [c.strip() for c in header]
+    middle = cells[len(head) : len(cells) - len(tail)]
+    ok = (
+        len(cells) >= len(head) + len(tail)
+        and tuple(cells[: len(head)]) == head
+        and tuple(cells[len(cells) - len(tail) :]) == tail
+    )
+    if percentiles:
+        ok = ok and all(_PCT_COLUMN.match(c) for c in middle)
+        ok = ok and all(p in middle for p in REQUIRED_PERCENTILE_COLUMNS)
+    else:
+        ok = ok and not middle
+    if not ok:
+        _header_error(display, kind, expected, cells)
+
+
+class _Cells:
+    """Typed access to one CSV row, with errors naming the file, line and column."""
+
+    def __init__(self, header: list[str], cells: list[str], display: str, line: int) -> None:
+        if len(cells) != len(header):
+            raise fail(
+                f"row has {len(cells)} cells, the header {len(header)} (truncated or corrupt)",
+                display,
+                line,
+            )
+        self.values = dict(zip(header, cells, strict=True))
+        self.display = display
+        self.line = line
+
+    def text(self, column: str) -> str:
+        return self.values[column]
+
+    def _bad(self, column: str, expected: str) -> EvidenceError:
+        return fail(
+            f'{column} is "{self.values[column]}", expected {expected}', self.display, self.line
+        )
+
+    def count(self, column: str) -> int:
+        cell = self.values[column].strip()
+        if not _UINT.match(cell):
+            raise self._bad(column, "a non-negative integer")
+        return int(cell)
+
+    def number(self, column: str) -> float:
+        cell = self.values[column].strip()
+        try:
+            value = float(cell)
+        except ValueError:
+            raise self._bad(column, "a number") from None
+        if not math.isfinite(value) or value < 0:
+            raise self._bad(column, "a finite number >= 0")
+        return value
+
+    def percentile(self, column: str) -> float | None:
+        if self.values[column].strip() == "N/A":
+            return None
+        return self.number(column)
+
+
+def read_stats(path: Path, display: str) -> tuple[dict[str, Entry], Entry]:
+    header, rows = _read_csv(path, display)
+    _check_header(header, display, "_stats.csv", STATS_HEAD, percentiles=True)
+    entries: dict[str, Entry] = {}
+    aggregate: Entry | None = None
+    for line, cells in rows:
+        row = _Cells(header, cells, display, line)
+        if aggregate is not None:
+            raise fail("a row follows the Aggregated row (two runs in one file?)", display, line)
+        entry = Entry(
+            method=row.text("Type"),
+            name=row.text("Name"),
+            requests=row.count("Request Count"),
+            failures=row.count("Failure Count"),
+            avg_ms=row.number("Average Response Time"),
+            min_ms=row.number("Min Response Time"),
+            max_ms=row.number("Max Response Time"),
+            percentiles={
+                p: v for p, _ in PERCENTILES if (v := row.percentile(f"{p}%")) is not None
+            },
+            rps=row.number("Requests/s"),
+        )
+        row.number("Median Response Time")
+        row.number("Average Content Size")
+        row.number("Failures/s")
+        if entry.failures > entry.requests:
+            raise fail(
+                f"Failure Count {entry.failures} exceeds Request Count {entry.requests}",
+                display,
+                line,
+            )
+        if entry.requests == 0:
+            entry.avg_ms = entry.min_ms = entry.max_ms = None
+        if not entry.method and entry.name == AGGREGATED:
+            aggregate = entry
+            continue
+        if entry.key in entries:
+            raise fail(f'duplicate row for "{entry.key}"', display, line)
+        entries[entry.key] = entry
+    if aggregate is None:
+        raise fail("no Aggregated row: the file is truncated or not Locust's", display)
+    summed = sum(e.requests for e in entries.values())
+    if summed != aggregate.requests:
+        raise fail(
+            f"the Aggregated row counts {aggregate.requests} requests but the endpoint rows "
+            f"sum to {summed}",
+            display,
+        )
+    return entries, aggregate
+
+
+@dataclass(frozen=True)
+class _HistoryRow:
+    ts: int
+    users: int
+    rps: float
+    fails_per_s: float
+    p50: float | None
+    p95: float | None
+    p99: float | None
+    total_requests: int
+    total_failures: int
+
+
+@dataclass
+class History:
+    rows: list[_HistoryRow]  # Aggregated rows, in time order
+    full: bool  # --csv-full-history: per-endpoint rows and rolling percentiles
+
+
+def read_history(path: Path, display: str) -> History:
+    header, rows = _read_csv(path, display)
+    _check_header(
+        header, display, "_stats_history.csv", HISTORY_HEAD, HISTORY_TAIL, percentiles=True
+    )
+    out: list[_HistoryRow] = []
+    full = False
+    last_ts = -1
+    for line, cells in rows:
+        row = _Cells(header, cells, display, line)
+        ts = row.count("Timestamp")
+        if ts < last_ts:
+            raise fail(
+                f"Timestamp {ts} goes backwards (after {last_ts}): two runs in one file?",
+                display,
+                line,
+            )
+        last_ts = ts
+        users = row.count("User Count")
+        rps = row.number("Requests/s")
+        fails = row.number("Failures/s")
+        pcts = {c: row.percentile(c) for c in header if _PCT_COLUMN.match(c)}
+        total = row.count("Total Request Count")
+        total_failures = row.count("Total Failure Count")
+        for column in HISTORY_TAIL[2:]:
+            row.number(column)
+        if total_failures > total:
+            raise fail(
+                f"Total Failure Count {total_failures} exceeds Total Request Count {total}",
+                display,
+                line,
+            )
+        if row.text("Type") or row.text("Name") != AGGREGATED:
+            full = True
+            continue
+        if out and total < out[-1].total_requests:
+            raise fail("Total Request Count decreases: two runs in one file?", display, line)
+        out.append(
+            _HistoryRow(
+                ts, users, rps, fails, pcts["50%"], pcts["95%"], pcts["99%"], total, total_failures
+            )
+        )
+    if not out:
+        raise fail("no Aggregated rows: the file is truncated or not Locust's", display)
+    return History(out, full)
+
+
+def read_failures(path: Path, display: str) -> list[tuple[str, str, int]]:
+    header, rows = _read_csv(path, display)
+    cells = tuple(c.strip() for c in header)
+    if cells not in (FAILURES_COLUMNS, FAILURES_COLUMNS + FAILURES_OPTIONAL):
+        _header_error(display, "_failures.csv", FAILURES_COLUMNS + FAILURES_OPTIONAL, list(cells))
+    out = []
+    for line, raw in rows:
+        row = _Cells(header, raw, display, line)
+        method, name = row.text("Method"), row.text("Name")
+        key = f"{method} {name}" if method else name
+        out.append((key, row.text("Error"), row.count("Occurrences")))
+    return out
+
+
+def read_exceptions(path: Path, display: str) -> list[str]:
+    header, rows = _read_csv(path, display)
+    _check_header(header, display, "_exceptions.csv", EXCEPTIONS_COLUMNS, percentiles=False)
+    warnings = []
+    for line, raw in rows:
+        row = _Cells(header, raw, display, line)
+        count = row.count("Count")
+        message = " ".join(row.text("Message").split())[:200]
+        warnings.append(
+            f"{display}: the locustfile raised {count} exception(s): {message} "
+            "(the load test itself misbehaved)"
+        )
+    return warnings

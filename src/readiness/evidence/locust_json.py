@@ -1,0 +1,254 @@
+"""Locust's `--json-file` output: the array of stats entries, each read with the line it
+starts on and checked, its percentiles recomputed from the `response_times` buckets exactly as
+Locust does; and the Aggregated entry, rebuilt from the endpoints' (the file has none).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from readiness.errors import EvidenceError
+from readiness.evidence.locust_common import (
+    AGGREGATED,
+    PERCENTILES,
+    Entry,
+    calculate_response_time_percentile,
+    check_size,
+    fail,
+)
+
+_WS = re.compile(r"[ \t\r\n]*")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _json_entries(path: Path, display: str) -> list[tuple[int, Any]]:
+    """The top-level array's elements with the line each starts on."""
+    check_size(path, display)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 text ({exc.reason})", display) from None
+    except OSError as exc:
+        raise fail(f"cannot read ({exc.strerror})", display) from None
+    decoder = json.JSONDecoder(parse_constant=_reject_constant)
+    end = len(text)
+
+    def ws(i: int) -> int:
+        match = _WS.match(text, i)
+        return match.end() if match else i
+
+    def line_at(i: int) -> int:
+        return text.count("\n", 0, i) + 1
+
+    i = ws(0)
+    if i >= end:
+        raise fail("empty file", display)
+    if text[i] != "[":
+        raise fail(
+            "expected a JSON array of Locust stats entries (the --json-file output)",
+            display,
+            line_at(i),
+        )
+    out: list[tuple[int, Any]] = []
+    i = ws(i + 1)
+    line, counted = 1, 0
+    if i < end and text[i] == "]":
+        i += 1
+    else:
+        while True:
+            if i >= end:
+                raise fail("truncated JSON: the array is not closed", display, line_at(end))
+            line += text.count("\n", counted, i)
+            counted = i
+            try:
+                value, i = decoder.raw_decode(text, i)
+            except json.JSONDecodeError as exc:
+                raise fail(f"invalid JSON: {exc.msg}", display, exc.lineno) from None
+            except ValueError as exc:  # NaN / Infinity, via parse_constant
+                raise fail(f"invalid JSON: {exc}", display, line) from None
+            out.append((line, value))
+            i = ws(i)
+            if i < end and text[i] == ",":
+                i = ws(i + 1)
+                continue
+            if i < end and text[i] == "]":
+                i += 1
+                break
+            if i >= end:
+                raise fail("truncated JSON: the array is not closed", display, line_at(end))
+            raise fail("invalid JSON: expected ',' or ']'", display, line_at(i))
+    if ws(i) != end:
+        raise fail("invalid JSON: extra data after the array", display, line_at(ws(i)))
+    return out
+
+
+class _JsonEntry:
+    """Typed access to one JSON stats entry, with errors naming the file, line and field."""
+
+    def __init__(self, value: Any, display: str, line: int, index: int) -> None:
+        if not isinstance(value, dict):
+            raise fail(f"entry {index} is not an object", display, line)
+        self.value = value
+        self.display = display
+        self.line = line
+        name = value.get("name")
+        self.where = f"entry {index}" + (f' ("{name}")' if isinstance(name, str) else "")
+
+    def _bad(self, key: str, expected: str) -> EvidenceError:
+        got = self.value.get(key, "<missing>")
+        return fail(f"{self.where}: {key} is {got!r}, expected {expected}", self.display, self.line)
+
+    def text(self, key: str, *, optional: bool = False) -> str:
+        value = self.value.get(key)
+        if value is None and optional:
+            return ""
+        if not isinstance(value, str):
+            raise self._bad(key, "a string")
+        return value
+
+    def count(self, key: str, *, default: int | None = None) -> int:
+        value = self.value.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self._bad(key, "a non-negative integer")
+        return value
+
+    def number(self, key: str, *, optional: bool = False) -> float | None:
+        value = self.value.get(key)
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._bad(key, "a number")
+        if not math.isfinite(value) or value < 0:
+            raise self._bad(key, "a finite number >= 0")
+        return float(value)
+
+    def histogram(self, key: str) -> dict[int, int]:
+        value = self.value.get(key)
+        if not isinstance(value, dict):
+            raise self._bad(key, "an object of {number: count}")
+        out: dict[int, int] = {}
+        for k, n in value.items():
+            try:
+                bucket = int(k)
+            except ValueError:
+                try:
+                    number = float(k)
+                except ValueError:
+                    number = math.nan
+                if not math.isfinite(number) or not number.is_integer():
+                    raise fail(
+                        f"{self.where}: {key} has a non-integer key {k!r}", self.display, self.line
+                    ) from None
+                bucket = int(number)
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0 or bucket < 0:
+                raise fail(
+                    f"{self.where}: {key}[{k!r}] is {n!r}, expected a non-negative count",
+                    self.display,
+                    self.line,
+                )
+            out[bucket] = out.get(bucket, 0) + n
+        return out
+
+
+def read_json(path: Path, display: str) -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    for index, (line, value) in enumerate(_json_entries(path, display)):
+        e = _JsonEntry(value, display, line, index)
+        requests = e.count("num_requests")
+        failures = e.count("num_failures")
+        none_requests = e.count("num_none_requests", default=0)
+        total_rt = e.number("total_response_time")
+        response_times = e.histogram("response_times")
+        entry = Entry(
+            method=e.text("method", optional=True),
+            name=e.text("name"),
+            requests=requests,
+            failures=failures,
+            none_requests=none_requests,
+            avg_ms=None,
+            min_ms=e.number("min_response_time", optional=True),
+            max_ms=e.number("max_response_time"),
+            percentiles={},
+            response_times=response_times,
+            per_second=e.histogram("num_reqs_per_sec"),
+            fail_per_second=e.histogram("num_fail_per_sec"),
+            start=e.number("start_time"),
+            last=e.number("last_request_timestamp", optional=True),
+        )
+        timed = requests - none_requests
+        if failures > requests or none_requests > requests:
+            raise fail(
+                f"{e.where}: num_failures/num_none_requests exceed num_requests {requests}",
+                display,
+                line,
+            )
+        if sum(response_times.values()) != timed:
+            raise fail(
+                f"{e.where}: response_times hold {sum(response_times.values())} samples but "
+                f"num_requests - num_none_requests is {timed}",
+                display,
+                line,
+            )
+        if timed:
+            entry.avg_ms = (total_rt or 0.0) / timed
+            entry.percentiles = {
+                p: float(calculate_response_time_percentile(response_times, timed, q))
+                for p, q in PERCENTILES
+            }
+        else:
+            entry.min_ms = entry.max_ms = None
+        if requests and entry.last is None:
+            raise fail(f"{e.where}: requests but no last_request_timestamp", display, line)
+        if entry.key in entries:
+            raise fail(f'duplicate entry for "{entry.key}"', display, line)
+        entries[entry.key] = entry
+    return entries
+
+
+def aggregate_json(entries: dict[str, Entry]) -> Entry:
+    """Locust's Aggregated entry, rebuilt: its totals are the sums of the endpoints'."""
+    merged: dict[int, int] = {}
+    per_second: dict[int, int] = {}
+    fail_per_second: dict[int, int] = {}
+    for e in entries.values():
+        for src, dst in (
+            (e.response_times, merged),
+            (e.per_second, per_second),
+            (e.fail_per_second, fail_per_second),
+        ):
+            for k, n in src.items():
+                dst[k] = dst.get(k, 0) + n
+    requests = sum(e.requests for e in entries.values())
+    timed = requests - sum(e.none_requests for e in entries.values())
+    total_rt = sum((e.avg_ms or 0.0) * (e.requests - e.none_requests) for e in entries.values())
+    mins = [e.min_ms for e in entries.values() if e.min_ms is not None]
+    maxs = [e.max_ms for e in entries.values() if e.max_ms is not None]
+    starts = [e.start for e in entries.values() if e.start is not None]
+    lasts = [e.last for e in entries.values() if e.last is not None]
+    return Entry(
+        method="",
+        name=AGGREGATED,
+        requests=requests,
+        failures=sum(e.failures for e in entries.values()),
+        none_requests=requests - timed,
+        avg_ms=total_rt / timed if timed else None,
+        min_ms=min(mins) if mins else None,
+        max_ms=max(maxs) if maxs else None,
+        percentiles={
+            p: float(calculate_response_time_percentile(merged, timed, q)) for p, q in PERCENTILES
+        }
+        if timed
+        else {},
+        response_times=merged,
+        per_second=per_second,
+        fail_per_second=fail_per_second,
+        start=min(starts) if starts else None,
+        last=max(lasts) if lasts else None,
+    )

@@ -1,0 +1,173 @@
+"""The steady state of a Locust run: from the end of ramp-up to the last full second, cut into
+windows, and the sustained metrics over them (the worst window p99, the lowest window rate).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from readiness.evidence.hdr import HdrResult
+from readiness.evidence.locust_common import Entry
+from readiness.evidence.locust_csv import History
+
+LOCUST_ROLLING_WINDOW_S = 10  # stats.CURRENT_RESPONSE_TIME_PERCENTILE_WINDOW
+
+
+@dataclass(frozen=True)
+class Steady:
+    """Whole seconds [start, end) of the steady state, cut into windows of `window` seconds."""
+
+    start: int
+    end: int
+    window: int
+
+    @property
+    def span(self) -> int:
+        return self.end - self.start
+
+    @property
+    def windows(self) -> int:
+        if self.span <= 0:
+            return 0
+        return max(1, self.span // self.window)
+
+    @property
+    def window_len(self) -> int:
+        return self.window if self.span >= self.window else self.span
+
+    def window_of(self, second: int) -> int | None:
+        if self.span <= 0 or not self.start <= second < self.end:
+            return None
+        index = (second - self.start) // self.window_len
+        return index if index < self.windows else None
+
+    def min_rps(self, counts: dict[int, int]) -> float | None:
+        if self.windows == 0:
+            return None
+        sums = [0] * self.windows
+        for second, n in counts.items():
+            index = self.window_of(second)
+            if index is not None:
+                sums[index] += n
+        return min(sums) / self.window_len
+
+
+def steady_state(
+    ramp_up: float | None,
+    window: int,
+    aggregate: Entry,
+    history: History | None,
+    warnings: list[str],
+) -> Steady | None:
+    """From `ramp_up` seconds after the start (default: the second after the user count first
+    reaches its peak) to the last whole second of requests; None when the run gives no times
+    or ends before ramp-up does."""
+    # The end: the last whole second of requests (the final one is cut off by the stop).
+    if aggregate.last is not None:
+        end = math.floor(aggregate.last)
+    elif history is not None:
+        active = [r.ts for r in history.rows if r.users > 0]
+        end = active[-1] if active else history.rows[-1].ts
+    else:
+        return None
+    if history is not None:
+        run_start = history.rows[0].ts
+    elif aggregate.start is not None:
+        run_start = math.floor(aggregate.start)
+    else:
+        return None
+    if ramp_up is not None:
+        start = run_start + math.ceil(ramp_up)
+    elif history is not None:
+        peak = max(r.users for r in history.rows)
+        start = next(r.ts for r in history.rows if r.users == peak) + 1
+    else:
+        start = run_start
+        warnings.append(
+            "no _stats_history.csv: the end of ramp-up is unknown, so sustained metrics "
+            "include it (set ramp-up, or run Locust with --csv)"
+        )
+    steady = Steady(start, end, window)
+    if steady.span <= 0:
+        warnings.append("no steady state: the run ended before ramp-up did; no sustained metrics")
+        return None
+    if steady.span < window:
+        warnings.append(
+            f"the steady state ({steady.span} s) is shorter than one window "
+            f"({window} s): sustained metrics cover {steady.span} s"
+        )
+    return steady
+
+
+def sustained_metrics(
+    steady: Steady | None,
+    hdr: HdrResult | None,
+    history: History | None,
+    json_aggregate: Entry | None,
+    warnings: list[str],
+) -> tuple[float | None, float | None]:
+    """(sustained p99 in ms, sustained minimum rate): the worst window p99 and the lowest
+    window rate, exact from the HDR log when present (see `readiness.evidence.locust`)."""
+    if steady is None:
+        return None, None
+    if hdr is not None:
+        worst = max(hdr.window_p99_ms.values()) if hdr.window_p99_ms else None
+        return worst, steady.min_rps(hdr.counts_per_second)
+
+    # rate: exact per-second counts from the JSON, else the history's cumulative counts
+    rps: float | None = None
+    if json_aggregate is not None and json_aggregate.per_second:
+        rps = steady.min_rps(json_aggregate.per_second)
+    elif history is not None:
+        rps = _history_min_rps(history, steady)
+
+    p99: float | None = None
+    if history is None:
+        warnings.append("no HDR log and no _stats_history.csv: no sustained p99")
+    elif not history.full:
+        warnings.append(
+            "the history has cumulative percentiles only (run without "
+            "--csv-full-history): no sustained p99"
+        )
+    else:
+        late = [
+            r.p99
+            for r in history.rows
+            if steady.start + LOCUST_ROLLING_WINDOW_S <= r.ts <= steady.end and r.p99 is not None
+        ]
+        if not late:
+            late = [
+                r.p99
+                for r in history.rows
+                if steady.start <= r.ts <= steady.end and r.p99 is not None
+            ]
+            if late:
+                warnings.append(
+                    "sustained p99 from Locust's rolling 10 s percentiles, which overlap "
+                    "the ramp-up in a steady state this short"
+                )
+        p99 = max(late) if late else None
+    return p99, rps
+
+
+def _history_min_rps(history: History, steady: Steady) -> float | None:
+    """Lowest window rate from the history's cumulative request counts."""
+
+    def count_at(ts: int) -> tuple[int, int] | None:
+        best = None
+        for r in history.rows:
+            if r.ts <= ts:
+                best = (r.ts, r.total_requests)
+            else:
+                break
+        return best
+
+    rates = []
+    for k in range(steady.windows):
+        a = count_at(steady.start + k * steady.window_len)
+        b = count_at(steady.start + (k + 1) * steady.window_len)
+        if a is None or b is None or b[0] <= a[0]:
+            continue
+        rates.append((b[1] - a[1]) / (b[0] - a[0]))
+    return min(rates) if rates else None
