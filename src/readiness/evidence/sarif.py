@@ -3,18 +3,30 @@
 Rules are resolved once per run (driver and extensions, configuration overrides, severities), so
 the per-result loop only does dictionary look-ups: a log with 200,000 results costs little more
 than parsing it.
+
+This module holds the adapter and the per-result loop. The rules, and the invocations that
+configure them, are resolved in `sarif_rules`; a result's location, suppressions and Trivy
+package are read in `sarif_results`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, ClassVar, Final
-from urllib.parse import unquote
 
 from pydantic import Field
 
 from readiness.evidence._json import Shape, kind_of, load_json
 from readiness.evidence.records import Finding, Findings, Severity
+from readiness.evidence.sarif_results import is_suppressed, physical_location, trivy_package
+from readiness.evidence.sarif_rules import (
+    LEVEL_SEVERITY,
+    Rule,
+    lookup_rule,
+    read_invocations,
+    read_rules,
+    security_severity,
+)
 from readiness.evidence.scanners_bandit import (
     bandit_metrics,
     bandit_path,
@@ -29,20 +41,12 @@ from readiness.evidence.scanners_common import (
     first_line,
     plural,
     read_each,
-    score_or_word_severity,
     versions,
 )
 
-LEVEL_SEVERITY: Final[dict[str, Severity]] = {
-    "error": "high",
-    "warning": "medium",
-    "note": "low",
-    "none": "info",
-}
 _NOT_FAILURES: Final = frozenset({"pass", "notApplicable", "informational"})
 _NEEDS_REVIEW: Final = frozenset({"open", "review"})
 _NEW_STATES: Final[dict[str, bool]] = {"new": True, "updated": True, "unchanged": False}
-_SUPPRESSION_STATUS: Final = frozenset({"accepted", "underReview", "rejected"})
 
 
 class SarifParams(ScannerParams):
@@ -53,21 +57,6 @@ class SarifParams(ScannerParams):
         description="Severity of a result its producer rates UNKNOWN (Trivy SARIF tags such "
         "rules UNKNOWN, with security-severity 0.0).",
     )
-
-
-class _Rule:
-    """A reportingDescriptor reduced to what results need, computed once per run."""
-
-    __slots__ = ("id", "level", "messages", "secret", "severity", "title", "unknown")
-
-    def __init__(self, rule_id: str) -> None:
-        self.id = rule_id
-        self.title = ""
-        self.level: str | None = None
-        self.severity: Severity | None = None  # from properties["security-severity"]
-        self.unknown = False  # the producer tags the rule's severity UNKNOWN (Trivy)
-        self.secret = False  # a secret-scanning rule: its messages may quote the secret
-        self.messages: dict[str, str] = {}
 
 
 class SarifAdapter:
@@ -137,196 +126,6 @@ def _read_log(path: Path, shown: str, params: SarifParams) -> Partial:
     return part
 
 
-def _text(shape: Shape, value: Any, where: str) -> str:
-    """The `text` of a SARIF message object (absent → "")."""
-    if value is None:
-        return ""
-    return shape.opt_str(shape.obj(value, where), "text", where)
-
-
-def _rules(
-    shape: Shape, tool: dict[str, Any], where: str, params: SarifParams, tool_name: str
-) -> tuple[list[list[_Rule]], dict[str, _Rule], dict[str, int]]:
-    """Each component's rules (0 = driver, 1.. = extensions), rules by id, extensions by name."""
-    components = [shape.obj(tool.get("driver"), f"{where}.driver")]
-    names: dict[str, int] = {}
-    for k, raw_ext in enumerate(shape.opt_arr(tool, "extensions", where)):
-        ext = shape.obj(raw_ext, f"{where}.extensions[{k}]")
-        components.append(ext)
-        for key in ("name", "guid"):
-            if isinstance(ext.get(key), str):
-                names.setdefault(ext[key], k + 1)
-    gitleaks = tool_name.lower() == "gitleaks"
-    trivy = tool_name.lower() == "trivy"
-    tables: list[list[_Rule]] = []
-    by_id: dict[str, _Rule] = {}
-    for c, comp in enumerate(components):
-        cwhere = f"{where}.driver" if c == 0 else f"{where}.extensions[{c - 1}]"
-        table: list[_Rule] = []
-        for k, item in enumerate(shape.opt_arr(comp, "rules", cwhere)):
-            rwhere = f"{cwhere}.rules[{k}]"
-            raw = shape.obj(item, rwhere)
-            rule = _Rule(shape.opt_str(raw, "id", rwhere))
-            rule.title = first_line(
-                _text(shape, raw.get("shortDescription"), f"{rwhere}.shortDescription")
-                or shape.opt_str(raw, "name", rwhere)
-            )
-            config = shape.opt_obj(raw, "defaultConfiguration", rwhere)
-            rule.level = _level(shape, config.get("level"), f"{rwhere}.defaultConfiguration")
-            props = shape.opt_obj(raw, "properties", rwhere)
-            rule.severity = _security_severity(shape, props, rwhere)
-            tags = props.get("tags")
-            if trivy and isinstance(tags, list) and "UNKNOWN" in tags:
-                rule.unknown = True
-            rule.secret = gitleaks or (trivy and raw.get("name") == "Secret")
-            for mid, mstr in shape.opt_obj(raw, "messageStrings", rwhere).items():
-                rule.messages[mid] = _text(shape, mstr, f"{rwhere}.messageStrings.{mid}")
-            if rule.unknown:
-                rule.severity = params.unknown_severity
-            table.append(rule)
-            if rule.id:
-                by_id.setdefault(rule.id, rule)
-        tables.append(table)
-    return tables, by_id, names
-
-
-def _level(shape: Shape, value: object, where: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or value not in LEVEL_SEVERITY:
-        shape.fail(f"{where}.level {value!r} is not one of none, note, warning, error")
-    return value
-
-
-def _security_severity(shape: Shape, props: dict[str, Any], where: str) -> Severity | None:
-    value = props.get("security-severity")
-    if value is None:
-        return None
-    severity = score_or_word_severity(value)
-    if severity is None:
-        shape.fail(
-            f'{where}.properties["security-severity"] {value!r} is neither a score from 0 to 10 '
-            "nor a severity word"
-        )
-    return severity
-
-
-def _component(
-    shape: Shape, ref: dict[str, Any], tables: list[list[_Rule]], names: dict[str, int], where: str
-) -> int:
-    """The component a reportingDescriptorReference points into (0 = the driver)."""
-    tc = ref.get("toolComponent")
-    if tc is None:
-        return 0
-    tc = shape.obj(tc, f"{where}.toolComponent")
-    index = tc.get("index")
-    if index is not None:
-        if type(index) is not int or not 0 <= index < len(tables) - 1:
-            shape.fail(f"{where}.toolComponent.index {index!r} names no extension")
-        return int(index) + 1
-    for key in ("name", "guid"):
-        if isinstance(tc.get(key), str) and tc[key] in names:
-            return names[tc[key]]
-    return 0
-
-
-def _lookup(
-    shape: Shape,
-    ref: dict[str, Any],
-    tables: list[list[_Rule]],
-    by_id: dict[str, _Rule],
-    names: dict[str, int],
-    where: str,
-) -> _Rule | None:
-    """Resolve a reportingDescriptorReference (`result.rule`, an override's `descriptor`)."""
-    comp = _component(shape, ref, tables, names, where)
-    index = ref.get("index")
-    if index is not None and index != -1:
-        if type(index) is not int or not 0 <= index < len(tables[comp]):
-            shape.fail(f"{where}.index {index!r} is out of range ({len(tables[comp])} rules)")
-        return tables[comp][int(index)]
-    rule_id = ref.get("id")
-    if isinstance(rule_id, str):
-        for rule in tables[comp]:
-            if rule.id == rule_id:
-                return rule
-        return by_id.get(rule_id)
-    return None
-
-
-def _invocations(
-    shape: Shape,
-    run: dict[str, Any],
-    where: str,
-    part: Partial,
-    lookup: Any,
-) -> tuple[dict[str, str], list[str]]:
-    """Fail on an unsuccessful invocation and apply level overrides.
-
-    Returns the error-level notifications: by artifact (files the tool could not analyse,
-    listed as skipped) and all of them (messages).
-    """
-    errors: dict[str, str] = {}
-    every: list[str] = []
-    for k, item in enumerate(shape.opt_arr(run, "invocations", where)):
-        iwhere = f"{where}.invocations[{k}]"
-        inv = shape.obj(item, iwhere)
-        messages: list[str] = []
-        for key in ("toolExecutionNotifications", "toolConfigurationNotifications"):
-            for n, raw_note in enumerate(shape.opt_arr(inv, key, iwhere)):
-                nwhere = f"{iwhere}.{key}[{n}]"
-                note = shape.obj(raw_note, nwhere)
-                if note.get("level", "warning") != "error":
-                    continue
-                text = first_line(_text(shape, note.get("message"), f"{nwhere}.message"))
-                uri = ""
-                for loc in shape.opt_arr(note, "locations", nwhere)[:1]:
-                    phys = shape.opt_obj(
-                        shape.obj(loc, f"{nwhere}.locations[0]"), "physicalLocation", nwhere
-                    )
-                    art = shape.opt_obj(phys, "artifactLocation", nwhere)
-                    uri = _local(shape.opt_str(art, "uri", nwhere))
-                messages.append(f"{uri}: {text}" if uri else text)
-                if uri:
-                    errors[uri] = text
-                    part.skipped.append(f"{uri}: {text}")
-        success = inv.get("executionSuccessful")
-        if success is False:
-            why = f": {messages[0]}" if messages else ""
-            shape.fail(f"{iwhere}: the scan did not complete (executionSuccessful is false){why}")
-        if success is not None and success is not True:
-            shape.fail(f"{iwhere}.executionSuccessful must be true or false (got {success!r})")
-        if messages:
-            part.warnings.append(
-                f"{plural(len(messages), 'error-level tool notification')} ({messages[0]})"
-            )
-            every.extend(messages)
-        for o, raw_ov in enumerate(shape.opt_arr(inv, "ruleConfigurationOverrides", iwhere)):
-            owhere = f"{iwhere}.ruleConfigurationOverrides[{o}]"
-            override = shape.obj(raw_ov, owhere)
-            descriptor = shape.obj(override.get("descriptor"), f"{owhere}.descriptor")
-            config = shape.opt_obj(override, "configuration", owhere)
-            level = _level(shape, config.get("level"), f"{owhere}.configuration")
-            rule = lookup(descriptor, f"{owhere}.descriptor")
-            if rule is not None and level is not None:
-                rule.level = level
-    return errors, every
-
-
-def _trivy_package(text: str) -> tuple[str, str, str]:
-    """Package, installed and fixed version from a Trivy vulnerability message."""
-    fields: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(": ")
-        if sep:
-            fields[key] = value.strip()
-    return (
-        fields.get("Package", ""),
-        fields.get("Installed Version", ""),
-        fields.get("Fixed Version", ""),
-    )
-
-
 def _read_run(
     shape: Shape,
     run: dict[str, Any],
@@ -341,12 +140,12 @@ def _read_run(
     name = shape.opt_str(driver, "name", f"{where}.tool.driver") or "sarif"
     if first:
         part.tool = name
-    tables, by_id, names = _rules(shape, tool, f"{where}.tool", params, name)
+    tables, by_id, names = read_rules(shape, tool, f"{where}.tool", params.unknown_severity, name)
 
-    def lookup(ref: dict[str, Any], at: str) -> _Rule | None:
-        return _lookup(shape, ref, tables, by_id, names, at)
+    def lookup(ref: dict[str, Any], at: str) -> Rule | None:
+        return lookup_rule(shape, ref, tables, by_id, names, at)
 
-    errors, messages = _invocations(shape, run, where, part, lookup)
+    errors, messages = read_invocations(shape, run, where, part, lookup)
     if run.get("results") is None:
         shape.fail(f"{where} has no results: a run without results is not a scan")
     results = shape.arr(run["results"], f"{where}.results")
@@ -390,7 +189,7 @@ def _read_run(
             new = _NEW_STATES[state]
 
         # The rule: ruleIndex (into the driver, or rule.toolComponent), rule.index, ruleId.
-        rule: _Rule | None = None
+        rule: Rule | None = None
         ref = r.get("rule")
         index = r.get("ruleIndex")
         if ref is not None:
@@ -435,7 +234,7 @@ def _read_run(
                 )
             props = r.get("properties")
             if type(props) is dict and "security-severity" in props:
-                severity = _security_severity(shape, props, f"{where}.results[{j}]") or "info"
+                severity = security_severity(shape, props, f"{where}.results[{j}]") or "info"
             elif rule is not None and rule.severity is not None:
                 severity = rule.severity
             else:
@@ -453,7 +252,9 @@ def _read_run(
                 shape.fail(f"{where}.results[{j}].locations must be a list of objects")
             phys = locs[0].get("physicalLocation")
             if phys is not None:
-                uri, line, snippet = _physical(shape, phys, artifacts, f"{where}.results[{j}]")
+                uri, line, snippet = physical_location(
+                    shape, phys, artifacts, f"{where}.results[{j}]"
+                )
             else:
                 for logical in shape.opt_arr(locs[0], "logicalLocations", where)[:1]:
                     if type(logical) is dict:
@@ -480,7 +281,7 @@ def _read_run(
         package = fixed = ""
         identity = location  # what the fallback fingerprint hashes
         if trivy and text.startswith("Package: "):
-            package, installed, fixed = _trivy_package(text)
+            package, installed, fixed = trivy_package(text)
             location = f"{package}@{installed}"
             identity = f"{location} {uri}:{line}"  # one result per package and target
             fixed = versions(fixed)
@@ -524,7 +325,7 @@ def _read_run(
         suppressed = False
         sups = r.get("suppressions")
         if sups:
-            suppressed = _suppressed(shape, sups, f"{where}.results[{j}].suppressions")
+            suppressed = is_suppressed(shape, sups, f"{where}.results[{j}].suppressions")
         findings.append(
             Finding(
                 tool=name,
@@ -546,69 +347,3 @@ def _read_run(
     if review:
         part.count("needs-review", review)
         part.warnings.append(f"{plural(review, 'result')} of kind open/review need a human review")
-
-
-def _physical(
-    shape: Shape, phys: object, artifacts: object, where: str
-) -> tuple[str, int | None, str]:
-    """(uri, start line, snippet text) of a physicalLocation."""
-    if type(phys) is not dict:
-        shape.fail(f"{where}.locations[0].physicalLocation must be an object")
-    uri: object = ""
-    art = phys.get("artifactLocation")
-    if art is not None:
-        if type(art) is not dict:
-            shape.fail(f"{where}.locations[0].physicalLocation.artifactLocation must be an object")
-        uri = art.get("uri")
-        if uri is None:  # an index into run.artifacts instead of a uri
-            index = art.get("index")
-            if type(index) is int and isinstance(artifacts, list) and 0 <= index < len(artifacts):
-                entry = artifacts[index]
-                loc = entry.get("location") if type(entry) is dict else None
-                uri = loc.get("uri") if type(loc) is dict else None
-            uri = uri or ""
-        if type(uri) is not str:
-            shape.fail(
-                f"{where}.locations[0].physicalLocation.artifactLocation.uri must be a string"
-            )
-        if uri.startswith("file:"):
-            uri = _local(uri)
-    line = None
-    snippet = ""
-    region = phys.get("region")
-    if region is not None:
-        if type(region) is not dict:
-            shape.fail(f"{where}.locations[0].physicalLocation.region must be an object")
-        line = region.get("startLine")
-        if line is not None and (type(line) is not int or line < 0):
-            shape.fail(f"{where}.locations[0]...region.startLine must be a positive integer")
-        snip = region.get("snippet")
-        if type(snip) is dict and type(snip.get("text")) is str:
-            snippet = snip["text"].strip()
-    return str(uri), line, snippet
-
-
-def _local(uri: str) -> str:
-    """A `file:` URI as a path (Bandit writes `file:///abs/path` for absolute targets)."""
-    if uri.startswith("file://"):
-        return unquote(uri[7:])
-    if uri.startswith("file:"):
-        return unquote(uri[5:])
-    return uri
-
-
-def _suppressed(shape: Shape, sups: object, where: str) -> bool:
-    """Suppressed unless a suppression is underReview or rejected (status absent = accepted)."""
-    if type(sups) is not list:
-        shape.fail(f"{where} must be a list (got {kind_of(sups)})")
-    result = True
-    for k, sup in enumerate(sups):
-        if type(sup) is not dict:
-            shape.fail(f"{where}[{k}] must be an object (got {kind_of(sup)})")
-        status = sup.get("status")
-        if status is None or status == "accepted":
-            continue
-        if type(status) is not str or status not in _SUPPRESSION_STATUS:
-            shape.fail(f"{where}[{k}].status {status!r} is not accepted, underReview, rejected")
-        result = False
-    return result
