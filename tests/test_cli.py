@@ -307,3 +307,43 @@ def test_kinds_describes_every_builtin_adapter(tmp_path: Path) -> None:
     ):
         assert f"{kind}  (record: " in r.out
     assert "(no description)" not in r.out
+
+
+def test_report_dir_writes_every_format_byte_identically(standard: Project) -> None:
+    """--report-dir writes all five formats; the same inputs give byte-identical files."""
+    standard.write("build/junit/a.xml", junit_xml(passed=70, failed=30))
+    env = {"SOURCE_DATE_EPOCH": "1764000000"}
+    for out in ("r1", "r2"):
+        r = run_cli(["evaluate", DEF, "--report-dir", out], standard.root, env)
+        assert r.code == 1, r.err
+    names = sorted(p.name for p in (standard.root / "r1").iterdir())
+    assert names == [
+        "LAUNCH_NOTES.md",
+        "readiness-junit.xml",
+        "report.html",
+        "report.json",
+        "report.md",
+    ]
+    for name in names:
+        assert (standard.root / "r1" / name).read_bytes() == (
+            standard.root / "r2" / name
+        ).read_bytes()
+    r = run_cli(["evaluate", DEF, "--report-dir", "r3", "--format", "html"], standard.root, env)
+    assert [p.name for p in (standard.root / "r3").iterdir()] == ["report.html"]
+
+
+def test_github_actions_annotations_and_step_summary(standard: Project, tmp_path: Path) -> None:
+    """Under GitHub Actions: ::error for a failing criterion, and the Markdown summary appended
+    to $GITHUB_STEP_SUMMARY (existing content kept)."""
+    standard.write("build/junit/a.xml", junit_xml(passed=70, failed=30))
+    summary = tmp_path / "summary.md"
+    summary.write_text("# earlier step\n")
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    r = run_cli(["evaluate", DEF], standard.root, env)
+    assert r.code == 1
+    assert any(
+        line.startswith("::error ") and "tests.pass-rate" in line for line in r.out.splitlines()
+    )
+    text = summary.read_text()
+    assert text.startswith("# earlier step\n")
+    assert "NO-GO" in text

@@ -49,7 +49,7 @@ evidence_option = click.option(
 definition_arg = click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
 
 
-DEFAULT_FORMATS = ("json", "html", "markdown", "junit")
+DEFAULT_FORMATS = ("json", "html", "markdown", "junit", "notes")  # all of them
 
 
 def _finish(
@@ -113,8 +113,7 @@ def report_options(func: Any) -> Any:
             "--report-dir",
             type=click.Path(file_okay=False, path_type=Path),
             default=None,
-            help="Write reports into this directory (default formats: json, html, markdown, "
-            "junit).",
+            help="Write every report format into this directory (or those given by --format).",
         ),
         click.option(
             "--format",
