@@ -176,14 +176,8 @@ def evaluate(
     """Evaluate the evidence already on disk and print the verdict."""
     from readiness import pipeline
 
-    project = pipeline.load(definition, root)
-    report = pipeline.build_report(
-        project,
-        definition,
-        stage=stage,
-        evidence_dir=evidence_dir,
-        clock=pipeline.Clock(),
-        strict=strict,
+    report = pipeline.report_for(
+        definition, root=root, stage=stage, evidence_dir=evidence_dir, strict=strict
     )
     _finish(report, json_path, color, report_dir, formats_, notes_template)
 
@@ -287,15 +281,7 @@ def notes(
     from readiness import pipeline
     from readiness.render import notes as notes_mod
 
-    project = pipeline.load(definition, root)
-    report = pipeline.build_report(
-        project,
-        definition,
-        stage=stage,
-        evidence_dir=evidence_dir,
-        clock=pipeline.Clock(),
-        strict=False,
-    )
+    report = pipeline.report_for(definition, root=root, stage=stage, evidence_dir=evidence_dir)
     text = notes_mod.render(report, template)
     if output is not None:
         atomic.write_text(output, text)

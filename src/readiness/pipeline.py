@@ -139,3 +139,18 @@ def _extra(project: Project, gov: Any, findings: dict[str, Any]) -> dict[str, ob
     if findings:
         extra["findings_by_criterion"] = findings
     return extra
+
+
+def report_for(
+    definition: Path,
+    *,
+    root: Path | None,
+    stage: Stage | None,
+    evidence_dir: Path | None,
+    strict: bool = False,
+) -> Report:
+    """Load, validate and evaluate a definition on the evidence already on disk, now."""
+    project = load(definition, root)
+    return build_report(
+        project, definition, stage=stage, evidence_dir=evidence_dir, clock=Clock(), strict=strict
+    )
