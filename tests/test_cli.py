@@ -347,3 +347,16 @@ def test_github_actions_annotations_and_step_summary(standard: Project, tmp_path
     text = summary.read_text()
     assert text.startswith("# earlier step\n")
     assert "NO-GO" in text
+
+
+def test_broken_evidence_blocks_even_without_a_blocking_criterion(standard: Project) -> None:
+    """Evidence read only by an advisory criterion is still evidence: broken, it blocks."""
+    standard.write(
+        "gates/tests.yaml",
+        'schema: 1\nid: tests\ncriteria:\n  - {id: a, metric: unit-tests.tests, pass: ">= 1",'
+        " mode: advisory}\n",
+    )
+    standard.copy(FIXTURES / "junit" / "truncated.xml", "build/junit/a.xml")
+    r = run_cli(["evaluate", DEF], standard.root)
+    assert r.code == 1, r.out
+    assert "evidence of check unit-tests: ERROR: build/junit/a.xml:5: malformed XML" in r.out

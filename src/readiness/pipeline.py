@@ -99,6 +99,7 @@ def build_report(
         extra_blockers=gov.blockers,
         extra_conditions=gov.conditions,
         extra_notes=[*vex_problems, *gov.notes],
+        evidence=evidence,
     )
     info = ReleaseInfo(
         name=d.release,

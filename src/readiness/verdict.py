@@ -16,6 +16,7 @@ from readiness.criteria import next_stage
 from readiness.definition import RELEASE_GATE, Project
 from readiness.errors import ExitCode
 from readiness.evaluation import CriterionResult, Evaluation
+from readiness.evidence.records import Evidence
 
 BLOCKING_STATUSES = ("FAIL", "MISSING", "ERROR")
 
@@ -97,6 +98,23 @@ class ReleaseVerdict:
     next_stage_blockers: list[str] = field(default_factory=list)
 
 
+def _unused_broken_evidence(
+    project: Project, results: list[CriterionResult], evidence: dict[str, Evidence]
+) -> list[str]:
+    """Blockers for broken evidence that no counted blocking criterion already reports."""
+    covered = {r.metric.split(".", 1)[0] for r in results if r.counts and r.mode == "blocking"}
+    out = []
+    for ev in evidence.values():
+        if (
+            ev.status == "ok"
+            or ev.check in covered
+            or ev.check == project.definition.signoffs.check
+        ):
+            continue
+        out.append(f"evidence of check {ev.check}: {ev.status.upper()}: {ev.message}")
+    return out
+
+
 def judge(
     project: Project,
     evaluation: Evaluation,
@@ -104,8 +122,14 @@ def judge(
     extra_blockers: list[str] | None = None,
     extra_conditions: list[str] | None = None,
     extra_notes: list[str] | None = None,
+    evidence: dict[str, Evidence] | None = None,
 ) -> ReleaseVerdict:
-    """The release verdict from the evaluation and any release-level blockers/conditions."""
+    """The release verdict from the evaluation and any release-level blockers/conditions.
+
+    With `evidence`, a check whose evidence is missing, unreadable or stale blocks even when no
+    blocking criterion reads it (an advisory, shadow or not-yet-applicable one, or none): broken
+    evidence never yields a GO. The sign-off check is left to the governance rules.
+    """
     results = evaluation.results
     gates: list[GateVerdict] = []
     gate_ids = [*project.definition.gates]
@@ -136,6 +160,7 @@ def judge(
             notes.append(f"waiver for {w.criterion} ({w.finding}) matches no finding")
         elif w.state == "unused":
             notes.append(f"waiver for {w.criterion} matches nothing (the criterion did not fail)")
+    blockers.extend(_unused_broken_evidence(project, results, evidence or {}))
     blockers.extend(extra_blockers or [])
     conditions.extend(extra_conditions or [])
     notes.extend(extra_notes or [])
