@@ -43,6 +43,12 @@ def _describe(r: CriterionResult) -> str:
         parts.append(value)
     if r.message:
         parts.append(r.message)
+    if r.matched:
+        parts.append(f"metric {r.matched}")
+    if r.evidence:
+        path, sha = r.evidence[0]
+        more = f" (+{len(r.evidence) - 1} more)" if len(r.evidence) > 1 else ""
+        parts.append(f"evidence {path}" + (f" sha256:{sha[:12]}" if sha else "") + more)
     return " - ".join(parts)
 
 
