@@ -16,7 +16,7 @@ from readiness.criteria import STAGE_TITLES, Stage, Threshold, next_stage
 from readiness.definition import Criterion, CriterionSpec, Project, Waiver
 from readiness.errors import DefinitionError
 from readiness.evidence.records import Evidence, Findings
-from readiness.metrics import CATALOGUE, Metric, MetricTable
+from readiness.metrics import CATALOGUE, Metric, MetricTable, finding_indices
 from readiness.waivers import WaiverUse
 
 Status = Literal["PASS", "WARN", "FAIL", "WAIVED", "MISSING", "ERROR", "N/A"]
@@ -262,7 +262,7 @@ def _apply(
             waived.update(hits)
             applied.append(u)
     if waived and record is not None and r.status in ("FAIL", "WARN") and key in _FINDING_KEYS:
-        count = float(sum(1 for i in waivers.relevant(record, key) if i not in waived))
+        count = float(sum(1 for i in finding_indices(record, key) if i not in waived))
         t = crit.spec.pass_.for_stage(stage)
         w_t = crit.spec.warn.for_stage(stage) if crit.spec.warn is not None else None
         if t is not None:
@@ -322,7 +322,7 @@ def findings_behind(
             if u.criterion == r.key and u.finding is not None and u.state == "applied"
         ]
         rows: list[dict[str, object]] = []
-        for i in waivers.relevant(ev.record, key)[:MAX_FINDINGS_LISTED]:
+        for i in finding_indices(ev.record, key)[:MAX_FINDINGS_LISTED]:
             f = ev.record.findings[i]
             by = next((u for u in applied if waivers.matches(f, u.finding or "")), None)
             rows.append(

@@ -167,7 +167,7 @@ def from_record(check: str, record: Record) -> list[Metric]:
         if record.sustained_min_rps is not None:
             out.append(Metric(check, "sustained.min_rps", record.sustained_min_rps, "/s"))
     elif isinstance(record, Findings):
-        counts = finding_counts(record, waived=frozenset())
+        counts = finding_counts(record)
         out.extend(Metric(check, k, float(v), "count") for k, v in counts.items())
         out.append(Metric(check, "skipped", float(len(record.skipped)), "count"))
         for key, value in sorted(record.extra_counts.items()):
@@ -182,17 +182,15 @@ def from_record(check: str, record: Record) -> list[Metric]:
     return out
 
 
-def finding_counts(record: Findings, waived: frozenset[int]) -> dict[str, int]:
-    """Counts per severity of the findings not suppressed and not waived (by index)."""
+def finding_counts(record: Findings) -> dict[str, int]:
+    """Counts per severity (and new per severity) of the findings that are not suppressed."""
     counts = {f"findings.{s}": 0 for s in SEVERITIES}
     counts["findings.total"] = 0
     counts.update({f"findings.new.{s}": 0 for s in SEVERITIES})
     counts["findings.suppressed"] = 0
-    for i, f in enumerate(record.findings):
+    for f in record.findings:
         if f.suppressed:
             counts["findings.suppressed"] += 1
-            continue
-        if i in waived:
             continue
         counts[f"findings.{f.severity}"] += 1
         counts["findings.total"] += 1
@@ -275,3 +273,19 @@ def validate_refs(project: Project) -> list[str]:
                         f"{t_unit} cannot be compared with {crit.spec.metric} ({unit})"
                     )
     return problems
+
+
+def finding_indices(record: Findings, key: str) -> list[int]:
+    """Indices of the findings a Findings metric counts (`findings.high`, `findings.new.low`,
+    `findings.total`); suppressed findings never count. `finding_counts` applies the same rule
+    in one pass over all keys."""
+    parts = key.split(".")
+    new_only = len(parts) == 3 and parts[1] == "new"
+    severity = parts[-1]
+    out = []
+    for i, f in enumerate(record.findings):
+        if f.suppressed or (new_only and not f.new):
+            continue
+        if severity in ("total", f.severity):
+            out.append(i)
+    return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from readiness.definition import Criterion, Waiver
-from readiness.evidence.records import Finding, Findings
+from readiness.evidence.records import Finding
 
 WaiverState = Literal["applied", "expired", "role-not-allowed", "not-waivable", "unused"]
 
@@ -77,18 +77,3 @@ def matches(f: Finding, selector: str) -> bool:
 
 def _version(f: Finding) -> str:
     return f.location.rsplit("@", 1)[1] if "@" in f.location else ""
-
-
-def relevant(record: Findings, key: str) -> list[int]:
-    """Indices of the findings a Findings metric counts (`findings.high`, `findings.new.low`,
-    `findings.total`); suppressed findings never count."""
-    parts = key.split(".")
-    new_only = len(parts) == 3 and parts[1] == "new"
-    severity = parts[-1]
-    out = []
-    for i, f in enumerate(record.findings):
-        if f.suppressed or (new_only and not f.new):
-            continue
-        if severity in ("total", f.severity):
-            out.append(i)
-    return out

@@ -233,7 +233,7 @@ def _opt(value: float | None, unit: str) -> str:
 
 
 def _findings(ev: dict[str, Any], rec: Findings) -> dict[str, Any]:
-    counts = finding_counts(rec, frozenset())
+    counts = finding_counts(rec)
     by_sev = [(s, counts[f"findings.{s}"]) for s in SEVERITIES]
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     listed = sorted(
