@@ -86,7 +86,7 @@ def test_evaluate_no_go_names_value_threshold_and_file(standard: Project) -> Non
     r = run_cli(["evaluate", DEF], standard.root)
     assert r.code == 1
     assert "NO-GO" in r.out
-    assert "FAIL    tests.pass-rate: 70% (threshold >= 98%, warn >= 80%)" in r.out
+    assert "FAIL    tests.pass-rate: 70% (threshold >= 98%)" in r.out
     assert "evidence build/junit/a.xml sha256:" in r.out
     assert "failed  t::fail0" in r.out
 

@@ -82,9 +82,12 @@ def parse(expr: object) -> Threshold:
             f"{' '.join(_OPS)}"
         )
     num, unit = m["num"], m["unit"]
-    if num[0] in "+-" and unit == "%" and num[0] == "+":
+    if num[0] in "+-":
+        # A signed number is a change against a baseline ("<= +10%", ">= -5%", "<= +2 ms"),
+        # never an absolute threshold: ">= -10%" read as absolute would pass every pass rate.
         raise DefinitionError(
-            f'"{expr}": relative thresholds against a baseline are not supported yet'
+            f'"{expr}": a signed number is a relative threshold (a change against a baseline); '
+            "relative thresholds are not supported yet: write an absolute threshold"
         )
     value = float(num)
     if not math.isfinite(value):
@@ -147,6 +150,31 @@ def parse_stage_thresholds(raw: object) -> StageThresholds:
             raise DefinitionError(f"stages mix units of different kinds: {', '.join(sorted(dims))}")
         return StageThresholds(tuple(out))
     return StageThresholds((("mvp", parse(raw)),))
+
+
+def warn_for_stage(
+    pass_: StageThresholds, warn: StageThresholds | None, stage: Stage
+) -> Threshold | None:
+    """The warn band in force at `stage`, or None.
+
+    A warn band widens the pass threshold in force where the band is declared. It is inherited
+    by later stages only while they keep that same pass threshold: once a later stage tightens
+    `pass`, the earlier band no longer applies (declare a band for that stage if one is wanted).
+    So `pass: {internal: "<= 150 ms", launch: "<= 25 ms"}` with `warn: {internal: "<= 200 ms"}`
+    makes 110 ms a FAIL at launch, never a WARN.
+    """
+    if warn is None:
+        return None
+    order = {s: i for i, s in enumerate(STAGES)}
+    here = order[stage]
+    band = [(s, t) for s, t in warn.by_stage if order[s] <= here]
+    if not band:
+        return None
+    band_stage, band_t = band[-1]
+    passes = [s for s, _ in pass_.by_stage if order[s] <= here]
+    if passes and order[passes[-1]] > order[band_stage]:
+        return None
+    return band_t
 
 
 def next_stage(stage: Stage) -> Stage | None:

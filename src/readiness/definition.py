@@ -9,7 +9,9 @@ are collected before failing, so one run of `readiness validate` shows them all.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -299,13 +301,19 @@ class Project:
     check_docs: dict[str, SourceDoc] = field(default_factory=dict)
     gates: dict[str, GateSpec] = field(default_factory=dict)
     gate_docs: dict[str, SourceDoc] = field(default_factory=dict)
+    # Files that failed to load, kept so every other problem is still reported in the same run:
+    # a broken gate's criterion ids as written (references to them are not reported as unknown).
+    broken_checks: set[str] = field(default_factory=set)
+    broken_gates: dict[str, set[str]] = field(default_factory=dict)
 
     def criteria(self) -> list[Criterion]:
         """Every criterion in definition order (gates in listed order, then the release's)."""
         overrides = {o.criterion: o for o in self.definition.overrides}
         out: list[Criterion] = []
         for gate_id in self.definition.gates:
-            gate = self.gates[gate_id]
+            gate = self.gates.get(gate_id)
+            if gate is None:  # failed to load: reported, and the project is not evaluated
+                continue
             for i, c in enumerate(gate.criteria):
                 out.append(Criterion(gate_id, c, self.gate_docs[gate_id], ("criteria", i)))
         for i, c in enumerate(self.definition.criteria):
@@ -339,6 +347,31 @@ def _message(err: Any) -> str:
     return msg
 
 
+MAX_NUMBER = 2**53  # every number a readiness file needs (durations, ports, counts) is below
+
+
+Loc = tuple[str | int, ...]
+
+
+def _unfit_numbers(data: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Every number in a file that is not finite or not in range, with its location.
+
+    `.nan` and `.inf` would otherwise slip through as durations or thresholds (`max-age: .nan`
+    turned staleness off), and a 400-digit integer overflows a float conversion.
+    """
+    stack: list[tuple[Any, Loc]] = [(data, loc)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((v, (*where, str(k))) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((v, (*where, i)) for i, v in reversed(list(enumerate(value))))
+        elif isinstance(value, float) and not math.isfinite(value):
+            yield where, f"{value} is not a finite number"
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+            yield where, f"the number {str(value)[:20]}... is out of range (at most {MAX_NUMBER})"
+
+
 def _validate(doc: SourceDoc, model: type[Strict], problems: list[str]) -> Any:
     data = doc.data
     if not isinstance(data, dict):
@@ -356,6 +389,11 @@ def _validate(doc: SourceDoc, model: type[Strict], problems: list[str]) -> Any:
             f"{doc.where(('schema',))}: this file uses schema {version}; this readiness "
             f"understands schema {SCHEMA_VERSION}: upgrade readiness"
         )
+        return None
+    bad_numbers = list(_unfit_numbers(data, ()))
+    for loc, why in bad_numbers:
+        problems.append(f"{doc.where(loc)}: {why}")
+    if bad_numbers:
         return None
     try:
         return model.model_validate(data)
@@ -401,6 +439,33 @@ def load_project(definition_path: Path, root: Path | None = None) -> Project:
 
     Raises DefinitionError listing every problem found, each located by file, line and path.
     """
+    project, problems = load_project_problems(definition_path, root)
+    if problems:
+        raise DefinitionError("invalid project", problems=problems)
+    return project
+
+
+def _raw_ids(path: Path, root: Path) -> set[str]:
+    """The criterion ids a gate file names, read leniently (the file failed validation)."""
+    try:
+        data = load_file(path, _display(path, root)).data
+    except DefinitionError:
+        return set()
+    items = data.get("criteria") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return set()
+    return {str(c["id"]) for c in items if isinstance(c, dict) and "id" in c}
+
+
+def load_project_problems(
+    definition_path: Path, root: Path | None = None
+) -> tuple[Project, list[str]]:
+    """Load as much of a project as is valid, and every problem found on the way.
+
+    A check or gate that fails to load is left out, but the rest is still checked, so one run
+    reports every problem of every file (a gate's bad unit and a waiver's unknown criterion
+    together). Raises DefinitionError only when the definition itself cannot be read.
+    """
     root = root if root is not None else find_root(definition_path)
     doc = load_file(definition_path, _display(definition_path, root))
     problems: list[str] = []
@@ -415,22 +480,23 @@ def load_project(definition_path: Path, root: Path | None = None) -> Project:
         if spec is not None and cdoc is not None:
             project.checks[ident] = spec
             project.check_docs[ident] = cdoc
+        else:
+            project.broken_checks.add(ident)
     for i, ident in enumerate(definition.gates):
         if ident == RELEASE_GATE:
             problems.append(f'{doc.where(("gates", i))}: "{RELEASE_GATE}" is reserved')
             continue
         spec, gdoc = _load_named("gate", ident, root, GateSpec, problems)
-        if gdoc is None and spec is None and not (root / "gates" / f"{ident}.yaml").is_file():
+        path = root / "gates" / f"{ident}.yaml"
+        if gdoc is None and spec is None and not path.is_file():
             problems.append(f'{doc.where(("gates", i))}: no gate "{ident}" (gates/{ident}.yaml)')
         if spec is not None and gdoc is not None:
             project.gates[ident] = spec
             project.gate_docs[ident] = gdoc
-    if problems:
-        raise DefinitionError("invalid project", problems=problems)
+        else:
+            project.broken_gates[ident] = _raw_ids(path, root) if path.is_file() else set()
     _check_references(project, problems)
-    if problems:
-        raise DefinitionError("invalid project", problems=problems)
-    return project
+    return project, problems
 
 
 def _dupes(items: list[str]) -> set[str]:
@@ -453,9 +519,10 @@ def _check_references(project: Project, problems: list[str]) -> None:
     crits = project.criteria()
     keys = {c.key for c in crits}
     known = ", ".join(sorted(keys)) or "none"
+    keys |= {f"{g}.{i}" for g, ids in project.broken_gates.items() for i in ids}
     for crit in crits:
         check = crit.spec.metric.split(".", 1)[0]
-        if check not in project.checks:
+        if check not in project.checks and check not in project.broken_checks:
             problems.append(
                 f"{crit.doc.where((*crit.loc, 'metric'))}: metric {crit.spec.metric!r} names "
                 f'check "{check}", which the definition does not list (checks: '

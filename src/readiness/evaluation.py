@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from readiness import units, waivers
-from readiness.criteria import STAGE_TITLES, Stage, Threshold, next_stage
+from readiness.criteria import STAGE_TITLES, Stage, Threshold, next_stage, warn_for_stage
 from readiness.definition import Criterion, CriterionSpec, Project, Waiver
 from readiness.errors import DefinitionError
 from readiness.evidence.records import Evidence, Findings
@@ -21,7 +21,9 @@ from readiness.waivers import WaiverUse
 
 Status = Literal["PASS", "WARN", "FAIL", "WAIVED", "MISSING", "ERROR", "N/A"]
 _WORST = {"N/A": 0, "PASS": 1, "WAIVED": 2, "WARN": 3, "FAIL": 4, "MISSING": 5, "ERROR": 6}
-WAIVABLE_STATUSES = ("FAIL", "WARN", "MISSING")
+# A waiver covers a measured failure only: MISSING and ERROR (no evidence, no such metric,
+# unreadable or stale evidence) block whatever a waiver says.
+WAIVABLE_STATUSES = ("FAIL", "WARN")
 _FINDING_KEYS = frozenset(k for k in CATALOGUE["Findings"] if k.startswith("findings.")) - {
     "findings.suppressed"
 }
@@ -102,7 +104,7 @@ def evaluate_criterion(
         evidence=tuple((f.path, f.sha256) for f in ev.files) if ev else (),
     )
     pass_t = spec.pass_.for_stage(stage)
-    warn_t = spec.warn.for_stage(stage) if spec.warn is not None else None
+    warn_t = warn_for_stage(spec.pass_, spec.warn, stage)
     if pass_t is None:
         na = replace(base, status="N/A", message=f"no threshold at stage {STAGE_TITLES[stage]}")
         return _not_yet(na, spec, stage, ev, table)
@@ -185,7 +187,7 @@ def _next(spec: CriterionSpec, stage: Stage, metric: Metric, status: Status) -> 
     t = spec.pass_.for_stage(nxt)
     if t is None:
         return None
-    w = spec.warn.for_stage(nxt) if spec.warn is not None else None
+    w = warn_for_stage(spec.pass_, spec.warn, nxt)
     nstatus = _judge(metric, t, w)
     return NextStage(nxt, str(t), nstatus, _gap(metric, t) if nstatus != "PASS" else "")
 
@@ -264,7 +266,7 @@ def _apply(
     if waived and record is not None and r.status in ("FAIL", "WARN") and key in _FINDING_KEYS:
         count = float(sum(1 for i in finding_indices(record, key) if i not in waived))
         t = crit.spec.pass_.for_stage(stage)
-        w_t = crit.spec.warn.for_stage(stage) if crit.spec.warn is not None else None
+        w_t = warn_for_stage(crit.spec.pass_, crit.spec.warn, stage)
         if t is not None:
             metric = Metric(check, key, count, "count")
             status = _judge(metric, t, w_t)

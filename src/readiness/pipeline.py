@@ -15,7 +15,7 @@ from typing import Any
 
 from readiness import __version__, governance
 from readiness.criteria import Stage
-from readiness.definition import Project, load_project
+from readiness.definition import Project, load_project_problems
 from readiness.errors import DefinitionError, UsageError
 from readiness.evaluation import evaluate as evaluate_criteria
 from readiness.evaluation import findings_behind
@@ -52,10 +52,9 @@ class Clock:
 def load(definition: Path, root: Path | None = None) -> Project:
     """Load a definition with its checks and gates and validate everything, kinds, adapter
     options, metric names and units included; DefinitionError lists every problem."""
-    project = load_project(definition, root)
-    problems = gather_mod.validate_checks(project)
-    if not problems:
-        problems = validate_refs(project)
+    project, problems = load_project_problems(definition, root)
+    problems += gather_mod.validate_checks(project)
+    problems += validate_refs(project)
     if problems:
         raise DefinitionError("invalid project", problems=problems)
     return project

@@ -138,7 +138,13 @@ def _construct(loader: _Loader, node: yaml.Node, where: str) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(loader, child, where) for child in node.value]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:  # 2026-02-30, 25:00:00: impossible values
+        what = {"timestamp": "date or time"}.get(node.tag.rsplit(":", 1)[-1], "value")
+        raise DefinitionError(
+            f"{where}:{node.start_mark.line + 1}: {node.value!r} is not a valid {what}: {exc}"
+        ) from None
 
 
 def load_text(text: str, display_path: str) -> SourceDoc:
