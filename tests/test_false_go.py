@@ -199,3 +199,25 @@ def test_all_definition_problems_at_once(tmp_path: Path) -> None:
     assert any("gates/tests.yaml" in x and "pct" in x for x in problems), problems
     assert any("tests.nope" in x for x in problems), problems
     assert any("min-testz" in x for x in problems), problems
+
+
+@pytest.mark.parametrize(("pass_", "warn"), [('"<= 10 s"', '">= 1 s"'), ('"== 0"', '"<= 1"')])
+def test_a_warn_band_on_the_other_side_is_a_definition_error(
+    tmp_path: Path, pass_: str, warn: str
+) -> None:
+    """A warn band that does not widen its pass threshold (other side, or pass `==`) is refused."""
+    p = _project(tmp_path)
+    p.write(
+        "gates/tests.yaml",
+        f"""
+        schema: 1
+        id: tests
+        criteria:
+          - id: d
+            metric: unit-tests.duration
+            pass: {pass_}
+            warn: {warn}
+        """,
+    )
+    with pytest.raises(DefinitionError, match=r"gates/tests.yaml:7 criteria\[d\].warn"):
+        load(p.root / "definitions/demo.yaml")

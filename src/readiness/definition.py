@@ -27,7 +27,13 @@ from pydantic import (
 )
 
 from readiness import units
-from readiness.criteria import STAGES, Stage, StageThresholds, parse_stage_thresholds
+from readiness.criteria import (
+    STAGES,
+    Stage,
+    StageThresholds,
+    parse_stage_thresholds,
+    warn_for_stage,
+)
 from readiness.errors import DefinitionError
 from readiness.yamlio import SourceDoc, load_file
 
@@ -536,6 +542,7 @@ def _check_references(project: Project, problems: list[str]) -> None:
                         "different kinds"
                     )
                     break
+            problems.extend(_warn_problems(crit))
     for i, o in enumerate(d.overrides):
         if o.criterion not in keys:
             problems.append(
@@ -569,6 +576,28 @@ def _check_references(project: Project, problems: list[str]) -> None:
         problems.append(
             f"{doc.where(('signoffs',))}: required roles need a `check:` of kind signoffs"
         )
+
+
+_SIDE = {"<": "upper", "<=": "upper", ">": "lower", ">=": "lower"}
+
+
+def _warn_problems(crit: Criterion) -> list[str]:
+    """A warn band must bound the same side as the pass threshold it widens, at every stage
+    where it applies (`pass: "<= 10 ms"` with `warn: ">= 1 ms"` would make a miss a WARN)."""
+    out = []
+    for stage in STAGES:
+        p = crit.spec.pass_.for_stage(stage)
+        w = warn_for_stage(crit.spec.pass_, crit.spec.warn, stage)
+        if p is None or w is None:
+            continue
+        if _SIDE.get(p.op) is None or _SIDE.get(p.op) != _SIDE.get(w.op):
+            out.append(
+                f"{crit.doc.where((*crit.loc, 'warn'))}: the warn band {w} at {stage} does not "
+                f"widen the pass threshold {p} (a warn band needs a comparator on the same side: "
+                "<, <= with <, <=; >, >= with >, >=)"
+            )
+            break
+    return out
 
 
 def _same_dim(unit: str, table: StageThresholds) -> bool:
