@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -56,6 +57,7 @@ class Strict(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         arbitrary_types_allowed=True,
+        use_attribute_docstrings=True,  # each field's docstring is its JSON Schema description
     )
 
 
@@ -86,8 +88,40 @@ def _thresholds(raw: object) -> StageThresholds:
         raise ValueError(str(exc)) from None
 
 
-Duration = Annotated[float, BeforeValidator(_duration)]
-Thresholds = Annotated[StageThresholds, BeforeValidator(_thresholds)]
+_THRESHOLD_PATTERN = r"^\s*(<=|>=|==|!=|<|>)\s*[0-9.]"
+_THRESHOLD: dict[str, Any] = {
+    "type": "string",
+    "pattern": _THRESHOLD_PATTERN,
+    "examples": ["<= 5 ms", ">= 99.5%", "== 0", ">= 800 /s"],
+}
+_DURATION_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "string", "pattern": _DURATION.pattern},
+    ],
+    "description": "Seconds, or a duration like 500ms, 90s, 15m, 24h, 7d.",
+}
+_THRESHOLDS_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        _THRESHOLD,
+        {
+            "type": "object",
+            "properties": dict.fromkeys(STAGES, _THRESHOLD),
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+    ],
+    "description": "A threshold (`<op> <number> [unit]`), or one per stage "
+    "(mvp, internal, public, launch); a stage takes the nearest earlier stage's threshold.",
+}
+_ONE_OR_MANY: dict[str, Any] = {
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+}
+
+Duration = Annotated[float, BeforeValidator(_duration), WithJsonSchema(_DURATION_SCHEMA)]
+Thresholds = Annotated[
+    StageThresholds, BeforeValidator(_thresholds), WithJsonSchema(_THRESHOLDS_SCHEMA)
+]
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
 Mode = Literal["blocking", "advisory", "shadow"]
 Impact = Literal["low", "medium", "high", "critical"]
@@ -101,18 +135,27 @@ class Collect(Strict):
     """How `readiness run` produces the evidence: an argument list, never a shell string."""
 
     command: list[str] = Field(min_length=1)
+    """The command as an argument list (no shell); `{python}`, `{port}` and
+    `{service.<id>.port}` are replaced."""
     cwd: str = "."
+    """Working directory, relative to the project root."""
     env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment variables for the command."""
     timeout: Duration = 600.0
+    """How long the command may run (seconds, or a duration like 90s, 15m)."""
     ok_exit_codes: list[int] = Field(default_factory=lambda: [0])
+    """Exit codes that mean the command ran (a test runner exits 1 when a test fails)."""
 
 
 class Probe(Strict):
     """A readiness probe: an HTTP URL answering 2xx, or a TCP host:port accepting connections."""
 
     http: str | None = None
+    """An HTTP URL that answers 2xx once the service is ready."""
     tcp: str | None = None
+    """A host:port that accepts connections once the service is ready."""
     timeout: Duration = 30.0
+    """How long to wait for the service to become ready."""
 
     @model_validator(mode="after")
     def _one(self) -> Probe:
@@ -129,25 +172,41 @@ class Service(Strict):
     """
 
     id: Id
+    """The service's id, used in `{service.<id>.port}`."""
     command: list[str] = Field(min_length=1)
+    """The command that starts the service, as an argument list."""
     cwd: str = "."
+    """Working directory, relative to the project root."""
     env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment variables for the service."""
     port: int | Literal["auto"] | None = None
+    """A fixed port, or `auto` for a free loopback port."""
     ready: Probe
+    """How to tell that the service is ready."""
 
 
 class CheckSpec(Strict):
     """Where evidence comes from: adapter kind, files, freshness, and how to produce it."""
 
     schema_: int = Field(alias="schema")
+    """The file format version: 1."""
     id: Id
+    """The check's id; equal to the file name without `.yaml`."""
     title: str = ""
+    """A human title for reports."""
     kind: str
-    evidence: list[str] = Field(min_length=1)
+    """The evidence adapter: junit, locust, sarif, bandit, pip-audit, trivy, gitleaks, semgrep,
+    zap, signoffs, or a plugin's kind."""
+    evidence: Annotated[list[str], WithJsonSchema(_ONE_OR_MANY)] = Field(min_length=1)
+    """The evidence file(s): a glob or a list of globs, relative to the evidence directory."""
     max_age: Duration | None = None
+    """The oldest evidence accepted (e.g. 24h); older evidence is stale and blocks."""
     options: dict[str, Any] = Field(default_factory=dict)
+    """The adapter's options (`readiness kinds KIND` lists them)."""
     collect: Collect | None = None
+    """How `readiness run` produces the evidence."""
     services: list[Service] = Field(default_factory=list)
+    """Services `readiness run` starts before the collect command."""
 
     @field_validator("evidence", mode="before")
     @classmethod
@@ -162,24 +221,38 @@ class CriterionSpec(Strict):
     """One rule over one metric: pass band, optional warn band, how it counts."""
 
     id: Id
+    """The criterion's id, unique in its gate; referenced as `<gate>.<id>`."""
     title: str = ""
+    """A human title for reports."""
     metric: str = Field(min_length=3)
+    """The metric: `<check>.<key>`, e.g. `matching-load.requests["POST /orders"].p99`."""
     pass_: Thresholds = Field(alias="pass")
+    """The threshold to PASS: one expression (`<= 5 ms`) or one per stage."""
     warn: Thresholds | None = None
+    """A looser band that makes a miss a WARN, from the stage it names until pass tightens."""
     mode: Mode = "blocking"
+    """blocking (a failure blocks), advisory (a failure is a condition), shadow (reported only)."""
     waivable: bool = True
+    """Whether a waiver may cover a failure of this criterion."""
     description: str = ""
+    """Why the criterion exists, for reports."""
 
 
 class GateSpec(Strict):
     """What must hold, reusable across releases."""
 
     schema_: int = Field(alias="schema")
+    """The file format version: 1."""
     id: Id
+    """The gate's id; equal to the file name without `.yaml`."""
     title: str = ""
+    """A human title for reports."""
     description: str = ""
-    waivable_by: list[str] | None = None  # roles allowed to approve waivers; None: any role
+    """What the gate is about, for reports."""
+    waivable_by: list[str] | None = None
+    """Roles allowed to approve waivers of this gate's criteria (default: any role)."""
     criteria: list[CriterionSpec] = Field(min_length=1)
+    """The gate's criteria."""
 
 
 # ---------------------------------------------------------------- definitions/<release>.yaml
@@ -189,14 +262,22 @@ class Override(Strict):
     """A release-specific change to a gate's criterion."""
 
     criterion: str
+    """The criterion changed, as `<gate>.<id>`."""
     pass_: Thresholds | None = Field(default=None, alias="pass")
+    """A new pass threshold (or table) for this release."""
     warn: Thresholds | None = None
+    """A new warn band for this release."""
     mode: Mode | None = None
+    """A new mode for this release."""
 
 
 class Approver(Strict):
+    """Who approved: a name and a role."""
+
     name: str = Field(min_length=1)
+    """The approver's name."""
     role: str = Field(min_length=1)
+    """The approver's role (e.g. security, release-manager)."""
 
 
 class Waiver(Strict):
@@ -206,10 +287,16 @@ class Waiver(Strict):
     """
 
     criterion: str
-    finding: str | None = None  # a rule id, CVE, fingerprint or package (security findings)
+    """The criterion waived, as `<gate>.<id>`."""
+    finding: str | None = None
+    """For security findings: a rule id, CVE or alias, fingerprint, package[@version] or
+    path[:line]; without it the whole criterion is waived."""
     reason: str = Field(min_length=3)
+    """Why the exception is acceptable."""
     approver: Approver
+    """Who approved the waiver."""
     expires: dt.date
+    """The last day the waiver is valid (YYYY-MM-DD)."""
 
 
 class VexSource(Strict):
@@ -218,32 +305,56 @@ class VexSource(Strict):
     itself carries neither)."""
 
     file: str
+    """The VEX document, relative to the project root."""
     criterion: str
+    """The criterion its statements waive findings of, as `<gate>.<id>`."""
     approver: Approver
+    """Who approved the VEX statements."""
     expires: dt.date
+    """The last day the statements are valid as waivers."""
 
 
 class SignoffPolicy(Strict):
+    """Which roles must sign off, and where the sign-off records are."""
+
     required: list[str] = Field(default_factory=list)
-    check: str | None = None  # the check (kind signoffs) holding the records
+    """The roles whose approval is required (e.g. qa, security, compliance)."""
+    check: str | None = None
+    """The check (kind signoffs) holding the records."""
 
 
 class RiskAcceptance(Strict):
+    """A named acceptance of a risk whose response plan is not proven."""
+
     reason: str = Field(min_length=3)
+    """Why the risk is accepted."""
     approver: Approver
+    """Who accepted the risk."""
     expires: dt.date
+    """The last day the acceptance is valid."""
 
 
 class Risk(Strict):
+    """One entry of the risk register."""
+
     id: str = Field(min_length=1)
+    """The risk's id (e.g. R-07)."""
     title: str
+    """What could go wrong."""
     impact: Impact
+    """low, medium, high or critical; high and critical block unless verified or accepted."""
     likelihood: Literal["low", "medium", "high"]
+    """low, medium or high."""
     owner: str = ""
+    """Who owns the risk."""
     response: str
+    """The response plan."""
     trigger: str = ""
-    verified_by: list[str] = Field(default_factory=list)
+    """What sets the response in motion."""
+    verified_by: Annotated[list[str], WithJsonSchema(_ONE_OR_MANY)] = Field(default_factory=list)
+    """Criteria (`<gate>.<id>`) that must PASS to prove the response plan works."""
     accepted: RiskAcceptance | None = None
+    """An acceptance of the risk while its response is not proven (a condition)."""
 
     @field_validator("verified_by", mode="before")
     @classmethod
@@ -252,31 +363,53 @@ class Risk(Strict):
 
 
 class Notes(Strict):
+    """Launch-notes content written by people."""
+
     summary: str = ""
+    """A paragraph on what the release brings."""
     highlights: list[str] = Field(default_factory=list)
+    """Highlights, one line each."""
     known_issues: list[str] = Field(default_factory=list)
+    """Known issues, one line each."""
 
 
 class Definition(Strict):
     """One release's Definition of Done."""
 
     schema_: int = Field(alias="schema")
+    """The file format version: 1."""
     release: Id
+    """The release line's name (e.g. options-launch)."""
     version: str = Field(min_length=1)
+    """The version being judged (e.g. 2026.12.0)."""
     stage: Stage
+    """The target stage: mvp, internal, public or launch."""
     owner: str = ""
+    """Who owns the release."""
     description: str = ""
+    """What the release is, for reports."""
     components: list[str] = Field(default_factory=list)
+    """The components the release ships."""
     checks: list[Id] = Field(min_length=1)
+    """The checks (checks/<id>.yaml) whose evidence is read."""
     gates: list[Id] = Field(default_factory=list)
+    """The gates (gates/<id>.yaml) that apply."""
     criteria: list[CriterionSpec] = Field(default_factory=list)
+    """Release-specific criteria, in the pseudo-gate `release`."""
     overrides: list[Override] = Field(default_factory=list)
+    """Release-specific changes to gate criteria."""
     waivers: list[Waiver] = Field(default_factory=list)
+    """Approved exceptions."""
     vex: list[VexSource] = Field(default_factory=list)
+    """CycloneDX VEX documents read as finding waivers."""
     signoffs: SignoffPolicy = Field(default_factory=SignoffPolicy)
+    """Required sign-off roles and where the records are."""
     risks: list[Risk] = Field(default_factory=list)
+    """The risk register."""
     risk_blocking_impact: list[Impact] = Field(default_factory=lambda: list(BLOCKING_IMPACTS))
+    """Impacts that block unless verified or accepted (default: high, critical)."""
     notes: Notes = Field(default_factory=Notes)
+    """Launch-notes content."""
 
 
 # ---------------------------------------------------------------- the loaded project
