@@ -52,7 +52,7 @@ def test_a_waiver_never_hides_missing_evidence(tmp_path: Path) -> None:
     defn.write_text(defn.read_text() + WAIVER)
     verdict, blockers = _verdict(p)
     assert verdict is Verdict.NO_GO
-    assert any("tests.no-errors: MISSING" in b for b in blockers)
+    assert any("tests.no-errors: MISSING" in str(b) for b in blockers)
 
 
 def test_a_waiver_never_hides_stale_or_unreadable_evidence(tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_a_waiver_never_hides_stale_or_unreadable_evidence(tmp_path: Path) -> No
     defn.write_text(defn.read_text() + WAIVER)
     verdict, blockers = _verdict(p)
     assert verdict is Verdict.NO_GO
-    assert any("stale" in b for b in blockers), blockers
+    assert any("stale" in str(b) for b in blockers), blockers
     p.write("build/junit/r.xml", "<testsuites><testsuite name='t'>")
     verdict, blockers = _verdict(p)
     assert verdict is Verdict.NO_GO, blockers
@@ -105,7 +105,7 @@ def test_a_warn_band_does_not_loosen_a_later_stage(tmp_path: Path) -> None:
     p.write("build/junit/r.xml", xml)
     verdict, blockers = _verdict(p, "launch")
     assert verdict is Verdict.NO_GO
-    assert any("FAIL" in b for b in blockers)
+    assert any("FAIL" in str(b) for b in blockers)
     p.write("build/junit/r.xml", xml.replace('time="110"', 'time="180"'))
     verdict, _ = _verdict(p, "internal")
     assert verdict is Verdict.CONDITIONAL_GO

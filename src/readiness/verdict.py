@@ -9,6 +9,7 @@ never change a verdict.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -17,6 +18,7 @@ from readiness.definition import RELEASE_GATE, Project
 from readiness.errors import ExitCode
 from readiness.evaluation import CriterionResult, Evaluation
 from readiness.evidence.records import Evidence
+from readiness.reasons import Reason
 
 BLOCKING_STATUSES = ("FAIL", "MISSING", "ERROR")
 
@@ -52,26 +54,33 @@ def _describe(r: CriterionResult) -> str:
     return " - ".join(parts)
 
 
-def classify(results: list[CriterionResult]) -> tuple[list[str], list[str]]:
-    """(blockers, conditions) among criterion results, as one line each."""
-    blockers: list[str] = []
-    conditions: list[str] = []
+def _criterion_reason(r: CriterionResult, text: str) -> Reason:
+    return Reason("criterion", r.key, text, evidence=r.evidence, owner=r.gate)
+
+
+def classify(results: list[CriterionResult]) -> tuple[list[Reason], list[Reason]]:
+    """(blockers, conditions) among criterion results, one Reason each."""
+    blockers: list[Reason] = []
+    conditions: list[Reason] = []
     for r in results:
         if not r.counts:
             continue
         if r.status in BLOCKING_STATUSES:
-            (blockers if r.mode == "blocking" else conditions).append(_describe(r))
+            target = blockers if r.mode == "blocking" else conditions
+            target.append(_criterion_reason(r, _describe(r)))
         elif r.status == "WARN":
-            conditions.append(_describe(r))
+            conditions.append(_criterion_reason(r, _describe(r)))
         elif r.status == "WAIVED" and r.waiver is not None:
             w = r.waiver
             conditions.append(
-                f"{r.key}: WAIVED until {w.expires} by {w.approver} ({w.role}): {w.reason}"
+                _criterion_reason(
+                    r, f"{r.key}: WAIVED until {w.expires} by {w.approver} ({w.role}): {w.reason}"
+                )
             )
     return blockers, conditions
 
 
-def decide(blockers: list[str], conditions: list[str]) -> Verdict:
+def decide(blockers: Sequence[object], conditions: Sequence[object]) -> Verdict:
     if blockers:
         return Verdict.NO_GO
     if conditions:
@@ -85,8 +94,8 @@ class GateVerdict:
     title: str
     verdict: Verdict
     results: tuple[CriterionResult, ...]
-    blockers: tuple[str, ...]
-    conditions: tuple[str, ...]
+    blockers: tuple[Reason, ...]
+    conditions: tuple[Reason, ...]
 
 
 @dataclass
@@ -97,16 +106,16 @@ class ReleaseVerdict:
     stage: str
     gates: list[GateVerdict]
     results: list[CriterionResult]
-    blockers: list[str]
-    conditions: list[str]
+    blockers: list[Reason]
+    conditions: list[Reason]
     notes: list[str] = field(default_factory=list)  # reported, never changes the verdict
     next_stage: str | None = None
-    next_stage_blockers: list[str] = field(default_factory=list)
+    next_stage_blockers: list[Reason] = field(default_factory=list)
 
 
 def _unused_broken_evidence(
     project: Project, results: list[CriterionResult], evidence: dict[str, Evidence]
-) -> list[str]:
+) -> list[Reason]:
     """Blockers for broken evidence that no counted blocking criterion already reports."""
     covered = {r.metric.split(".", 1)[0] for r in results if r.counts and r.mode == "blocking"}
     out = []
@@ -117,16 +126,34 @@ def _unused_broken_evidence(
             or ev.check == project.definition.signoffs.check
         ):
             continue
-        out.append(f"evidence of check {ev.check}: {ev.status.upper()}: {ev.message}")
+        out.append(
+            Reason(
+                "evidence",
+                ev.check,
+                f"evidence of check {ev.check}: {ev.status.upper()}: {ev.message}",
+                evidence=tuple((f.path, f.sha256) for f in ev.files),
+            )
+        )
     return out
+
+
+def _as_reason(item: str | Reason) -> Reason:
+    """A release-level line from the governance rules, typed by what it is about."""
+    if isinstance(item, Reason):
+        return item
+    if item.startswith("sign-off"):
+        return Reason("signoff", item.split("(", 1)[-1].split(")", 1)[0], item)
+    if item.startswith("risk "):
+        return Reason("risk", item.split(" ", 2)[1], item)
+    return Reason("release", "", item)
 
 
 def judge(
     project: Project,
     evaluation: Evaluation,
     *,
-    extra_blockers: list[str] | None = None,
-    extra_conditions: list[str] | None = None,
+    extra_blockers: Sequence[str | Reason] | None = None,
+    extra_conditions: Sequence[str | Reason] | None = None,
     extra_notes: list[str] | None = None,
     evidence: dict[str, Evidence] | None = None,
 ) -> ReleaseVerdict:
@@ -145,21 +172,23 @@ def judge(
         mine = [r for r in results if r.gate == gid]
         b, c = classify(mine)
         if not any(r.counts for r in mine):
-            b.append(f"{gid}: no criterion evaluated at this stage")
+            b.append(Reason("gate", gid, f"{gid}: no criterion evaluated at this stage"))
         title = project.gates[gid].title if gid in project.gates else "Release criteria"
         gates.append(GateVerdict(gid, title or gid, decide(b, c), tuple(mine), tuple(b), tuple(c)))
     blockers, conditions = classify(results)
     if not any(r.counts for r in results):
-        blockers.append("no criterion was evaluated: an empty evaluation is never a GO")
+        blockers.append(
+            Reason("release", "", "no criterion was evaluated: an empty evaluation is never a GO")
+        )
     notes: list[str] = []
     for w in evaluation.waivers:
         who = f"{w.approver} ({w.role})"
         if w.state == "expired":
-            blockers.append(f"waiver for {w.criterion} expired on {w.expires} (approved by {who})")
+            text = f"waiver for {w.criterion} expired on {w.expires} (approved by {who})"
+            blockers.append(Reason("waiver", w.criterion, text, owner=w.role))
         elif w.state == "role-not-allowed":
-            blockers.append(
-                f"waiver for {w.criterion} was approved by {who}, a role not allowed to waive it"
-            )
+            text = f"waiver for {w.criterion} was approved by {who}, a role not allowed to waive it"
+            blockers.append(Reason("waiver", w.criterion, text, owner=w.role))
         elif w.state == "not-waivable":
             notes.append(f"waiver for {w.criterion} ignored: the criterion is not waivable")
         elif w.state == "unused" and w.finding is not None:
@@ -167,13 +196,16 @@ def judge(
         elif w.state == "unused":
             notes.append(f"waiver for {w.criterion} matches nothing (the criterion did not fail)")
     blockers.extend(_unused_broken_evidence(project, results, evidence or {}))
-    blockers.extend(extra_blockers or [])
-    conditions.extend(extra_conditions or [])
+    blockers.extend(_as_reason(b) for b in extra_blockers or [])
+    conditions.extend(_as_reason(c) for c in extra_conditions or [])
     notes.extend(extra_notes or [])
     nxt = next_stage(evaluation.stage)
     next_blockers = [
-        f"{r.key}: {r.observed} would not meet {r.next.threshold} at {r.next.stage} "
-        f"(gap {r.next.gap})"
+        _criterion_reason(
+            r,
+            f"{r.key}: {r.observed} would not meet {r.next.threshold} at {r.next.stage} "
+            f"(gap {r.next.gap})",
+        )
         for r in results
         if r.next is not None and r.next.status == "FAIL" and r.mode != "shadow"
     ]

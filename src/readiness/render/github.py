@@ -80,13 +80,14 @@ def annotations(report: "Report", *, path_prefix: str = "") -> list[str]:
             title=f"readiness: {r.key} {r.status}{mode}",
         )
         (errors if blocking else warnings).append(line)
-    keys = tuple(f"{r.key}:" for r in report.verdict.results)
     for blocker in report.verdict.blockers:
-        if not blocker.startswith(keys):
-            errors.append(command("error", blocker, title="readiness: release blocker"))
+        if blocker.kind != "criterion":  # criteria are annotated at their definition above
+            errors.append(command("error", str(blocker), title="readiness: release blocker"))
     for condition in report.verdict.conditions:
-        if not condition.startswith(keys):
-            warnings.append(command("warning", condition, title="readiness: release condition"))
+        if condition.kind != "criterion":
+            warnings.append(
+                command("warning", str(condition), title="readiness: release condition")
+            )
     return errors + warnings
 
 

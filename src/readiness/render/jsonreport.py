@@ -153,10 +153,10 @@ def to_data(report: Report) -> dict[str, Any]:
         },
         "verdict": v.verdict.value,
         "exit_code": report.exit_code,
-        "blockers": v.blockers,
-        "conditions": v.conditions,
+        "blockers": [str(b) for b in v.blockers],
+        "conditions": [str(c) for c in v.conditions],
         "notes": v.notes,
-        "next_stage": {"stage": v.next_stage, "blockers": v.next_stage_blockers}
+        "next_stage": {"stage": v.next_stage, "blockers": [str(b) for b in v.next_stage_blockers]}
         if v.next_stage
         else None,
         "gates": [
@@ -164,8 +164,8 @@ def to_data(report: Report) -> dict[str, Any]:
                 "id": g.id,
                 "title": g.title,
                 "verdict": g.verdict.value,
-                "blockers": list(g.blockers),
-                "conditions": list(g.conditions),
+                "blockers": [str(b) for b in g.blockers],
+                "conditions": [str(c) for c in g.conditions],
                 "criteria": [r.key for r in g.results],
             }
             for g in v.gates
