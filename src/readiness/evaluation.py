@@ -62,6 +62,8 @@ class CriterionResult:
     waiver: WaiverUse | None = None
     next: NextStage | None = None
     source: str = ""  # file:line of the criterion
+    pass_threshold: Threshold | None = None  # parsed: `threshold` is its text
+    warn_threshold: Threshold | None = None  # the warn band in force at this stage, if any
 
     @property
     def counts(self) -> bool:
@@ -108,7 +110,13 @@ def evaluate_criterion(
     if pass_t is None:
         na = replace(base, status="N/A", message=f"no threshold at stage {STAGE_TITLES[stage]}")
         return _not_yet(na, spec, stage, ev, table)
-    base = replace(base, threshold=str(pass_t), warn=str(warn_t) if warn_t is not None else "")
+    base = replace(
+        base,
+        threshold=str(pass_t),
+        warn=str(warn_t) if warn_t is not None else "",
+        pass_threshold=pass_t,
+        warn_threshold=warn_t,
+    )
     if ev is None or ev.status == "missing":
         msg = ev.message if ev is not None else f'no evidence for check "{check}"'
         return replace(base, status="MISSING", message=msg)
