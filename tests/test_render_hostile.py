@@ -251,3 +251,20 @@ def test_html_report_keeps_hostile_names_inert(outputs: Outputs) -> None:
     assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", page, re.IGNORECASE)
     for char in RAW_CONTROLS:
         assert char not in page, repr(char)
+
+
+def test_metrics_listing_and_error_lines_escape_evidence_text(tmp_path: Path) -> None:
+    """`readiness metrics` prints endpoint names through the same terminal escaping, and an
+    error message quoting a hostile value cannot start a workflow command or emit an escape."""
+    write_hostile_project(tmp_path)
+    listed = run_cli(["metrics", "definitions/d.yaml"], tmp_path)
+    assert listed.code == 0, listed.err
+    assert r"/a\x1b]0;pwned\x07" in listed.out
+    with (tmp_path / "definitions/d.yaml").open("a", encoding="utf-8") as fh:
+        fh.write('"k\\e]0;t\\a\\n::error::x": 1\n')  # an unknown key, quoted in the error
+    broken = run_cli(["evaluate", "definitions/d.yaml"], tmp_path)
+    assert broken.code != 0
+    assert r"k\x1b]0;t\x07" in broken.err
+    for out in (listed.out, listed.err, broken.out, broken.err):
+        assert "\x1b" not in out
+        assert not [ln for ln in out.split("\n") if ln.lstrip().startswith("::")], out
