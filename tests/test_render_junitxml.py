@@ -82,8 +82,11 @@ def test_output_is_deterministic_with_only_the_reports_time(tmp_path: Path) -> N
 
 
 def test_characters_xml_cannot_hold_are_replaced(tmp_path: Path) -> None:
-    """A control character or lone surrogate in a message cannot make the file unparsable."""
-    assert junitxml.clean("a\x07b\ud800c\U0001f600") == "a\ufffdb\ufffdc\U0001f600"
+    """A control character or lone surrogate in a message cannot make the file unparsable: it
+    is written as a visible escape, as in every report; what XML never holds becomes U+FFFD."""
+    assert junitxml.clean("a\x07b\ud800c\U0001f600\n\ufffe") == (
+        "a\\x07b\\ud800c\U0001f600\n\ufffd"
+    )
     report = sample_report(tmp_path)
     hostile = dataclasses.replace(report.verdict.results[1], message="bell\x07 and \x1b[31m")
     gates = [
@@ -96,4 +99,4 @@ def test_characters_xml_cannot_hold_are_replaced(tmp_path: Path) -> None:
     text = junitxml.render(Report(**{**vars(report), "verdict": verdict}))
     run = _read_back(tmp_path, text)
     assert run.failed == 2
-    assert "bell\ufffd and \ufffd[31m" in text
+    assert "bell\\x07 and \\x1b[31m" in text

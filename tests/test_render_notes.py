@@ -28,8 +28,8 @@ def test_default_notes_have_everything_readers_need(report: Report) -> None:
         "- **Components:** matching-engine, options, rebate",
         "Options trading opens to all verified accounts.",
         "- Maker rebates accrue per fill, paid out daily",
-        "| Order entry p99 latency | 18.5 ms | <= 25 ms | met |",
-        "| Aggregate throughput | 520 /s | >= 400 /s | met |",
+        "| Order entry p99 latency | 18.5 ms | &lt;= 25 ms | met |",
+        "| Aggregate throughput | 520 /s | &gt;= 400 /s | met |",
         "- unit-tests: 120 of 123 tests passed (2 failed, 1 with errors).",
         "- Book depth may lag by up to 100 ms under burst load",
         "Approved by A. Chen (security), expires 2026-12-20.",
@@ -52,8 +52,8 @@ def test_sections_without_content_are_left_out(tmp_path: Path) -> None:
 
 
 def test_a_project_template_replaces_the_default(report: Report, tmp_path: Path) -> None:
-    """A user template sees the documented names and its filters; no HTML escaping happens;
-    blocks are trimmed (a newline after a block tag is dropped)."""
+    """A user template sees the documented names and its filters; what it prints is escaped
+    for Markdown, not HTML; blocks are trimmed (a newline after a block tag is dropped)."""
     tpl = tmp_path / "notes.md.j2"
     tpl.write_text(
         "{{ release.name }} {{ release.version }} <{{ verdict }}>\n"
@@ -101,3 +101,28 @@ def test_an_unreadable_template_is_a_usage_error(report: Report, tmp_path: Path)
     latin.write_bytes(b"caf\xe9\n")
     with pytest.raises(UsageError, match=r"latin\.j2: not UTF-8"):
         notes.render(report, latin)
+
+
+def test_every_printed_value_is_escaped_for_markdown_in_any_template(
+    report: Report, tmp_path: Path
+) -> None:
+    """A project template cannot forget to escape: `{{ x }}` prints evidence as inert Markdown
+    (no HTML, link, mention, issue reference, table break or heading); `md_cell` and `code`
+    are not escaped twice; numbers print as they are; `| safe` prints a value as written."""
+    hostile = "# <b>hi</b> @ops #12 | [x](javascript:1)\x1b[2J"
+    report.extra["launch_notes"] = {"summary": hostile, "highlights": ["**bold** on purpose"]}
+    tpl = tmp_path / "notes.md.j2"
+    tpl.write_text(
+        "{{ summary }}\n{{ summary | md_cell }}\n{{ 'a`b' | code }}\n{{ tests[0].tests }}\n"
+        "{{ highlights[0] | safe }}\n",
+        encoding="utf-8",
+    )
+    escaped = "&lt;b&gt;hi&lt;/b&gt; @\u200bops #\u200b12 \\| \\[x\\](javascript:1)\\\\x1b\\[2J"
+    assert notes.render(report, str(tpl)).split("\n") == [
+        "\\# " + escaped,
+        "\\# " + escaped,
+        "``a`b``",
+        "123",
+        "**bold** on purpose",
+        "",
+    ]

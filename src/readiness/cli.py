@@ -305,9 +305,12 @@ def _print_metrics(rows: list[dict[str, Any]], as_json: bool, header: str = "") 
         return
     if header:
         click.echo(header)
-    width = max((len(r["metric"]) for r in rows), default=10)
-    for r in rows:
-        click.echo(f"  {r['metric']:<{width}}  {r['value']} {r['unit']}")
+    from readiness.render import safe
+
+    names = [safe.terminal(r["metric"]) for r in rows]  # endpoint names come from evidence
+    width = max((len(n) for n in names), default=10)
+    for name, r in zip(names, rows, strict=True):
+        click.echo(f"  {name:<{width}}  {r['value']} {r['unit']}")
 
 
 @cli.command()
@@ -518,7 +521,9 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         exc.show()
         sys.exit(ExitCode.INVALID)
     except ReadinessError as exc:
-        click.echo(f"readiness: error: {exc}", err=True)
+        from readiness.render import safe  # a message may quote evidence or definition text
+
+        click.echo(f"readiness: error: {safe.terminal_block(exc)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("readiness: interrupted", err=True)

@@ -2,14 +2,17 @@
 
 An annotation is one line, `::error file=F,line=N,title=T::message`: the message escapes `%`,
 CR and LF; a property value also escapes `:` and `,` (GitHub's toolkit rules,
-`@actions/core` `escapeData`/`escapeProperty`). Errors come first, because GitHub shows only the
-first ten of each kind per step.
+`@actions/core` `escapeData`/`escapeProperty`), after `readiness.render.safe` has written other
+control characters as visible escapes and broken `##[` (the runner's older command syntax).
+Errors come first, because GitHub shows only the first ten of each kind per step.
 """
 
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from readiness.render import safe
 
 if TYPE_CHECKING:
     from readiness.evaluation import CriterionResult
@@ -19,14 +22,8 @@ BLOCKING = ("FAIL", "ERROR", "MISSING")
 _SOURCE = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?:\s|$)")
 
 
-def escape_data(text: str) -> str:
-    """A workflow command's message: `%`, CR and LF percent-encoded."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """A workflow command's property value: as a message, plus `:` and `,`."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_data = safe.gh_data  # a message: `%`, CR and LF percent-encoded, controls shown
+escape_property = safe.gh_property  # a property: as a message, plus `:` and `,`
 
 
 def command(kind: str, message: str, **properties: str) -> str:

@@ -3,8 +3,10 @@
 The view model is shaped here, in Python, from `jsonreport.to_data(report)` (and from the
 records where the JSON summary is truncated or stringly): the Jinja templates under
 `templates/` only loop and print. Jinja autoescapes everything (test names, messages and
-findings are untrusted) and fails on any undefined name; the only markup inserted unescaped is
-the SVG built by `readiness.render.svg`, which escapes its own labels.
+findings are untrusted) after `safe.visible` has written control, bidi and separator characters
+as visible escapes (the `finalize` of the environment), and fails on any undefined name; the
+only markup inserted unescaped is the SVG built by `readiness.render.svg`, which does the same
+to its own labels.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from readiness.criteria import STAGE_TITLES, parse
 from readiness.errors import DefinitionError
 from readiness.evidence.records import SEVERITIES, Findings, LoadStats, TestRun
 from readiness.metrics import finding_counts
-from readiness.render import jsonreport, svg
+from readiness.render import jsonreport, safe, svg
 from readiness.render.notes import findings_by_criterion, risks, signoffs
 
 if TYPE_CHECKING:
@@ -42,6 +44,14 @@ SEVERITY_COLORS = {
 }
 
 
+def _finalize(value: object) -> object:
+    """Text, before autoescape: controls, bidi and separators shown as escapes (newlines kept);
+    markup (the SVG charts) and numbers as they are."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return safe.visible(value, keep="\n\r")
+    return value
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """The Jinja environment of the built-in templates: autoescaped, strict about names."""
@@ -50,6 +60,7 @@ def environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("readiness.render", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        finalize=_finalize,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

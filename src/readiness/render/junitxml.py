@@ -8,7 +8,7 @@ waiver). FAIL is a `<failure>`; ERROR and MISSING are `<error>`s; WARN and WAIVE
 reason. Every case carries `<properties>` (status, observed value, threshold, evidence sha256).
 
 Written with junitparser. Deterministic: no time but the report's `generated_at`, definition
-order, and characters XML 1.0 cannot hold replaced by U+FFFD.
+order, and control characters written as visible escapes (`\\x1b`), as in every report.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from readiness.criteria import STAGE_TITLES
+from readiness.render import safe
 
 if TYPE_CHECKING:
     from readiness.evaluation import CriterionResult
@@ -28,8 +29,10 @@ VERDICT_SUITE = "readiness.verdict"  # ids hold no dot: no gate can take this na
 
 
 def clean(text: object) -> str:
-    """Text XML 1.0 can hold: control characters and lone surrogates become U+FFFD."""
-    return _NOT_XML.sub("\ufffd", str(text))
+    """Text XML 1.0 can hold, shown as `safe.visible` shows it: control, bidi and separator
+    characters and lone surrogates as visible escapes (newlines kept), what XML still cannot
+    hold (U+FFFE, U+FFFF) as U+FFFD."""
+    return _NOT_XML.sub("\ufffd", safe.visible(text, keep="\n\r"))
 
 
 def _summary(r: CriterionResult) -> str:

@@ -6,19 +6,19 @@ blockers, conditions, criteria that did not pass, failing tests, next stage, pas
 a list that does not fit ends with "... and N more". Built in plain Python rather than a
 template because the byte budget must be enforced line by line.
 
-Untrusted text (test names, messages) is escaped so that it can neither inject HTML nor break a
-table, nor mention (`@`) anyone.
+Untrusted text (test names, messages, endpoint names, sign-offs) goes through `safe.markdown`,
+the same escaping as the launch notes: it can neither inject HTML, links or code, nor break a
+table, nor mention (`@`) anyone or reference (`#123`) an issue.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from readiness.criteria import STAGE_TITLES
 from readiness.evidence.records import TestRun
-from readiness.render import jsonreport
+from readiness.render import jsonreport, safe
 from readiness.render.html import problem_count
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_BYTES = 64 * 1024
 MIN_MAX_BYTES = 1024
 MAX_TESTS = 100
-MAX_CELL = 300
+MAX_CELL = safe.MAX_CELL
 ICONS = {"GO": "✅", "CONDITIONAL GO": "⚠️", "NO-GO": "⛔"}
 STATUS_ICONS = {
     "PASS": "✅",
@@ -39,20 +39,11 @@ STATUS_ICONS = {
     "N/A": "⚪",
 }
 _ORDER = {"ERROR": 0, "MISSING": 1, "FAIL": 2, "WARN": 3, "WAIVED": 4, "PASS": 5, "N/A": 6}
-# Mid-line, only these can start emphasis, code, links or cells (line starts are never ours).
-_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _CLOSE = "\n</details>\n"
 _TRAILER = "\n_Summary truncated to fit {limit} bytes: the HTML and JSON reports have it all._\n"
 
 
-def escape(text: object, limit: int = MAX_CELL) -> str:
-    """Inline Markdown for untrusted text: one line, no HTML, no table breaks, no mentions."""
-    s = " ".join(str(text).split())
-    if len(s) > limit:
-        s = s[: limit - 1] + "…"
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = _SPECIAL.sub(r"\\\1", s)
-    return s.replace("@", "@\u200b")  # a zero-width space: no @mention, no notification
+escape = safe.markdown  # one line of untrusted text: no HTML, link, table break or mention
 
 
 def _encoded_len(text: str) -> int:
@@ -118,7 +109,7 @@ def _criterion_row(c: dict[str, Any]) -> str:
     evidence = ", ".join(
         f"{escape(e['path'])} `{(e['sha256'] or '-')[:12]}`" for e in c["evidence"]
     )
-    note = escape(c["message"] or "")
+    note: str = escape(c["message"] or "")
     w = c["waiver"]
     if w:
         note = (note + " " if note else "") + escape(

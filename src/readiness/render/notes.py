@@ -5,7 +5,11 @@ of `report.extra` (sign-offs, risks, findings by criterion) are normalized here 
 report too, every field present whatever the producer left out; a project replaces the
 default `templates/launch_notes.md.j2` with `--template PATH`. Every template, the built-in one
 too, runs in Jinja's sandbox (a template is code from the project, not from readiness), with
-StrictUndefined and no autoescape (the output is Markdown). A template that does not parse or
+StrictUndefined. The output is Markdown, so instead of HTML autoescape every `{{ ... }}` prints
+through `safe.markdown_block` (no HTML, link, code, table break, block start, @mention or #issue
+reference from evidence or definition text); the `md_cell` and `code` filters escape for a
+table cell and a code span, and `| safe` prints a value as written (for Markdown the project
+wrote on purpose, never for evidence). A template that does not parse or
 names something the context lacks raises `UsageError` with the template's path and line, never
 a traceback.
 """
@@ -21,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from readiness.criteria import STAGE_TITLES
 from readiness.errors import UsageError
 from readiness.evidence.records import LoadStats, TestRun
-from readiness.render import jsonreport
+from readiness.render import jsonreport, safe
 
 if TYPE_CHECKING:
     import jinja2
@@ -122,9 +126,19 @@ def _stage(stage: str | None) -> str:
     return STAGE_TITLES.get(stage or "", stage or "")
 
 
-def md_cell(value: object) -> str:
-    """A value fit for a Markdown table cell: one line, pipes escaped."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+def md_cell(value: object) -> safe.Markdown:
+    """A value fit for a Markdown table cell: one line, escaped as `safe.markdown` does."""
+    return safe.markdown(value, limit=None)
+
+
+def _finalize(value: object) -> object:
+    """What every `{{ ... }}` prints: numbers as they are, text already escaped by a filter
+    (`md_cell`, `code`) or marked `| safe` as it is, anything else through `markdown_block`."""
+    from markupsafe import Markup
+
+    if isinstance(value, safe.Markdown | Markup | bool | int | float):
+        return value
+    return safe.markdown_block(value)
 
 
 def sentence(value: object) -> str:
@@ -220,11 +234,13 @@ def _environment(name: str, source: str) -> jinja2.Environment:
         loader=jinja2.FunctionLoader(lambda n: (source, name, lambda: True) if n == name else None),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
+        finalize=_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     env.filters["md_cell"] = md_cell
+    env.filters["code"] = safe.markdown_code
     env.filters["stage_title"] = _stage
     env.filters["sentence"] = sentence
     return env

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from readiness.render import safe
+
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("", "6 3", "2 2", "8 3 2 3", "1 3", "10 4")
 MAX_POINTS = 600  # per line; longer series are reduced keeping each bucket's min and max
@@ -45,7 +47,7 @@ class Reference:
 
 
 def _a(text: str) -> str:
-    return escape(text, quote=True)
+    return escape(safe.visible(text), quote=True)
 
 
 def _n(value: float) -> str:

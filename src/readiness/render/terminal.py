@@ -1,6 +1,10 @@
 """The terminal summary: the verdict, then every blocking line first, then the rest.
 
+Criteria are listed by status, every failing one first whatever its mode (blocking before
+advisory before shadow among equals), and each row names the evidence files it was measured on.
 Returns a string with ANSI colours when asked; the CLI decides whether the terminal gets them.
+Every string from evidence or a definition goes through `safe.terminal` (one line, controls
+visibly escaped, no GitHub workflow command), and every output line through `safe.ci_line`.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import click
 from readiness.criteria import STAGE_TITLES
 from readiness.evaluation import CriterionResult
 from readiness.evidence.records import LoadStats, TestRun
+from readiness.render import safe
 from readiness.render.model import Report
 from readiness.verdict import Verdict
 
@@ -26,6 +31,10 @@ _VERDICT_COLOURS = {Verdict.GO: "green", Verdict.CONDITIONAL_GO: "yellow", Verdi
 MAX_TESTS = 15
 MAX_FAILURES = 5
 MAX_FINDINGS = 10
+MAX_EVIDENCE = 3
+_ORDER = {"ERROR": 0, "MISSING": 1, "FAIL": 2, "WARN": 3, "WAIVED": 4, "PASS": 5, "N/A": 6}
+_MODES = {"blocking": 0, "advisory": 1, "shadow": 2}
+_t = safe.terminal
 
 
 def _style(text: str, colour: str | None, *, bold: bool = False, color: bool) -> str:
@@ -35,54 +44,52 @@ def _style(text: str, colour: str | None, *, bold: bool = False, color: bool) ->
 def _line(r: CriterionResult, *, color: bool) -> list[str]:
     status = _style(f"{r.status:<7}", _COLOURS[r.status], bold=True, color=color)
     mode = "" if r.mode == "blocking" else f" [{r.mode}]"
-    head = f"  {status} {r.key}{mode}"
+    head = f"  {status} {_t(r.key)}{mode}"
     if r.observed:
-        head += f": {r.observed} (threshold {r.threshold}"
-        head += f", warn {r.warn})" if r.warn else ")"
+        head += f": {_t(r.observed)} (threshold {_t(r.threshold)}"
+        head += f", warn {_t(r.warn)})" if r.warn else ")"
     elif r.threshold:
-        head += f" (threshold {r.threshold})"
+        head += f" (threshold {_t(r.threshold)})"
     out = [head]
     if r.message:
-        out.append(f"          {r.message}")
+        out.append(f"          {_t(r.message)}")
     if r.waiver is not None:
         w = r.waiver
         out.append(
-            f"          waiver {w.state}: {w.approver} ({w.role}) until {w.expires}: {w.reason}"
+            f"          waiver {_t(w.state)}: {_t(w.approver)} ({_t(w.role)}) until "
+            f"{_t(w.expires)}: {_t(w.reason)}"
         )
-    if r.evidence and r.status not in ("PASS", "N/A"):
-        for path, sha in r.evidence[:3]:
-            out.append(f"          evidence {path} sha256:{sha[:12] if sha else '-'}")
+    for path, sha in r.evidence[:MAX_EVIDENCE]:
+        out.append(f"          evidence {_t(path)} sha256:{_t(sha[:12]) if sha else '-'}")
+    if len(r.evidence) > MAX_EVIDENCE:
+        out.append(f"          ... and {len(r.evidence) - MAX_EVIDENCE} more evidence files")
     return out
 
 
 def render(report: Report, *, color: bool = False) -> str:
     v, rel = report.verdict, report.release
     lines = [
-        f"{rel.name} {rel.version} — stage {STAGE_TITLES.get(v.stage, v.stage)}"
-        f" ({rel.definition_path})",
+        f"{_t(rel.name)} {_t(rel.version)} — stage {_t(STAGE_TITLES.get(v.stage, v.stage))}"
+        f" ({_t(rel.definition_path)})",
     ]
     verdict = _style(v.verdict.value, _VERDICT_COLOURS[v.verdict], bold=True, color=color)
     lines.append(
         f"{verdict}: {len(v.blockers)} blocker(s), {len(v.conditions)} condition(s), "
         f"{sum(r.counts for r in v.results)} criteria evaluated"
     )
-    order = {"ERROR": 0, "MISSING": 1, "FAIL": 2, "WARN": 3, "WAIVED": 4, "PASS": 5, "N/A": 6}
-    ranked = sorted(
-        v.results,
-        key=lambda r: (r.mode != "blocking" and r.status in order, order[r.status]),
-    )
+    ranked = sorted(v.results, key=lambda r: (_ORDER[r.status], _MODES.get(r.mode, 3)))
     if v.blockers:
         lines += ["", _style("Blocking:", "red", bold=True, color=color)]
-        lines += [f"  - {b}" for b in v.blockers]
+        lines += [f"  - {_t(b)}" for b in v.blockers]
     if v.conditions:
         lines += ["", _style("Conditions:", "yellow", bold=True, color=color)]
-        lines += [f"  - {c}" for c in v.conditions]
+        lines += [f"  - {_t(c)}" for c in v.conditions]
     lines.append("")
     lines.append("Criteria:")
     for r in ranked:
         lines.extend(_line(r, color=color))
     if v.notes:
-        lines += ["", "Notes:"] + [f"  - {n}" for n in v.notes]
+        lines += ["", "Notes:"] + [f"  - {_t(n)}" for n in v.notes]
     lines += ["", "Gates:"]
     for g in v.gates:
         gv = _style(f"{g.verdict.value:<14}", _VERDICT_COLOURS[g.verdict], color=color)
@@ -90,42 +97,42 @@ def render(report: Report, *, color: bool = False) -> str:
         for r in g.results:
             counts[r.status] = counts.get(r.status, 0) + 1
         summary = ", ".join(
-            f"{n} {s}" for s, n in sorted(counts.items(), key=lambda x: order[x[0]])
+            f"{n} {s}" for s, n in sorted(counts.items(), key=lambda x: _ORDER[x[0]])
         )
-        lines.append(f"  {g.id:<16} {gv} {summary}")
+        lines.append(f"  {_t(g.id):<16} {gv} {summary}")
     for ev in report.evidence.values():
         if isinstance(ev.record, TestRun) and ev.record.problems:
             rec = ev.record
-            lines += ["", f"Failing or flaky tests in {ev.check} ({len(rec.problems)}):"]
+            lines += ["", f"Failing or flaky tests in {_t(ev.check)} ({len(rec.problems)}):"]
             for case in rec.problems[:MAX_TESTS]:
                 tag = "flaky" if case.flaky and case.outcome == "passed" else case.outcome
-                msg = f": {case.message[:120]}" if case.message else ""
-                lines.append(f"  {tag:<7} {case.id}{msg}")
+                msg = f": {_t(case.message, 120)}" if case.message else ""
+                lines.append(f"  {tag:<7} {_t(case.id)}{msg}")
             if len(rec.problems) > MAX_TESTS:
                 lines.append(
                     f"  ... and {len(rec.problems) - MAX_TESTS} more (see the JSON report)"
                 )
         if isinstance(ev.record, LoadStats) and ev.record.failures:
             fails = sorted(ev.record.failures, key=lambda f: -f[2])
-            lines += ["", f"Load-test failures in {ev.check} (most frequent first):"]
+            lines += ["", f"Load-test failures in {_t(ev.check)} (most frequent first):"]
             for name, error, count in fails[:MAX_FAILURES]:
-                lines.append(f"  {count:>7} x {name}: {error[:120]}")
+                lines.append(f"  {count:>7} x {_t(name)}: {_t(error, 120)}")
             if len(fails) > MAX_FAILURES:
                 lines.append(f"  ... and {len(fails) - MAX_FAILURES} more kinds")
     lines += _findings(report.extra.get("findings_by_criterion"))
     for ev in report.evidence.values():
         for w in ev.warnings:
-            lines.append(f"warning: {ev.check}: {w}")
+            lines.append(f"warning: {_t(ev.check)}: {_t(w)}")
     if v.next_stage:
         title = STAGE_TITLES.get(v.next_stage, v.next_stage)
-        lines += ["", f"To reach {title}:"]
+        lines += ["", f"To reach {_t(title)}:"]
         if v.next_stage_blockers:
-            lines += [f"  - {b}" for b in v.next_stage_blockers]
+            lines += [f"  - {_t(b)}" for b in v.next_stage_blockers]
         else:
             lines.append("  every criterion that passes now also meets its thresholds there")
     lines += _signoffs(report.extra.get("signoffs"), color=color)
     lines += _risks(report.extra.get("risks"), color=color)
-    return "\n".join(lines) + "\n"
+    return "".join(safe.ci_line(line) + "\n" for line in lines)
 
 
 def _findings(by_criterion: object) -> list[str]:
@@ -136,12 +143,15 @@ def _findings(by_criterion: object) -> list[str]:
     for key, rows in by_criterion.items():
         if not rows:
             continue
-        out += ["", f"Findings behind {key} ({len(rows)}):"]
+        out += ["", f"Findings behind {_t(key)} ({len(rows)}):"]
         for f in rows[:MAX_FINDINGS]:
             where = f["location"] or f["package"]
             w = f.get("waived_by")
-            waived = f"  [waived by {w['approver']} until {w['expires']}]" if w else ""
-            out.append(f"  {f['severity']:<8} {f['rule']:<14} {where}  {f['title'][:80]}{waived}")
+            waived = f"  [waived by {_t(w['approver'])} until {_t(w['expires'])}]" if w else ""
+            out.append(
+                f"  {_t(f['severity']):<8} {_t(f['rule']):<14} {_t(where)}  "
+                f"{_t(f['title'], 80)}{waived}"
+            )
         if len(rows) > MAX_FINDINGS:
             out.append(f"  ... and {len(rows) - MAX_FINDINGS} more (see the HTML or JSON report)")
     return out
@@ -156,11 +166,15 @@ def _signoffs(rows: object, *, color: bool) -> list[str]:
     out = ["", "Sign-offs:"]
     for r in rows:
         status = _style(f"{r['status']:<13}", _SIGNOFF_COLOURS.get(r["status"], "red"), color=color)
-        who = f"{r['name']}, {r['date'][:10]}, version {r['version']}" if r["name"] else "-"
+        who = (
+            f"{_t(r['name'])}, {_t(r['date'][:10])}, version {_t(r['version'])}"
+            if r["name"]
+            else "-"
+        )
         req = "" if r["required"] else " (not required)"
         req += " (stale: signed before the evidence)" if r.get("stale") else ""
-        comment = f": {r['comment']}" if r.get("comment") else ""
-        out.append(f"  {status} {r['role']:<14} {who}{req}{comment}")
+        comment = f": {_t(r['comment'])}" if r.get("comment") else ""
+        out.append(f"  {status} {_t(r['role']):<14} {who}{req}{comment}")
     return out
 
 
@@ -173,11 +187,15 @@ def _risks(rows: object, *, color: bool) -> list[str]:
     out = ["", "Risks:"]
     for r in rows:
         status = _style(f"{r['status']:<18}", _RISK_COLOURS.get(r["status"], "red"), color=color)
-        out.append(f"  {status} {r['id']} [{r['impact']}/{r['likelihood']}] {r['title']}")
-        out.append(f"      response: {r['response']}")
+        out.append(
+            f"  {status} {_t(r['id'])} [{_t(r['impact'])}/{_t(r['likelihood'])}] {_t(r['title'])}"
+        )
+        out.append(f"      response: {_t(r['response'])}")
         for v in r["verified_by"]:
-            out.append(f"      verified by {v['criterion']}: {v['status']}")
+            out.append(f"      verified by {_t(v['criterion'])}: {_t(v['status'])}")
         if r["accepted"]:
             a = r["accepted"]
-            out.append(f"      accepted by {a['approver']} ({a['role']}) until {a['expires']}")
+            out.append(
+                f"      accepted by {_t(a['approver'])} ({_t(a['role'])}) until {_t(a['expires'])}"
+            )
     return out
