@@ -92,6 +92,9 @@ class Metric:
     key: str
     value: float
     unit: str
+    # Why the value is not a measurement ("" when it is): e.g. a latency over requests that
+    # mostly failed. A criterion that reads an unusable metric is ERROR with this reason.
+    unusable: str = ""
 
     @property
     def name(self) -> str:
@@ -117,6 +120,10 @@ def pattern_of(key: str) -> str:
     return _BRACKET.sub("[*]", key)
 
 
+# LoadStats keys that measure latency or throughput: unusable on a row that mostly failed
+_TIMED = frozenset(_LOAD_STATS) - {"requests", "failures", "failure_ratio"}
+
+
 def _endpoint(check: str, prefix: str, e: EndpointStats) -> list[Metric]:
     ratio = 100.0 * e.failures / e.requests if e.requests else math.nan
     values: dict[str, float | None] = {
@@ -132,6 +139,8 @@ def _endpoint(check: str, prefix: str, e: EndpointStats) -> list[Metric]:
         values[f"p{p}"] = e.percentiles_ms.get(p)
     return [
         Metric(check, f"{prefix}.{k}", float(v), _LOAD_STATS[k])
+        if not (e.unusable and k in _TIMED)
+        else Metric(check, f"{prefix}.{k}", math.nan, _LOAD_STATS[k], e.unusable)
         for k, v in values.items()
         if v is not None
     ]
@@ -162,10 +171,14 @@ def from_record(check: str, record: Record) -> list[Metric]:
         out.append(Metric(check, "duration", record.duration_s, "s"))
         if record.peak_users is not None:
             out.append(Metric(check, "peak_users", float(record.peak_users), "count"))
-        if record.sustained_p99_ms is not None:
-            out.append(Metric(check, "sustained.p99", record.sustained_p99_ms, "ms"))
-        if record.sustained_min_rps is not None:
-            out.append(Metric(check, "sustained.min_rps", record.sustained_min_rps, "/s"))
+        why = record.aggregate.unusable
+        sustained: tuple[tuple[str, float | None, str], ...] = (
+            ("sustained.p99", record.sustained_p99_ms, "ms"),
+            ("sustained.min_rps", record.sustained_min_rps, "/s"),
+        )
+        for name, number, unit in sustained:
+            if number is not None:
+                out.append(Metric(check, name, math.nan if why else number, unit, why))
     elif isinstance(record, Findings):
         counts = finding_counts(record)
         out.extend(Metric(check, k, float(v), "count") for k, v in counts.items())

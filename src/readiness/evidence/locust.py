@@ -38,7 +38,12 @@ Sources of each number, in order of trust (see FORMATS.md section 2):
 Every problem is an EvidenceError naming the file and, where known, the line: empty or
 truncated files, wrong CSV headers (the expected columns are listed), non-numeric, negative or
 NaN cells, inconsistent JSON entries, undecodable histograms. A run with zero requests is an
-error (it proves nothing); a run with 100% failures (target down) is valid evidence.
+error (it proves nothing); a run with 100% failures (target down) is valid evidence, but
+its latency is not: a row (an endpoint, or the aggregate) whose failed requests exceed
+`max-failure-ratio` percent of its requests (default 10) is marked `unusable` with the reason,
+and every criterion on that row's latency or rate (and, for the aggregate, the sustained
+metrics) is ERROR with that reason, whether or not the gate also gates the failure ratio.
+The Aggregated row's requests and failures must equal the sums of the endpoint rows.
 This module and the readers beside it read files only: they never import Locust or gevent, and
 import `hdrh` only when an `.hlog` file is present.
 
@@ -48,7 +53,7 @@ log), with what they share in `locust_common`; the steady-state windows are `loc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -92,6 +97,16 @@ class LocustParams(AdapterParams):
     )
     window: int = Field(
         default=10, ge=1, description="seconds per window for sustained p99 and minimum rate"
+    )
+    max_failure_ratio: float = Field(
+        default=10.0,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="percent of an endpoint's (or the aggregate's) requests that may fail "
+        "before its latency and throughput stop being measurements (failed requests are "
+        "fast): above it, criteria on that row's latency, rate and sustained metrics are "
+        "ERROR with the reason; failure counts stay usable; 100 turns this off",
     )
 
 
@@ -145,6 +160,23 @@ def _stale_warning(
         f"{shown} is stale or inconsistent with the JSON (Aggregated: CSV {agg_c[0]} requests / "
         f"{agg_c[1]} failures, JSON {agg_j[0]} / {agg_j[1]}; {len(diffs)} endpoint(s) differ): "
         "Locust does not rewrite _stats.csv at shutdown; totals are taken from the JSON"
+    )
+
+
+def _usable(e: EndpointStats, max_failure_ratio: float) -> EndpointStats:
+    """`e`, marked unusable when more than `max_failure_ratio` percent of its requests failed:
+    failed requests are fast (a refused connection takes a millisecond), so their latency and
+    rate measure the failure, not the service. Exactly `max_failure_ratio` is still usable."""
+    if not e.requests or e.failures * 100 <= max_failure_ratio * e.requests:
+        return e
+    share = 100.0 * e.failures / e.requests
+    if e.failures < e.requests:
+        share = min(share, 99.99)  # never shown as 100% while some succeeded
+    shown = f"{share:.2f}".rstrip("0").rstrip(".")
+    return replace(
+        e,
+        unusable=f"{e.name}: {shown}% of {e.requests:,} requests failed (over max-failure-ratio "
+        f"{max_failure_ratio:g}%); its latency and throughput are not measured",
     )
 
 
@@ -252,8 +284,13 @@ class LocustAdapter:
                 path, shown, steady.window_of if steady is not None else lambda _s: None
             )
 
-        stats = {key: self._endpoint(e, key, duration, hdr, warnings) for key, e in entries.items()}
-        aggregate_stats = self._endpoint(aggregate, None, duration, hdr, warnings)
+        stats = {
+            key: _usable(self._endpoint(e, key, duration, hdr, warnings), opts.max_failure_ratio)
+            for key, e in entries.items()
+        }
+        aggregate_stats = _usable(
+            self._endpoint(aggregate, None, duration, hdr, warnings), opts.max_failure_ratio
+        )
         if hdr is not None:
             unknown = sorted(k for k in hdr.totals if k is not None and k not in entries)
             if unknown:

@@ -212,13 +212,17 @@ def read_stats(path: Path, display: str) -> tuple[dict[str, Entry], Entry]:
         entries[entry.key] = entry
     if aggregate is None:
         raise fail("no Aggregated row: the file is truncated or not Locust's", display)
-    summed = sum(e.requests for e in entries.values())
-    if summed != aggregate.requests:
-        raise fail(
-            f"the Aggregated row counts {aggregate.requests} requests but the endpoint rows "
-            f"sum to {summed}",
-            display,
-        )
+    # Locust increments the Aggregated entry with every endpoint's, so both counts agree
+    # exactly (no rounding): a mismatch is a hand-edited or mixed file, and its failures
+    # figure is what a failure-ratio criterion would read.
+    for what in ("requests", "failures"):
+        summed = sum(getattr(e, what) for e in entries.values())
+        if summed != getattr(aggregate, what):
+            raise fail(
+                f"the Aggregated row counts {getattr(aggregate, what)} {what} but the endpoint "
+                f"rows sum to {summed}",
+                display,
+            )
     return entries, aggregate
 
 

@@ -1,0 +1,158 @@
+"""The Locust adapter on hostile and misleading input: failed requests posing as latency,
+counts that contradict each other, HDR logs from another run, values that do not fit, deep or
+duplicated JSON. Every case is a real file written in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import Project, run_cli
+from readiness.errors import EvidenceError
+from readiness.evidence.locust import LocustAdapter, LocustParams
+from readiness.evidence.records import Evidence, LoadStats
+from readiness.metrics import MetricTable
+
+FIXTURES = Path(__file__).parent / "fixtures" / "locust"
+STATS_HEADER = (
+    "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
+    "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,"
+    "75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%\n"
+)
+
+
+def read(files: list[Path], **params: Any) -> LoadStats:
+    return LocustAdapter().read(files, {p: p.name for p in files}, LocustParams(**params))
+
+
+def stats_row(kind: str, name: str, requests: int | str, failures: int | str, ms: int = 7) -> str:
+    """One _stats.csv row (CSV-quoted name) whose latency cells are all `ms`."""
+    quoted = '"' + name.replace('"', '""') + '"'
+    pcts = ",".join([str(ms)] * 11)
+    return f"{kind},{quoted},{requests},{failures},{ms},{ms}.0,1,{ms},10.0,10.0,0.0,{pcts}\n"
+
+
+def write_stats(path: Path, rows: list[tuple[str, str, int | str, int | str, int]]) -> Path:
+    path.write_text(STATS_HEADER + "".join(stats_row(*r) for r in rows), encoding="utf-8")
+    return path
+
+
+def table_of(stats: LoadStats) -> MetricTable:
+    return MetricTable.build({"load": Evidence("load", "locust", "ok", record=stats)})
+
+
+# ---- failed requests are not latency ---------------------------------------------------
+
+
+def test_an_endpoint_whose_requests_mostly_failed_has_unusable_latency(tmp_path: Path) -> None:
+    """POST /orders with 1000/1000 failed: its latency and rate metrics carry the reason they
+    are unusable (GET /book, 0 failed, stays usable); its failure counts stay usable."""
+    path = write_stats(
+        tmp_path / "run_stats.csv",
+        [
+            ("POST", "/orders", 1000, 1000, 7),
+            ("GET", "/book", 1000, 0, 900),
+            ("", "Aggregated", 2000, 1000, 900),
+        ],
+    )
+    table = table_of(read([path]))
+    p99 = table.resolve('load.requests["POST /orders"].p99')
+    assert len(p99) == 1
+    assert p99[0].unusable == (
+        "POST /orders: 100% of 1,000 requests failed (over max-failure-ratio 10%); "
+        "its latency and throughput are not measured"
+    )
+    for key in ("avg", "min", "max", "p50", "p90", "p95", "p99.9", "rps"):
+        assert table.resolve(f'load.requests["POST /orders"].{key}')[0].unusable
+    assert not table.resolve('load.requests["POST /orders"].failure_ratio')[0].unusable
+    assert not table.resolve('load.requests["GET /book"].p99')[0].unusable
+    assert "50% of 2,000 requests failed" in table.resolve("load.aggregated.p99")[0].unusable
+
+
+def test_the_failure_share_is_a_parameter_and_its_bound_is_inclusive(tmp_path: Path) -> None:
+    """max-failure-ratio (percent, default 10) : exactly 10% failed is still usable, 10.1% is
+    not; a stricter option of 5 makes 10% unusable; 100 turns the check off."""
+    path = write_stats(
+        tmp_path / "run_stats.csv",
+        [
+            ("POST", "/a", 1000, 100, 7),
+            ("POST", "/b", 1000, 101, 7),
+            ("", "Aggregated", 2000, 201, 7),
+        ],
+    )
+    stats = read([path])
+    by_name = {e.name: e for e in stats.endpoints}
+    assert by_name["POST /a"].unusable == ""
+    assert "10.1% of 1,000 requests failed" in by_name["POST /b"].unusable
+    assert read([path], max_failure_ratio=5).endpoints[0].unusable
+    assert all(not e.unusable for e in read([path], **{"max-failure-ratio": 100}).endpoints)
+    assert LocustParams().max_failure_ratio == 10.0
+    for bad in (-1, 101, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"max.failure.ratio"):
+            LocustParams(max_failure_ratio=bad)
+
+
+def test_a_latency_only_gate_over_a_down_target_is_an_error_not_go(tmp_path: Path) -> None:
+    """End to end: every request failed fast (p99 7 ms); a gate with only latency criteria
+    (an exact name, a glob and the aggregate) is not GO: each criterion is ERROR with why."""
+    project = Project(tmp_path)
+    write_stats(
+        tmp_path / "run_stats.csv",
+        [("POST", "/orders", 1000, 1000, 7), ("", "Aggregated", 1000, 1000, 7)],
+    )
+    project.write("checks/load.yaml", "schema: 1\nid: load\nkind: locust\nevidence: 'run*'\n")
+    project.write(
+        "gates/perf.yaml",
+        """
+        schema: 1
+        id: perf
+        criteria:
+          - {id: orders, metric: 'load.requests["POST /orders"].p99', pass: "<= 50 ms"}
+          - {id: all, metric: 'load.requests["*"].p99', pass: "<= 50 ms"}
+          - {id: agg, metric: load.aggregated.p99, pass: "<= 50 ms"}
+          - {id: rate, metric: load.aggregated.rps, pass: ">= 1/s"}
+        """,
+    )
+    project.write(
+        "definitions/d.yaml",
+        "schema: 1\nrelease: r\nversion: '1'\nstage: mvp\nchecks: [load]\ngates: [perf]\n",
+    )
+    r = run_cli(
+        ["evaluate", "definitions/d.yaml", "--report-dir", "out", "--format", "json"], tmp_path
+    )
+    assert r.code == 1, r.out + r.err
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    results = {c["criterion"]: c for c in report["criteria"]}
+    for cid in ("orders", "all", "agg", "rate"):
+        assert results[f"perf.{cid}"]["status"] == "ERROR", results[f"perf.{cid}"]
+        assert "100% of 1,000 requests failed" in results[f"perf.{cid}"]["message"]
+    assert report["verdict"] == "NO-GO"
+
+
+# ---- Aggregated failures are cross-checked ----------------------------------------------
+
+
+def test_aggregated_failures_must_match_the_endpoint_rows(tmp_path: Path) -> None:
+    """Endpoint rows with 500 failures and an Aggregated row with 0: an evidence error naming
+    both figures (a 0% failure ratio would be a false GO)."""
+    path = write_stats(
+        tmp_path / "run_stats.csv",
+        [("POST", "/orders", 1000, 500, 7), ("", "Aggregated", 1000, 0, 7)],
+    )
+    with pytest.raises(
+        EvidenceError,
+        match=r"run_stats\.csv: the Aggregated row counts 0 failures but the endpoint rows "
+        r"sum to 500",
+    ):
+        read([path])
+
+
+def test_the_target_down_fixture_reads_with_copies(tmp_path: Path) -> None:
+    """The stale fixture (7.5% and 5.2% failed) stays usable under the default share."""
+    shutil.copytree(FIXTURES / "stale", tmp_path / "s")
+    stats = read(sorted((tmp_path / "s").iterdir()))
+    assert all(not e.unusable for e in (*stats.endpoints, stats.aggregate))
