@@ -156,3 +156,82 @@ def test_the_target_down_fixture_reads_with_copies(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "stale", tmp_path / "s")
     stats = read(sorted((tmp_path / "s").iterdir()))
     assert all(not e.unusable for e in (*stats.endpoints, stats.aggregate))
+
+
+# ---- an HDR log must belong to the run --------------------------------------------------
+
+
+def _hlog(path: Path, base: int, seconds: int, per_second: int, value_us: int) -> None:
+    """An hdr_listener-style log: per second one tagged and one untagged line."""
+    from hdrh.histogram import HdrHistogram
+    from hdrh.log import HistogramLogWriter
+
+    with path.open("w") as fh:
+        writer = HistogramLogWriter(fh)
+        writer.base_time = base * 1000
+        writer.output_comment(f"[StartTime: {base:.3f} (seconds since epoch), x]")
+        writer.output_base_time(base * 1000)
+        writer.output_legend()
+        for s in range(seconds):
+            hist = HdrHistogram(1, 60_000_000, 3)
+            for _ in range(per_second):
+                hist.record_value(value_us)
+            hist.set_start_time_stamp((base + s) * 1000)
+            hist.set_end_time_stamp((base + s + 1) * 1000)
+            fh.write("Tag=POST%20/orders,")
+            writer.output_interval_histogram(hist, max_value_unit_ratio=1000.0)
+            writer.output_interval_histogram(hist, max_value_unit_ratio=1000.0)
+
+
+def _json(path: Path, base: int, seconds: int, per_second: int, ms: int) -> None:
+    n = seconds * per_second
+    entry = {
+        "name": "/orders",
+        "method": "POST",
+        "num_requests": n,
+        "num_none_requests": 0,
+        "num_failures": 0,
+        "total_response_time": float(n * ms),
+        "min_response_time": float(ms),
+        "max_response_time": float(ms),
+        "total_content_length": 0,
+        "start_time": base + 0.01,
+        "last_request_timestamp": base + seconds - 0.01,
+        "response_times": {str(ms): n},
+        "num_reqs_per_sec": {str(base + s): per_second for s in range(seconds)},
+        "num_fail_per_sec": {},
+    }
+    path.write_text(json.dumps([entry]))
+
+
+BASE = 1_764_072_000
+
+
+def test_an_hdr_log_from_another_time_is_an_error(tmp_path: Path) -> None:
+    """Same counts, but the HDR log covers a day earlier: it is not this run's, and its 1 ms
+    must not replace Locust's 900 ms: an evidence error naming both time ranges."""
+    _json(tmp_path / "run.json", BASE, 20, 50, 900)
+    _hlog(tmp_path / "run.hlog", BASE - 86_400, 20, 50, 1_000)
+    with pytest.raises(EvidenceError, match=r"run\.hlog: not this run's HDR log: it covers"):
+        read(sorted(tmp_path.iterdir()))
+
+
+def test_an_hdr_log_with_another_sample_count_is_an_error(tmp_path: Path) -> None:
+    """Same time range, a tenth of the samples: an evidence error naming both counts."""
+    _json(tmp_path / "run.json", BASE, 20, 50, 900)
+    _hlog(tmp_path / "run.hlog", BASE, 20, 5, 1_000)
+    with pytest.raises(
+        EvidenceError,
+        match=r"run\.hlog: not this run's HDR log: POST /orders: it holds 100 samples, "
+        r"Locust counted 1,000 timed requests",
+    ):
+        read(sorted(tmp_path.iterdir()))
+
+
+def test_an_hdr_log_of_this_run_is_still_used(tmp_path: Path) -> None:
+    """The matching log (same seconds, same counts) replaces Locust's percentiles."""
+    _json(tmp_path / "run.json", BASE, 20, 50, 1)
+    _hlog(tmp_path / "run.hlog", BASE, 20, 50, 1_234)
+    stats = read(sorted(tmp_path.iterdir()))
+    assert stats.aggregate.percentile_source == "hdr"
+    assert stats.aggregate.percentiles_ms["99"] == pytest.approx(1.234, rel=0.001)
