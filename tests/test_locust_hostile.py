@@ -235,3 +235,141 @@ def test_an_hdr_log_of_this_run_is_still_used(tmp_path: Path) -> None:
     stats = read(sorted(tmp_path.iterdir()))
     assert stats.aggregate.percentile_source == "hdr"
     assert stats.aggregate.percentiles_ms["99"] == pytest.approx(1.234, rel=0.001)
+
+
+# ---- values that do not fit --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("digits", [20, 400, 5_000])
+@pytest.mark.parametrize("column", ["Request Count", "Failure Count"])
+def test_huge_counts_in_the_stats_csv_are_located_errors(
+    tmp_path: Path, digits: int, column: str
+) -> None:
+    """A 20-, 400- or 5,000-digit count is a located error naming the column, not an
+    OverflowError or ValueError traceback."""
+    huge = "9" * digits
+    row: tuple[str, str, int | str, int | str, int] = (
+        ("POST", "/orders", huge, 0, 7) if column == "Request Count" else ("POST", "/o", 5, huge, 7)
+    )
+    rows = [row, ("", "Aggregated", 5, 0, 7)]
+    path = write_stats(tmp_path / "run_stats.csv", rows)
+    with pytest.raises(EvidenceError, match=rf"run_stats\.csv:2: {column} is \"9{{9}}"):
+        read([path])
+
+
+@pytest.mark.parametrize("cell", ["1e400", "9" * 400, "9" * 5000, "1e300"])
+def test_huge_times_in_the_stats_csv_are_located_errors(tmp_path: Path, cell: str) -> None:
+    """A time that overflows a float, or is beyond any real response time, is a located error."""
+    text = STATS_HEADER + stats_row("POST", "/o", 5, 0) + stats_row("", "Aggregated", 5, 0)
+    path = tmp_path / "run_stats.csv"
+    path.write_text(text.replace(",7.0,", f",{cell},"))
+    with pytest.raises(EvidenceError, match=r"run_stats\.csv:2: Average Response Time is"):
+        read([path])
+
+
+def _stale_entries() -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = json.loads((FIXTURES / "stale" / "run.json.json").read_text())
+    return entries
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("num_requests", 10**400),
+        ("num_failures", 10**30),
+        ("total_response_time", 10**400),
+        ("max_response_time", 1e300),
+        ("start_time", 10**30),
+        ("response_times", {"1" + "0" * 400: 400}),
+        ("response_times", {"1": 10**400}),
+        ("num_reqs_per_sec", {"1" + "0" * 30: 1}),
+    ],
+)
+def test_huge_numbers_in_the_json_are_located_errors(
+    tmp_path: Path, field: str, value: Any
+) -> None:
+    """Integers or floats beyond any real count, time or bucket are located errors, never an
+    OverflowError later on."""
+    entries = _stale_entries()
+    entries[0][field] = value
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(entries))
+    with pytest.raises(EvidenceError, match=r"run\.json:1: entry 0 \(\"/orders\"\)"):
+        read([path])
+
+
+def test_a_5000_digit_integer_in_the_json_is_a_located_error(tmp_path: Path) -> None:
+    """Over Python's integer-parsing digit limit: an evidence error, not a ValueError."""
+    huge = '"num_requests": ' + "9" * 5000
+    text = json.dumps(_stale_entries()).replace('"num_requests": 400', huge)
+    path = tmp_path / "run.json"
+    path.write_text(text)
+    with pytest.raises(EvidenceError, match=r"run\.json:1: invalid JSON"):
+        read([path])
+
+
+def test_json_nested_100000_deep_is_an_error_not_a_recursion_traceback(tmp_path: Path) -> None:
+    """A hostile JSON nested 100,000 deep is refused by a depth guard with a located error."""
+    path = tmp_path / "run.json"
+    path.write_text("[" + '{"a":' * 100_000 + "1" + "}" * 100_000 + "]")
+    with pytest.raises(EvidenceError, match=r"run\.json(:1)?: .*nested deeper than"):
+        read([path])
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(EvidenceError, match=r"run\.json(:1)?: .*nested deeper than"):
+        read([path])
+
+
+def test_duplicate_keys_in_the_json_are_refused_naming_the_key(tmp_path: Path) -> None:
+    """`"num_failures": 30, "num_failures": 0` would silently hide failures: an error naming
+    the key and the line of its entry."""
+    entries = _stale_entries()
+    twice = '"num_failures": 30, "num_failures": 0'
+    text = json.dumps(entries[0]).replace('"num_failures": 30', twice)
+    path = tmp_path / "run.json"
+    path.write_text("[\n" + text + "\n]\n")
+    with pytest.raises(EvidenceError, match=r'run\.json:2: duplicate key "num_failures"'):
+        read([path])
+    nested = json.dumps(entries[0]).replace('"1": 380', '"1": 380, "1": 0')
+    path.write_text("[\n" + nested + "\n]\n")
+    with pytest.raises(EvidenceError, match=r'run\.json:2: duplicate key "1"'):
+        read([path])
+
+
+def test_an_error_about_a_huge_json_value_does_not_copy_it(tmp_path: Path) -> None:
+    """A 1 MB string where a count belongs: the message names the field, not the megabyte."""
+    entries = _stale_entries()
+    entries[0]["num_requests"] = "x" * 1_000_000
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(entries))
+    with pytest.raises(EvidenceError) as info:
+        read([path])
+    assert "num_requests" in str(info.value)
+    assert len(str(info.value)) < 400
+
+
+def test_percentile_cells_missing_on_a_row_with_requests_are_an_error(tmp_path: Path) -> None:
+    """Locust writes N/A only for rows without requests: N/A on a row with requests would drop
+    that endpoint from a `requests["*"].p99` glob, so it is a located error."""
+    text = STATS_HEADER + stats_row("POST", "/o", 5, 0) + stats_row("", "Aggregated", 5, 0)
+    lines = text.splitlines(keepends=True)
+    cells = lines[1].rstrip("\n").split(",")
+    cells[-4] = "N/A"  # 99%
+    lines[1] = ",".join(cells) + "\n"
+    path = tmp_path / "run_stats.csv"
+    path.write_text("".join(lines))
+    with pytest.raises(EvidenceError, match=r"run_stats\.csv:2: 99% is \"N/A\" on a row with"):
+        read([path])
+
+
+@pytest.mark.parametrize("value", ["1e300", "9" * 400, "-1e300"])
+def test_an_hdr_timestamp_out_of_range_is_a_located_error(tmp_path: Path, value: str) -> None:
+    """An interval start far beyond any real epoch second is a located error in the .hlog."""
+    _json(tmp_path / "run.json", BASE, 3, 5, 1)
+    _hlog(tmp_path / "run.hlog", BASE, 3, 5, 1_000)
+    hlog = tmp_path / "run.hlog"
+    lines = hlog.read_text().splitlines(keepends=True)
+    n = next(i for i, ln in enumerate(lines) if ln[:1].isdigit())
+    lines[n] = value + lines[n][lines[n].index(",") :]
+    hlog.write_text("".join(lines))
+    with pytest.raises(EvidenceError, match=rf"run\.hlog:{n + 1}: StartTimestamp .* out of range"):
+        read(sorted(tmp_path.iterdir()))

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from readiness.evidence.base import iter_text_lines
-from readiness.evidence.locust_common import PERCENTILES, check_size, fail
+from readiness.evidence.locust_common import MAX_NUMBER, PERCENTILES, check_size, fail, shown
 
 _START_TIME = re.compile(r"^#\[StartTime: *([-+0-9.eE]+)")
 _BASE_TIME = re.compile(r"^#\[BaseTime: *([-+0-9.eE]+)")
@@ -87,9 +87,13 @@ def _finite(text: str, display: str, line: int, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise fail(f"{what} {text!r} is not a number", display, line) from None
-    if not math.isfinite(value):
-        raise fail(f"{what} {text!r} is not a finite number", display, line)
+        raise fail(f"{what} {shown(text)!r} is not a number", display, line) from None
+    if not abs(value) <= MAX_NUMBER:  # also NaN and infinities
+        raise fail(
+            f"{what} {shown(text)!r} is out of range (a finite number within +-{MAX_NUMBER:.0e})",
+            display,
+            line,
+        )
     return value
 
 
