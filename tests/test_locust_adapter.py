@@ -188,8 +188,9 @@ def test_target_down_is_valid_evidence_with_all_requests_failed(runs: dict[str, 
 def test_target_down_is_a_no_go_despite_excellent_latency(
     runs: dict[str, LocustRun], tmp_path: Path
 ) -> None:
-    """End to end: a down target's latency looks great, so the p99 criterion passes, but the
-    failure ratio FAILs, the verdict is NO-GO, and the terminal names the connection errors."""
+    """End to end: a down target's latency looks great, but it is latency over failed
+    requests: the p99 criterion is ERROR saying so, the failure ratio FAILs, the verdict is
+    NO-GO, and the terminal names the connection errors."""
     from helpers import Project, run_cli
 
     project = Project(tmp_path)
@@ -212,7 +213,9 @@ def test_target_down_is_a_no_go_despite_excellent_latency(
     )
     r = run_cli(["evaluate", "definitions/d.yaml"], tmp_path)
     assert r.code == 1, r.out + r.err
-    assert "PASS    perf.p99" in r.out
+    assert "ERROR   perf.p99" in r.out
+    assert "POST /orders: 100% of " in r.out
+    assert "its latency and throughput are not measured" in r.out
     assert "FAIL    perf.errors: 100% (threshold <= 1%)" in r.out
     assert "Load-test failures in load (most frequent first):" in r.out
     assert "ConnectionRefusedError" in r.out

@@ -132,6 +132,10 @@ def evaluate_criterion(
             message=f"the evidence of {check} has no metric matching {spec.metric!r} "
             f"(it has: {shown or 'none'})",
         )
+    unusable = [m for m in metrics if m.unusable]
+    if unusable:  # e.g. a latency over requests that mostly failed: not a measurement
+        more = f" (and {len(unusable) - 1} more unusable metric(s))" if len(unusable) > 1 else ""
+        return replace(base, matched=unusable[0].name, message=unusable[0].unusable + more)
     try:
         judged = [(_judge(m, pass_t, warn_t), m) for m in metrics]
     except DefinitionError as exc:
@@ -165,7 +169,7 @@ def _not_yet(
     nxt = next_stage(stage)
     t = spec.pass_.for_stage(nxt) if nxt is not None else None
     found = table.resolve(spec.metric) if ev is not None and ev.status == "ok" else []
-    if t is None or not found:
+    if t is None or not found or any(m.unusable for m in found):
         return na
     try:
         worst_m = max(found, key=lambda m: t.gap(m.value, m.unit))

@@ -92,18 +92,38 @@ class Metric:
     key: str
     value: float
     unit: str
+    # Why the value is not a measurement ("" when it is): e.g. a latency over requests that
+    # mostly failed. A criterion that reads an unusable metric is ERROR with this reason.
+    unusable: str = ""
 
     @property
     def name(self) -> str:
         return f"{self.check}.{self.key}"
 
 
-_BRACKET = re.compile(r"\[\s*(?:\"((?:[^\"\\]|\\.)*)\"|'([^']*)'|([^\]\"']*))\s*\]")
+# A bracketed name: `["..."]` (inside, `\\` is a backslash and `\"` a quote; a backslash
+# before any other character is itself), `['...']` (literal, no `'` inside) or bare `[...]`
+# (literal, no `]`, `"` or `'`; surrounding blanks dropped).
+_BRACKET = re.compile(r"""\[\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\]"']*?))\s*\]""", re.DOTALL)
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def quote_name(name: str) -> str:
+    """`name` as written inside a metric name's brackets: double-quoted, with `\\` and `"`
+    escaped by a backslash (`say "hi"` -> `"say \\"hi\\""`)."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _unquote(m: re.Match[str]) -> str:
+    """The name a `_BRACKET` match spells, unescaped."""
+    if m[1] is not None:
+        return _ESCAPE.sub(lambda e: e[1] if e[1] in '"\\' else e[0], m[1])
+    return m[2] if m[2] is not None else m[3]
 
 
 def normalize(key: str) -> str:
-    """Canonical spelling of a metric key: bracketed names double-quoted."""
-    return _BRACKET.sub(lambda m: f'["{m[1] if m[1] is not None else (m[2] or m[3] or "")}"]', key)
+    """Canonical spelling of a metric key: bracketed names double-quoted (see `quote_name`)."""
+    return _BRACKET.sub(lambda m: f"[{quote_name(_unquote(m))}]", key)
 
 
 def split_ref(ref: str) -> tuple[str, str]:
@@ -115,6 +135,15 @@ def split_ref(ref: str) -> tuple[str, str]:
 def pattern_of(key: str) -> str:
     """The catalogue pattern a concrete or globbed key belongs to."""
     return _BRACKET.sub("[*]", key)
+
+
+def _parts(key: str) -> tuple[str, tuple[str, ...]]:
+    """(catalogue pattern, the bracketed names unescaped) of a key."""
+    return pattern_of(key), tuple(_unquote(m) for m in _BRACKET.finditer(key))
+
+
+# LoadStats keys that measure latency or throughput: unusable on a row that mostly failed
+_TIMED = frozenset(_LOAD_STATS) - {"requests", "failures", "failure_ratio"}
 
 
 def _endpoint(check: str, prefix: str, e: EndpointStats) -> list[Metric]:
@@ -132,6 +161,8 @@ def _endpoint(check: str, prefix: str, e: EndpointStats) -> list[Metric]:
         values[f"p{p}"] = e.percentiles_ms.get(p)
     return [
         Metric(check, f"{prefix}.{k}", float(v), _LOAD_STATS[k])
+        if not (e.unusable and k in _TIMED)
+        else Metric(check, f"{prefix}.{k}", math.nan, _LOAD_STATS[k], e.unusable)
         for k, v in values.items()
         if v is not None
     ]
@@ -157,21 +188,25 @@ def from_record(check: str, record: Record) -> list[Metric]:
             out.append(Metric(check, key, float(value), CATALOGUE["TestRun"][key]))
     elif isinstance(record, LoadStats):
         for e in record.endpoints:
-            out.extend(_endpoint(check, f'requests["{e.name}"]', e))
+            out.extend(_endpoint(check, f"requests[{quote_name(e.name)}]", e))
         out.extend(_endpoint(check, "aggregated", record.aggregate))
         out.append(Metric(check, "duration", record.duration_s, "s"))
         if record.peak_users is not None:
             out.append(Metric(check, "peak_users", float(record.peak_users), "count"))
-        if record.sustained_p99_ms is not None:
-            out.append(Metric(check, "sustained.p99", record.sustained_p99_ms, "ms"))
-        if record.sustained_min_rps is not None:
-            out.append(Metric(check, "sustained.min_rps", record.sustained_min_rps, "/s"))
+        why = record.aggregate.unusable
+        sustained: tuple[tuple[str, float | None, str], ...] = (
+            ("sustained.p99", record.sustained_p99_ms, "ms"),
+            ("sustained.min_rps", record.sustained_min_rps, "/s"),
+        )
+        for name, number, unit in sustained:
+            if number is not None:
+                out.append(Metric(check, name, math.nan if why else number, unit, why))
     elif isinstance(record, Findings):
         counts = finding_counts(record)
         out.extend(Metric(check, k, float(v), "count") for k, v in counts.items())
         out.append(Metric(check, "skipped", float(len(record.skipped)), "count"))
         for key, value in sorted(record.extra_counts.items()):
-            out.append(Metric(check, f'extra["{key}"]', float(value), "count"))
+            out.append(Metric(check, f"extra[{quote_name(key)}]", float(value), "count"))
     elif isinstance(record, SignOffs):
         decisions = [r.decision for r in record.records]
         out.append(Metric(check, "approved", float(decisions.count("approve")), "count"))
@@ -215,27 +250,25 @@ class MetricTable:
         return cls(table)
 
     def resolve(self, ref: str) -> list[Metric]:
-        """Metrics named by `ref`; a glob inside brackets matches several."""
+        """Metrics named by `ref`; a glob (fnmatch: `*`, `?`, `[...]`) inside brackets matches
+        several. Names are compared unescaped, so a glob sees every character of a name."""
         check, key = split_ref(ref)
-        name = f"{check}.{key}"
-        if name in self.by_name:
-            return [self.by_name[name]]
-        if not any(ch in key for ch in "*?["):
-            return []
-        pattern = re.escape(f"{check}.{pattern_of(key)}").replace(r"\[\*\]", "\\[(.*)\\]")
-        compiled = re.compile(f"^{pattern}$")
-        globs = [g[0] or g[1] or g[2] for g in _BRACKET.findall(key)]
-        out = []
-        for full, metric in self.by_name.items():
-            m = compiled.match(full)
-            if m is None:
+        exact = self.by_name.get(f"{check}.{key}")
+        pattern, globs = _parts(key)
+        if not any(ch in g for g in globs for ch in "*?["):
+            return [exact] if exact is not None else []
+        # A glob matches every name it covers, even when a name is spelt like the glob itself
+        # (an endpoint named "*" must not hide the others from `requests["*"]`).
+        out = {exact.name: exact} if exact is not None else {}
+        for metric in self.by_name.values():
+            if metric.check != check:
                 continue
-            inner = re.findall(r'\["((?:[^"\\]|\\.)*)"\]', full)
-            if len(inner) == len(globs) and all(
-                fnmatch.fnmatchcase(a, b) for a, b in zip(inner, globs, strict=True)
+            m_pattern, names = _parts(metric.key)
+            if m_pattern == pattern and all(
+                fnmatch.fnmatchcase(n, g) for n, g in zip(names, globs, strict=True)
             ):
-                out.append(metric)
-        return sorted(out, key=lambda m: m.name)
+                out[metric.name] = metric
+        return sorted(out.values(), key=lambda m: m.name)
 
 
 def validate_refs(project: Project) -> list[str]:

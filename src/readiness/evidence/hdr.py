@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from readiness.evidence.base import iter_text_lines
-from readiness.evidence.locust_common import PERCENTILES, check_size, fail
+from readiness.evidence.locust_common import MAX_NUMBER, PERCENTILES, check_size, fail, shown
 
 _START_TIME = re.compile(r"^#\[StartTime: *([-+0-9.eE]+)")
 _BASE_TIME = re.compile(r"^#\[BaseTime: *([-+0-9.eE]+)")
@@ -30,6 +30,7 @@ class _Interval:
     line: int
     tag: str | None  # None: the untagged (all requests) line
     start: float  # absolute epoch seconds
+    length: float  # seconds
     payload: str
 
 
@@ -40,7 +41,7 @@ def _read_hlog_lines(path: Path, display: str) -> list[_Interval]:
     check_size(path, display)
     start_time: float | None = None
     base_time: float | None = None
-    raw: list[tuple[int, str | None, float, str]] = []
+    raw: list[tuple[int, str | None, float, float, str]] = []
     last = ""
     number = 0
     for number, line in enumerate(iter_text_lines(path, display), start=1):
@@ -70,7 +71,7 @@ def _read_hlog_lines(path: Path, display: str) -> list[_Interval]:
         _finite(m[3], display, number, "Interval_Max")
         if length < 0:
             raise fail("negative Interval_Length", display, number)
-        raw.append((number, tag, ts, m[4]))
+        raw.append((number, tag, ts, length, m[4]))
     if not last.endswith("\n"):
         raise fail("truncated: the last line has no line break", display, number)
     if not raw:
@@ -79,16 +80,20 @@ def _read_hlog_lines(path: Path, display: str) -> list[_Interval]:
     if base_time is None:
         start = start_time if start_time is not None else first
         base_time = start if first < start - _YEAR_S else 0.0
-    return [_Interval(n, tag, ts + base_time, payload) for n, tag, ts, payload in raw]
+    return [_Interval(n, tag, ts + base_time, span, data) for n, tag, ts, span, data in raw]
 
 
 def _finite(text: str, display: str, line: int, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise fail(f"{what} {text!r} is not a number", display, line) from None
-    if not math.isfinite(value):
-        raise fail(f"{what} {text!r} is not a finite number", display, line)
+        raise fail(f"{what} {shown(text)!r} is not a number", display, line) from None
+    if not abs(value) <= MAX_NUMBER:  # also NaN and infinities
+        raise fail(
+            f"{what} {shown(text)!r} is out of range (a finite number within +-{MAX_NUMBER:.0e})",
+            display,
+            line,
+        )
     return value
 
 
@@ -99,6 +104,8 @@ class HdrResult:
     window_p99_ms: dict[int, float]
     p50_series: list[tuple[float, float]]
     p99_series: list[tuple[float, float]]
+    start_s: float  # epoch seconds: the first interval's start
+    end_s: float  # epoch seconds: the last interval's end
 
 
 class _WindowCache:
@@ -192,6 +199,8 @@ def read_hlog(path: Path, display: str, window_of: Callable[[int], int | None]) 
         window_p99,
         sorted((float(s), v) for s, v in p50.items()),
         sorted((float(s), v) for s, v in p99.items()),
+        min(i.start for i in intervals),
+        max(i.start + i.length for i in intervals),
     )
 
 

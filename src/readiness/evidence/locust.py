@@ -21,7 +21,10 @@ Sources of each number, in order of trust (see FORMATS.md section 2):
 - **Percentiles** ("50", "90", "95", "99", "99.9") come from the HDR log when present (exact,
   microseconds; `percentile_source="hdr"`), else from the JSON's `response_times` buckets,
   recomputed exactly as Locust's `calculate_response_time_percentile` does (stats.py), else from
-  the CSV's (bucketed) percentile cells. Locust rounds to ~2 significant digits and picks the
+  the CSV's (bucketed) percentile cells. An HDR log must be this run's: its time range and
+  its sample counts (per request name and in all) must agree with Locust's within a tolerance
+  (`locust_checks.check_hdr_is_this_runs`), else it is an evidence error, never a silent override.
+  Locust rounds to ~2 significant digits and picks the
   (floor(n*p)+1)-th bucket, so its values are coarse and biased upward at bucket boundaries.
 - **Duration**: JSON first request to last request; else the history's first to last row.
 - **Peak users** and **series** come from the history's Aggregated rows.
@@ -38,7 +41,12 @@ Sources of each number, in order of trust (see FORMATS.md section 2):
 Every problem is an EvidenceError naming the file and, where known, the line: empty or
 truncated files, wrong CSV headers (the expected columns are listed), non-numeric, negative or
 NaN cells, inconsistent JSON entries, undecodable histograms. A run with zero requests is an
-error (it proves nothing); a run with 100% failures (target down) is valid evidence.
+error (it proves nothing); a run with 100% failures (target down) is valid evidence, but
+its latency is not: a row (an endpoint, or the aggregate) whose failed requests exceed
+`max-failure-ratio` percent of its requests (default 10) is marked `unusable` with the reason,
+and every criterion on that row's latency or rate (and, for the aggregate, the sustained
+metrics) is ERROR with that reason, whether or not the gate also gates the failure ratio.
+The Aggregated row's requests and failures must equal the sums of the endpoint rows.
 This module and the readers beside it read files only: they never import Locust or gevent, and
 import `hdrh` only when an `.hlog` file is present.
 
@@ -57,6 +65,7 @@ from pydantic import BaseModel, Field
 from readiness.errors import EvidenceError
 from readiness.evidence.base import AdapterParams
 from readiness.evidence.hdr import HdrResult, hdr_percentiles, read_hlog
+from readiness.evidence.locust_checks import check_hdr_is_this_runs, mark_unusable, stale_warning
 from readiness.evidence.locust_common import Entry, FileKind, classify, fail
 from readiness.evidence.locust_csv import (
     History,
@@ -93,6 +102,16 @@ class LocustParams(AdapterParams):
     window: int = Field(
         default=10, ge=1, description="seconds per window for sustained p99 and minimum rate"
     )
+    max_failure_ratio: float = Field(
+        default=10.0,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="percent of an endpoint's (or the aggregate's) requests that may fail "
+        "before its latency and throughput stop being measurements (failed requests are "
+        "fast): above it, criteria on that row's latency, rate and sustained metrics are "
+        "ERROR with the reason; failure counts stay usable; 100 turns this off",
+    )
 
 
 # ---- the adapter -------------------------------------------------------------------------
@@ -124,28 +143,6 @@ def _sort_files(files: list[Path], display: dict[Path, str]) -> _Inputs:
     if ignored:
         found.warnings.append(f"ignored files that are not Locust output: {', '.join(ignored)}")
     return found
-
-
-def _stale_warning(
-    csv_entries: dict[str, Entry], csv_aggregate: Entry, json_entries: dict[str, Entry],
-    json_aggregate: Entry, shown: str,
-) -> str | None:  # fmt: skip
-    diffs = []
-    for key in sorted(set(csv_entries) | set(json_entries)):
-        c, j = csv_entries.get(key), json_entries.get(key)
-        c_counts = (c.requests, c.failures) if c else (0, 0)
-        j_counts = (j.requests, j.failures) if j else (0, 0)
-        if c_counts != j_counts:
-            diffs.append(key)
-    agg_c = (csv_aggregate.requests, csv_aggregate.failures)
-    agg_j = (json_aggregate.requests, json_aggregate.failures)
-    if not diffs and agg_c == agg_j:
-        return None
-    return (
-        f"{shown} is stale or inconsistent with the JSON (Aggregated: CSV {agg_c[0]} requests / "
-        f"{agg_c[1]} failures, JSON {agg_j[0]} / {agg_j[1]}; {len(diffs)} endpoint(s) differ): "
-        "Locust does not rewrite _stats.csv at shutdown; totals are taken from the JSON"
-    )
 
 
 class LocustAdapter:
@@ -184,7 +181,7 @@ class LocustAdapter:
         if json_entries is not None and json_aggregate is not None:
             entries, aggregate, source = json_entries, json_aggregate, got["json"][1]
             if csv_entries is not None and csv_aggregate is not None:
-                stale = _stale_warning(
+                stale = stale_warning(
                     csv_entries, csv_aggregate, json_entries, json_aggregate, got["stats"][1]
                 )
                 if stale:
@@ -252,8 +249,18 @@ class LocustAdapter:
                 path, shown, steady.window_of if steady is not None else lambda _s: None
             )
 
-        stats = {key: self._endpoint(e, key, duration, hdr, warnings) for key, e in entries.items()}
-        aggregate_stats = self._endpoint(aggregate, None, duration, hdr, warnings)
+        if hdr is not None:
+            check_hdr_is_this_runs(
+                hdr, entries, aggregate, history, duration, "json" not in got, got["hlog"][1]
+            )
+        limit = opts.max_failure_ratio
+        stats = {
+            key: mark_unusable(self._endpoint(e, key, duration, hdr, warnings), limit)
+            for key, e in entries.items()
+        }
+        aggregate_stats = mark_unusable(
+            self._endpoint(aggregate, None, duration, hdr, warnings), opts.max_failure_ratio
+        )
         if hdr is not None:
             unknown = sorted(k for k in hdr.totals if k is not None and k not in entries)
             if unknown:
@@ -307,12 +314,6 @@ class LocustAdapter:
         label = e.key if hdr_key is not None else "all requests"
         if hist is not None and hist.get_total_count():
             percentiles, source = hdr_percentiles(hist), "hdr"
-            timed = e.requests - e.none_requests
-            if hist.get_total_count() != timed:
-                warnings.append(
-                    f"{label}: the HDR log holds {hist.get_total_count()} samples, Locust "
-                    f"counted {timed} timed requests"
-                )
         elif hdr is not None and e.requests:
             warnings.append(f"{label}: not in the HDR log; Locust's bucketed percentiles kept")
         return EndpointStats(

@@ -21,6 +21,19 @@ PERCENTILES: tuple[tuple[str, float], ...] = (
     ("99.9", 0.999),
 )
 AGGREGATED = "Aggregated"
+# Bounds on every number read from Locust's files: far beyond any real run, and small enough
+# that sums and products stay exact or finite in a float. A count above MAX_COUNT or a time,
+# rate, size or timestamp above MAX_NUMBER is a located evidence error.
+MAX_COUNT = 10**15
+MAX_NUMBER = 1e12
+MAX_SHOWN = 40  # characters of an offending value quoted in an error message
+
+
+def shown(text: str) -> str:
+    """`text` cut to MAX_SHOWN characters for an error message (a cell may be megabytes)."""
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + f"... ({len(text):,} chars)"
+
+
 FileKind = Literal["stats", "history", "failures", "exceptions", "json", "hlog"]
 
 

@@ -14,7 +14,16 @@ from pathlib import Path
 
 from readiness.errors import EvidenceError
 from readiness.evidence.base import iter_text_lines
-from readiness.evidence.locust_common import AGGREGATED, PERCENTILES, Entry, check_size, fail
+from readiness.evidence.locust_common import (
+    AGGREGATED,
+    MAX_COUNT,
+    MAX_NUMBER,
+    PERCENTILES,
+    Entry,
+    check_size,
+    fail,
+    shown,
+)
 
 STATS_HEAD = (
     "Type",
@@ -49,7 +58,8 @@ FAILURES_OPTIONAL = ("First Seen", "Last Seen")  # Locust >= 2.4x
 EXCEPTIONS_COLUMNS = ("Count", "Message", "Traceback", "Nodes")
 
 _PCT_COLUMN = re.compile(r"^\d+(?:\.\d+)?%$")
-_UINT = re.compile(r"^\d+$")
+_UINT = re.compile(r"[0-9]{1,16}")  # ASCII digits only (int() also takes "١٢" and "1_0")
+_DECIMAL = re.compile(r"[0-9]{1,20}(?:\.[0-9]{0,20})?(?:[eE][-+]?[0-9]{1,3})?")
 
 
 class _TrackedLines:
@@ -146,23 +156,22 @@ class _Cells:
 
     def _bad(self, column: str, expected: str) -> EvidenceError:
         return fail(
-            f'{column} is "{self.values[column]}", expected {expected}', self.display, self.line
+            f'{column} is "{shown(self.values[column])}", expected {expected}',
+            self.display,
+            self.line,
         )
 
     def count(self, column: str) -> int:
         cell = self.values[column].strip()
-        if not _UINT.match(cell):
-            raise self._bad(column, "a non-negative integer")
+        if not _UINT.fullmatch(cell) or int(cell) > MAX_COUNT:
+            raise self._bad(column, f"a non-negative integer up to {MAX_COUNT:.0e}")
         return int(cell)
 
     def number(self, column: str) -> float:
         cell = self.values[column].strip()
-        try:
-            value = float(cell)
-        except ValueError:
-            raise self._bad(column, "a number") from None
-        if not math.isfinite(value) or value < 0:
-            raise self._bad(column, "a finite number >= 0")
+        value = float(cell) if _DECIMAL.fullmatch(cell) else math.nan
+        if not 0 <= value <= MAX_NUMBER:
+            raise self._bad(column, f"a number from 0 to {MAX_NUMBER:.0e}")
         return value
 
     def percentile(self, column: str) -> float | None:
@@ -193,6 +202,14 @@ def read_stats(path: Path, display: str) -> tuple[dict[str, Entry], Entry]:
             },
             rps=row.number("Requests/s"),
         )
+        if entry.requests and len(entry.percentiles) < len(PERCENTILES):
+            gone = next(f"{p}%" for p, _ in PERCENTILES if p not in entry.percentiles)
+            raise fail(
+                f'{gone} is "N/A" on a row with {entry.requests} requests: Locust writes N/A '
+                "only for a row without requests (corrupt or hand-edited file)",
+                display,
+                line,
+            )
         row.number("Median Response Time")
         row.number("Average Content Size")
         row.number("Failures/s")
@@ -212,13 +229,17 @@ def read_stats(path: Path, display: str) -> tuple[dict[str, Entry], Entry]:
         entries[entry.key] = entry
     if aggregate is None:
         raise fail("no Aggregated row: the file is truncated or not Locust's", display)
-    summed = sum(e.requests for e in entries.values())
-    if summed != aggregate.requests:
-        raise fail(
-            f"the Aggregated row counts {aggregate.requests} requests but the endpoint rows "
-            f"sum to {summed}",
-            display,
-        )
+    # Locust increments the Aggregated entry with every endpoint's, so both counts agree
+    # exactly (no rounding): a mismatch is a hand-edited or mixed file, and its failures
+    # figure is what a failure-ratio criterion would read.
+    for what in ("requests", "failures"):
+        summed = sum(getattr(e, what) for e in entries.values())
+        if summed != getattr(aggregate, what):
+            raise fail(
+                f"the Aggregated row counts {getattr(aggregate, what)} {what} but the endpoint "
+                f"rows sum to {summed}",
+                display,
+            )
     return entries, aggregate
 
 

@@ -12,20 +12,41 @@ from pathlib import Path
 from typing import Any
 
 from readiness.errors import EvidenceError
+from readiness.evidence._json import kind_of
 from readiness.evidence.locust_common import (
     AGGREGATED,
+    MAX_COUNT,
+    MAX_NUMBER,
     PERCENTILES,
     Entry,
     calculate_response_time_percentile,
     check_size,
     fail,
+    shown,
 )
 
 _WS = re.compile(r"[ \t\r\n]*")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members; a repeated key is refused (last-wins would let a second
+    `"num_failures": 0` hide the first)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
 
 
 def _json_entries(path: Path, display: str) -> list[tuple[int, Any]]:
@@ -37,7 +58,7 @@ def _json_entries(path: Path, display: str) -> list[tuple[int, Any]]:
         raise fail(f"not UTF-8 text ({exc.reason})", display) from None
     except OSError as exc:
         raise fail(f"cannot read ({exc.strerror})", display) from None
-    decoder = json.JSONDecoder(parse_constant=_reject_constant)
+    decoder = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     end = len(text)
 
     def ws(i: int) -> int:
@@ -71,7 +92,24 @@ def _json_entries(path: Path, display: str) -> list[tuple[int, Any]]:
                 value, i = decoder.raw_decode(text, i)
             except json.JSONDecodeError as exc:
                 raise fail(f"invalid JSON: {exc.msg}", display, exc.lineno) from None
-            except ValueError as exc:  # NaN / Infinity, via parse_constant
+            except _DuplicateKey as exc:
+                raise fail(
+                    f'duplicate key "{shown(str(exc))}" (a second value would silently replace '
+                    "the first)",
+                    display,
+                    line,
+                ) from None
+            except RecursionError:
+                # The depth guard: Locust's entries nest three deep (array > entry >
+                # response_times); the C parser counts its nesting against the recursion
+                # limit and stops a hostile file (100,000 deep) there, in linear time.
+                raise fail(
+                    "invalid JSON: nested deeper than the parser allows (Locust's entries "
+                    "nest three deep)",
+                    display,
+                    line,
+                ) from None
+            except ValueError as exc:  # NaN / Infinity, integers over Python's digit limit
                 raise fail(f"invalid JSON: {exc}", display, line) from None
             out.append((line, value))
             i = ws(i)
@@ -103,7 +141,8 @@ class _JsonEntry:
 
     def _bad(self, key: str, expected: str) -> EvidenceError:
         got = self.value.get(key, "<missing>")
-        return fail(f"{self.where}: {key} is {got!r}, expected {expected}", self.display, self.line)
+        text = shown(repr(got)) if isinstance(got, str | int | float | None) else kind_of(got)
+        return fail(f"{self.where}: {key} is {text}, expected {expected}", self.display, self.line)
 
     def text(self, key: str, *, optional: bool = False) -> str:
         value = self.value.get(key)
@@ -115,8 +154,8 @@ class _JsonEntry:
 
     def count(self, key: str, *, default: int | None = None) -> int:
         value = self.value.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self._bad(key, "a non-negative integer")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+            raise self._bad(key, f"a non-negative integer up to {MAX_COUNT:.0e}")
         return value
 
     def number(self, key: str, *, optional: bool = False) -> float | None:
@@ -125,8 +164,8 @@ class _JsonEntry:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self._bad(key, "a number")
-        if not math.isfinite(value) or value < 0:
-            raise self._bad(key, "a finite number >= 0")
+        if not 0 <= value <= MAX_NUMBER:  # also NaN; compared as int: no overflow
+            raise self._bad(key, f"a number from 0 to {MAX_NUMBER:.0e}")
         return float(value)
 
     def histogram(self, key: str) -> dict[int, int]:
@@ -144,12 +183,23 @@ class _JsonEntry:
                     number = math.nan
                 if not math.isfinite(number) or not number.is_integer():
                     raise fail(
-                        f"{self.where}: {key} has a non-integer key {k!r}", self.display, self.line
+                        f"{self.where}: {key} has a non-integer key {shown(repr(k))}",
+                        self.display,
+                        self.line,
                     ) from None
                 bucket = int(number)
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0 or bucket < 0:
+            if not 0 <= bucket <= MAX_NUMBER:
                 raise fail(
-                    f"{self.where}: {key}[{k!r}] is {n!r}, expected a non-negative count",
+                    f"{self.where}: {key} has a key {shown(repr(k))} out of range "
+                    f"(0 to {MAX_NUMBER:.0e})",
+                    self.display,
+                    self.line,
+                )
+            if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_COUNT:
+                got = shown(repr(n)) if isinstance(n, str | int | float | None) else kind_of(n)
+                raise fail(
+                    f"{self.where}: {key}[{shown(repr(k))}] is {got}, expected a count from 0 "
+                    f"to {MAX_COUNT:.0e}",
                     self.display,
                     self.line,
                 )

@@ -4,6 +4,7 @@ windows, and the sustained metrics over them (the worst window p99, the lowest w
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -152,16 +153,17 @@ def sustained_metrics(
 
 
 def _history_min_rps(history: History, steady: Steady) -> float | None:
-    """Lowest window rate from the history's cumulative request counts."""
+    """Lowest window rate from the history's cumulative request counts: at each window
+    boundary, the last row at or before it (found by bisection over the rows' timestamps,
+    which read_history keeps in order), so the cost is linear in the history's length."""
+    stamps = [r.ts for r in history.rows]
 
     def count_at(ts: int) -> tuple[int, int] | None:
-        best = None
-        for r in history.rows:
-            if r.ts <= ts:
-                best = (r.ts, r.total_requests)
-            else:
-                break
-        return best
+        i = bisect.bisect_right(stamps, ts)
+        if i == 0:
+            return None
+        row = history.rows[i - 1]
+        return row.ts, row.total_requests
 
     rates = []
     for k in range(steady.windows):

@@ -79,6 +79,9 @@ class EndpointStats:
     max_ms: float | None
     percentiles_ms: dict[str, float]  # "50", "90", "95", "99", "99.9" -> ms
     percentile_source: str = "locust"  # "locust" (bucketed) or "hdr" (exact, microseconds)
+    # Why this row's latency and throughput are not measurements (e.g. most requests failed,
+    # and failed requests are fast); "" when they are. Its metrics are then unusable.
+    unusable: str = ""
 
 
 @dataclass(frozen=True)
