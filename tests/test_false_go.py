@@ -133,11 +133,20 @@ def test_warn_band_rule() -> None:
     assert warn_for_stage(two, None, "public") is None
 
 
-@pytest.mark.parametrize("expr", [">= -10%", "<= +10%", "<= +2 ms", ">= -5 /s", "<= -0", "== +1"])
-def test_signed_thresholds_are_relative_and_refused(expr: str) -> None:
-    """A signed number is a delta against a baseline, never silently an absolute threshold."""
+@pytest.mark.parametrize("expr", [">= -10%", "<= +10%", "<= +2 ms", ">= -5 /s", "<= -0"])
+def test_signed_thresholds_are_relative(expr: str) -> None:
+    """A signed number is a delta against a baseline, never silently an absolute threshold:
+    it cannot hold until made absolute against a baseline value."""
+    t = parse(expr)
+    assert t.relative
     with pytest.raises(DefinitionError, match="relative"):
-        parse(expr)
+        t.holds(50.0, "%" if "%" in expr else ("ms" if "ms" in expr else "/s"))
+
+
+def test_a_signed_equality_is_refused() -> None:
+    """`== +1` has no meaning as a change against a baseline."""
+    with pytest.raises(DefinitionError, match="relative"):
+        parse("== +1")
 
 
 @pytest.mark.parametrize(

@@ -32,22 +32,50 @@ _OPS = ("<", "<=", ">", ">=", "==", "!=")
 
 @dataclass(frozen=True)
 class Threshold:
-    """`op value unit`, e.g. `<= 5 ms`. The unit is canonical (see `readiness.units`)."""
+    """`op value unit`, e.g. `<= 5 ms`. The unit is canonical (see `readiness.units`).
+
+    A relative threshold (`relative=True`, written with a sign: `<= +10%`, `>= -5%`, `<= +2 ms`)
+    is a change against a baseline: a signed `%` is a percentage of the baseline's value, any
+    other unit an absolute delta. It must be made absolute with `against` before it can hold.
+    """
 
     op: str
     value: float
     unit: str
+    relative: bool = False
 
     def __str__(self) -> str:
-        return f"{self.op} {units.fmt(self.value, self.unit)}"
+        if not self.relative:
+            return f"{self.op} {units.fmt(self.value, self.unit)}"
+        sign = "-" if self.value < 0 else "+"
+        return f"{self.op} {sign}{units.fmt(abs(self.value), self.unit)}"
+
+    @property
+    def percent_of_baseline(self) -> bool:
+        """A relative threshold in percent of the baseline (its unit is then not the metric's)."""
+        return self.relative and self.unit == "%"
+
+    def against(self, base_value: float, base_unit: str) -> Threshold:
+        """This relative threshold made absolute against a baseline value (in `base_unit`):
+        `<= +10%` of 8 ms is `<= 8.8 ms`; `<= +2 ms` of 8 ms is `<= 10 ms`."""
+        if not self.relative:
+            return self
+        if self.unit == "%":
+            return Threshold(self.op, base_value * (1 + self.value / 100.0), base_unit)
+        return Threshold(
+            self.op, units.convert(base_value, base_unit, self.unit) + self.value, self.unit
+        )
 
     def holds(self, observed: float, observed_unit: str) -> bool:
         """Whether `observed` (in `observed_unit`) satisfies this threshold.
 
         `<` and `>` are exclusive, `<=` and `>=` inclusive; `==`/`!=` compare after unit
         conversion with a relative tolerance of 1e-9. NaN and infinities never hold: a broken
-        number can only fail. Comparing units of different dimensions raises DefinitionError.
+        number can only fail. Comparing units of different dimensions raises DefinitionError,
+        and so does a relative threshold not yet made absolute (`against`).
         """
+        if self.relative:
+            raise DefinitionError(f"{self} is relative: it needs a baseline")
         if not math.isfinite(observed):
             return False
         value = units.convert(observed, observed_unit, self.unit)
@@ -82,17 +110,15 @@ def parse(expr: object) -> Threshold:
             f"{' '.join(_OPS)}"
         )
     num, unit = m["num"], m["unit"]
-    if num[0] in "+-":
-        # A signed number is a change against a baseline ("<= +10%", ">= -5%", "<= +2 ms"),
-        # never an absolute threshold: ">= -10%" read as absolute would pass every pass rate.
-        raise DefinitionError(
-            f'"{expr}": a signed number is a relative threshold (a change against a baseline); '
-            "relative thresholds are not supported yet: write an absolute threshold"
-        )
     value = float(num)
     if not math.isfinite(value):
         raise DefinitionError(f'"{expr}": the number must be finite')
-    return Threshold(m["op"], value, units.canonical(unit))
+    # A signed number is a change against a baseline ("<= +10%", ">= -5%", "<= +2 ms"), never
+    # an absolute threshold: ">= -10%" read as absolute would pass every pass rate.
+    relative = num[0] in "+-"
+    if relative and m["op"] in ("==", "!="):
+        raise DefinitionError(f'"{expr}": a relative threshold needs <, <=, > or >=')
+    return Threshold(m["op"], value, units.canonical(unit), relative)
 
 
 @dataclass(frozen=True)
@@ -121,7 +147,13 @@ class StageThresholds:
         return chosen
 
     def units(self) -> set[str]:
-        return {t.unit for _, t in self.by_stage}
+        """The units the table compares in (a percentage of the baseline has none of its own)."""
+        return {t.unit for _, t in self.by_stage if not t.percent_of_baseline}
+
+    @property
+    def relative(self) -> bool:
+        """Whether any stage's threshold is relative to a baseline."""
+        return any(t.relative for _, t in self.by_stage)
 
     def describe(self) -> str:
         if self.uniform:
@@ -145,7 +177,7 @@ def parse_stage_thresholds(raw: object) -> StageThresholds:
             except DefinitionError as exc:
                 raise DefinitionError(f"{key}: {exc}") from None
         out.sort(key=lambda item: STAGES.index(item[0]))
-        dims = {units.dimension(t.unit) for _, t in out}
+        dims = {units.dimension(t.unit) for _, t in out if not t.percent_of_baseline}
         if len(dims) > 1:
             raise DefinitionError(f"stages mix units of different kinds: {', '.join(sorted(dims))}")
         return StageThresholds(tuple(out))

@@ -236,6 +236,9 @@ class CriterionSpec(Strict):
     """Whether a waiver may cover a failure of this criterion."""
     description: str = ""
     """Why the criterion exists, for reports."""
+    on_no_baseline: Literal["pass", "warn", "fail"] = "fail"
+    """What a relative threshold does without a baseline (a first run): fail (MISSING,
+    blocks), warn (a condition) or pass; shown in every report."""
 
 
 class GateSpec(Strict):
@@ -373,6 +376,14 @@ class Notes(Strict):
     """Known issues, one line each."""
 
 
+class BaselinePin(Strict):
+    """Which earlier evaluation relative thresholds compare with, instead of the latest passing
+    one."""
+
+    version: str = Field(min_length=1)
+    """The version whose latest GO or CONDITIONAL GO evaluation at this stage is the baseline."""
+
+
 class Definition(Strict):
     """One release's Definition of Done."""
 
@@ -410,6 +421,9 @@ class Definition(Strict):
     """Impacts that block unless verified or accepted (default: high, critical)."""
     notes: Notes = Field(default_factory=Notes)
     """Launch-notes content."""
+    baseline: BaselinePin | None = None
+    """Pin the baseline of relative thresholds to a version (default: the latest GO or
+    CONDITIONAL GO evaluation of this release at this stage)."""
 
 
 # ---------------------------------------------------------------- the loaded project
@@ -676,6 +690,12 @@ def _check_references(project: Project, problems: list[str]) -> None:
                     )
                     break
             problems.extend(_warn_problems(crit))
+        relative = crit.spec.pass_.relative or (crit.spec.warn and crit.spec.warn.relative)
+        if relative and any(ch in crit.spec.metric.split(".", 1)[-1] for ch in "*?"):
+            problems.append(
+                f"{crit.doc.where((*crit.loc, 'metric'))}: a relative threshold compares one "
+                "metric with its baseline; a glob names several (write one criterion each)"
+            )
     for i, o in enumerate(d.overrides):
         if o.criterion not in keys:
             problems.append(

@@ -7,7 +7,7 @@ value, the threshold, and the evidence files (with sha256) behind it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -40,6 +40,43 @@ class NextStage:
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """The earlier evaluation that relative thresholds and deltas compare with.
+
+    `id` is None when none was found; `sought` then says what was looked for ("the latest GO or
+    CONDITIONAL GO evaluation of demo at internal testing"), for the MISSING message.
+    """
+
+    id: int | None
+    version: str = ""
+    generated_at: str = ""
+    values: Mapping[str, tuple[float, str]] = field(default_factory=dict)  # key -> (value, unit)
+    sought: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"#{self.id} ({self.version}, {self.generated_at[:10]})"
+
+
+@dataclass(frozen=True)
+class BaselineValue:
+    """A criterion's value in the baseline, and the change since."""
+
+    id: int
+    version: str
+    generated_at: str
+    value: float
+    unit: str
+    delta: float  # current minus baseline, in `unit`
+
+    @property
+    def text(self) -> str:
+        """`+0.9 ms vs 2026.11.2`."""
+        sign = "-" if self.delta < 0 else "+"
+        return f"{sign}{units.fmt(abs(self.delta), self.unit)} vs {self.version}"
+
+
+@dataclass(frozen=True)
 class CriterionResult:
     """One criterion, evaluated."""
 
@@ -62,8 +99,9 @@ class CriterionResult:
     waiver: WaiverUse | None = None
     next: NextStage | None = None
     source: str = ""  # file:line of the criterion
-    pass_threshold: Threshold | None = None  # parsed: `threshold` is its text
+    pass_threshold: Threshold | None = None  # parsed (absolute: a relative one is resolved)
     warn_threshold: Threshold | None = None  # the warn band in force at this stage, if any
+    baseline: BaselineValue | None = None  # the baseline's value of this criterion, if any
 
     @property
     def counts(self) -> bool:
@@ -88,8 +126,12 @@ def evaluate_criterion(
     stage: Stage,
     evidence: dict[str, Evidence],
     table: MetricTable,
+    baseline: Baseline | None = None,
 ) -> CriterionResult:
-    """Evaluate one criterion at `stage` (waivers are applied afterwards)."""
+    """Evaluate one criterion at `stage` (waivers are applied afterwards).
+
+    Relative thresholds are made absolute against the baseline's value of the criterion.
+    """
     spec = crit.spec
     check = spec.metric.split(".", 1)[0]
     ev = evidence.get(check)
@@ -136,6 +178,25 @@ def evaluate_criterion(
     if unusable:  # e.g. a latency over requests that mostly failed: not a measurement
         more = f" (and {len(unusable) - 1} more unusable metric(s))" if len(unusable) > 1 else ""
         return replace(base, matched=unusable[0].name, message=unusable[0].unusable + more)
+    prior = baseline.values.get(crit.key) if baseline is not None else None
+    if pass_t.relative or (warn_t is not None and warn_t.relative):
+        if len(metrics) > 1:
+            return replace(
+                base,
+                message=f"a relative threshold compares one metric; {len(metrics)} matched",
+            )
+        if prior is None:
+            return _no_baseline(base, spec, crit.key, baseline)
+        assert baseline is not None
+        pass_t = pass_t.against(*prior)
+        warn_t = warn_t.against(*prior) if warn_t is not None else None
+        base = replace(
+            base,
+            threshold=f"{base.threshold} of {units.fmt(*prior)} = {pass_t}",
+            warn=f"{base.warn} = {warn_t}" if warn_t is not None else "",
+            pass_threshold=pass_t,
+            warn_threshold=warn_t,
+        )
     try:
         judged = [(_judge(m, pass_t, warn_t), m) for m in metrics]
     except DefinitionError as exc:
@@ -145,7 +206,7 @@ def evaluate_criterion(
     if len(metrics) > 1:
         failing = sum(1 for s, _ in judged if s != "PASS")
         message = f"{len(metrics)} metrics matched, {failing} not passing; worst: {worst.name}"
-    nxt = _next(spec, stage, worst, status)
+    nxt = _next(spec, stage, worst, status, prior)
     return replace(
         base,
         status=status,
@@ -155,7 +216,43 @@ def evaluate_criterion(
         matched=worst.name,
         message=message,
         next=nxt,
+        baseline=_baseline_value(baseline, prior, worst) if len(metrics) == 1 else None,
     )
+
+
+def _baseline_value(
+    baseline: Baseline | None, prior: tuple[float, str] | None, metric: Metric
+) -> BaselineValue | None:
+    if baseline is None or baseline.id is None or prior is None:
+        return None
+    try:
+        before = units.convert(prior[0], prior[1], metric.unit)
+    except DefinitionError:
+        return None
+    return BaselineValue(
+        baseline.id,
+        baseline.version,
+        baseline.generated_at,
+        before,
+        metric.unit,
+        metric.value - before,
+    )
+
+
+def _no_baseline(
+    base: CriterionResult, spec: CriterionSpec, key: str, baseline: Baseline | None
+) -> CriterionResult:
+    """A relative threshold without a baseline value is never a silent pass: MISSING, unless
+    the criterion says what a first run does (`on-no-baseline`)."""
+    if baseline is None:
+        why = "no baseline: no evaluation store was consulted"
+    elif baseline.id is None:
+        why = f"no baseline: found no {baseline.sought or 'earlier passing evaluation'}"
+    else:
+        why = f"no baseline value: baseline {baseline.label} has no value for {key}"
+    choices: dict[str, Status] = {"pass": "PASS", "warn": "WARN", "fail": "MISSING"}
+    status = choices[spec.on_no_baseline]
+    return replace(base, status=status, message=f"{why} (on-no-baseline: {spec.on_no_baseline})")
 
 
 def _not_yet(
@@ -169,7 +266,7 @@ def _not_yet(
     nxt = next_stage(stage)
     t = spec.pass_.for_stage(nxt) if nxt is not None else None
     found = table.resolve(spec.metric) if ev is not None and ev.status == "ok" else []
-    if t is None or not found or any(m.unusable for m in found):
+    if t is None or not found or any(m.unusable for m in found) or t.relative:
         return na
     try:
         worst_m = max(found, key=lambda m: t.gap(m.value, m.unit))
@@ -192,14 +289,23 @@ def _distance(m: Metric, t: Threshold) -> float:
         return 0.0
 
 
-def _next(spec: CriterionSpec, stage: Stage, metric: Metric, status: Status) -> NextStage | None:
+def _next(
+    spec: CriterionSpec,
+    stage: Stage,
+    metric: Metric,
+    status: Status,
+    prior: tuple[float, str] | None = None,
+) -> NextStage | None:
     nxt = next_stage(stage)
     if nxt is None or status not in ("PASS", "WARN"):
         return None
     t = spec.pass_.for_stage(nxt)
-    if t is None:
+    if t is None or (t.relative and prior is None):
         return None
+    t = t.against(*prior) if prior is not None else t
     w = warn_for_stage(spec.pass_, spec.warn, nxt)
+    if w is not None and w.relative:
+        w = w.against(*prior) if prior is not None else None
     nstatus = _judge(metric, t, w)
     return NextStage(nxt, str(t), nstatus, _gap(metric, t) if nstatus != "PASS" else "")
 
@@ -220,13 +326,14 @@ def evaluate(
     stage: Stage,
     today: dt.date,
     extra_waivers: list[tuple[Waiver, str]] | None = None,
+    baseline: Baseline | None = None,
 ) -> Evaluation:
     """Evaluate every criterion of the project at `stage`, then apply the waivers.
 
     `extra_waivers` are (waiver, source) pairs from outside the definition (VEX documents).
     """
     crits = project.criteria()
-    results = [evaluate_criterion(c, stage, evidence, table) for c in crits]
+    results = [evaluate_criterion(c, stage, evidence, table, baseline) for c in crits]
     by_key = {c.key: (c, i) for i, c in enumerate(crits)}
     all_waivers = [(w, "definition") for w in project.definition.waivers]
     all_waivers += extra_waivers or []
@@ -277,8 +384,7 @@ def _apply(
             applied.append(u)
     if waived and record is not None and r.status in ("FAIL", "WARN") and key in _FINDING_KEYS:
         count = float(sum(1 for i in finding_indices(record, key) if i not in waived))
-        t = crit.spec.pass_.for_stage(stage)
-        w_t = warn_for_stage(crit.spec.pass_, crit.spec.warn, stage)
+        t, w_t = r.pass_threshold, r.warn_threshold  # absolute: relative ones were resolved
         if t is not None:
             metric = Metric(check, key, count, "count")
             status = _judge(metric, t, w_t)

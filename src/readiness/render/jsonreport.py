@@ -33,6 +33,22 @@ def _num(value: float | None) -> float | int | str | None:
 
 
 def criterion_dict(r: CriterionResult) -> dict[str, Any]:
+    out = _criterion_fields(r)
+    if r.baseline is not None:  # only when a baseline exists: reports without one are unchanged
+        b = r.baseline
+        out["baseline"] = {
+            "evaluation": b.id,
+            "version": b.version,
+            "generated_at": b.generated_at,
+            "value": _num(b.value),
+            "unit": b.unit,
+            "delta": _num(b.delta),
+            "text": b.text,
+        }
+    return out
+
+
+def _criterion_fields(r: CriterionResult) -> dict[str, Any]:
     return {
         "criterion": r.key,
         "gate": r.gate,

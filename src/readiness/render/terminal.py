@@ -48,6 +48,8 @@ def _line(r: CriterionResult, *, color: bool) -> list[str]:
     if r.observed:
         head += f": {_t(r.observed)} (threshold {_t(r.threshold)}"
         head += f", warn {_t(r.warn)})" if r.warn else ")"
+        if r.baseline is not None:
+            head += f" [{_t(r.baseline.text)}]"
     elif r.threshold:
         head += f" (threshold {_t(r.threshold)})"
     out = [head]
