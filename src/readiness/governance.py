@@ -1,6 +1,7 @@
 """Governance rules, pure: required sign-offs and the risk register.
 
-Sign-offs, per required role (the latest record of that role counts):
+Sign-offs, per required role (the last record of that role counts, in the order the records were
+read: files in sorted path order, each in file order; dates do not reorder them):
 - missing, rejected, or signed for another version -> blocks (NO-GO);
 - approve-with-conditions -> a condition (CONDITIONAL GO) quoting the comment;
 - dated before the newest evidence it relies on -> stale: a condition, reported (the approver
@@ -58,7 +59,7 @@ def signoffs(project: Project, evidence: dict[str, Evidence], gov: Governance) -
         records = ev.record.records
     newest = _newest_evidence(evidence, policy.check)
     latest: dict[str, SignOff] = {}
-    for rec in sorted(records, key=lambda x: (x.date, x.name)):
+    for rec in records:  # in the order read: the last one appended for a role counts
         latest[rec.role] = rec
     for role in [*policy.required, *sorted(set(latest) - set(policy.required))]:
         required = role in policy.required

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 from readiness.errors import EvidenceError, PluginError
 from readiness.evidence import registry
 from readiness.evidence.base import MAX_EVIDENCE_BYTES, sha256_file
-from readiness.evidence.records import Evidence, EvidenceFile, Record
+from readiness.evidence.records import Evidence, EvidenceFile, Record, SignOffs
+from readiness.evidence.signoffs import dated_after
 
 if TYPE_CHECKING:
     from readiness.definition import CheckSpec, Project
@@ -124,6 +125,10 @@ def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> E
         record = read_files(spec.kind, files, root, spec.options)
     except (EvidenceError, PluginError) as exc:
         return Evidence(spec.id, spec.kind, "error", files=metas, message=str(exc))
+    if isinstance(record, SignOffs):
+        future = dated_after(record, now)
+        if future is not None:
+            return Evidence(spec.id, spec.kind, "error", files=metas, message=future)
     warnings = tuple(getattr(record, "warnings", ()))
     if spec.max_age is not None:
         oldest = min(metas, key=lambda m: m.mtime)

@@ -1,0 +1,200 @@
+"""Sign-off records end to end: which record counts, what a record may hold, where the records
+live, what `readiness signoff` accepts, and how a sign-off is bound to the evidence it approved."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import Project, run_cli
+from test_governance import DEF, EPOCH, evaluate, gov_project
+
+
+def signoff(project: Project, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run `readiness signoff DEF ARGS...`; (exit code, stdout + stderr)."""
+    r = run_cli(["signoff", DEF, *args], project.root, env if env is not None else EPOCH)
+    return r.code, r.out + r.err
+
+
+# ---------------------------------------------------------------- which record counts
+
+
+def test_later_rejection_beats_earlier_approval_in_the_same_second(project: Project) -> None:
+    """Zoe approves, then Adam rejects within the same second: the appended rejection counts."""
+    gov_project(
+        project,
+        signoffs="""
+        signoffs:
+          - {role: qa, name: M. Duarte, decision: approve, date: 2026-11-17, version: 2.0.0}
+          - {role: security, name: Zoe, decision: approve, date: "2026-11-17T10:00:00Z",
+             version: 2.0.0}
+          - {role: security, name: Adam, decision: reject, date: "2026-11-17T10:00:00Z",
+             version: 2.0.0, comment: open CVE}
+        """,
+    )
+    code, out, data = evaluate(project)
+    assert code == 1, out
+    assert "Adam (security) rejected the release: open CVE" in out
+    assert {s["role"]: s["name"] for s in data["signoffs"]}["security"] == "Adam"  # type: ignore[union-attr]
+
+
+def test_signoff_command_under_source_date_epoch_keeps_append_order(project: Project) -> None:
+    """Two `readiness signoff` runs in the same (fixed) second: the second decision counts."""
+    gov_project(project)
+    assert signoff(project, "--role", "security", "--name", "Zoe", "--decision", "approve")[0] == 0
+    code, out = signoff(
+        project, "--role", "security", "--name", "Adam", "--decision", "reject", "--comment", "no"
+    )
+    assert code == 0, out
+    code, out, _ = evaluate(project)
+    assert code == 1, out
+    assert "Adam (security) rejected the release: no" in out
+
+
+def test_across_files_the_last_file_in_path_order_counts(project: Project) -> None:
+    """Records from several files are read in sorted path order, each file in its own order."""
+    gov_project(project)
+    project.write(
+        "checks/signoffs.yaml",
+        "schema: 1\nid: signoffs\nkind: signoffs\nevidence: signoffs/*.yaml\n",
+    )
+    (project.root / "signoffs.yaml").unlink()
+    project.write(
+        "signoffs/b.yaml",
+        """
+        - {role: security, name: Adam, decision: reject, date: 2026-11-16, version: 2.0.0}
+        """,
+    )
+    project.write(
+        "signoffs/a.yaml",
+        """
+        - {role: qa, name: M. Duarte, decision: approve, date: 2026-11-17, version: 2.0.0}
+        - {role: security, name: Zoe, decision: approve, date: 2026-11-17, version: 2.0.0}
+        """,
+    )
+    code, out, _ = evaluate(project)
+    assert code == 1, out
+    assert "Adam (security) rejected the release" in out
+
+
+def test_signoff_dated_in_the_future_is_an_evidence_error(project: Project) -> None:
+    """A record dated 2099 no longer outranks later ones: it makes the sign-off check an ERROR."""
+    gov_project(
+        project,
+        signoffs="""
+        - {role: qa, name: M. Duarte, decision: approve, date: 2026-11-17, version: 2.0.0}
+        - {role: security, name: Zoe, decision: approve, date: 2099-01-01, version: 2.0.0}
+        - {role: security, name: Adam, decision: approve, date: 2026-11-17, version: 2.0.0}
+        """,
+    )
+    code, out, data = evaluate(project)
+    assert code == 1, out
+    assert data["verdict"] == "NO-GO"
+    assert (
+        "signoffs.yaml:2: sign-off [1] (security, Zoe) is dated 2099-01-01, after the "
+        "evaluation time 2026-11-18T11:06:40Z" in out
+    )
+    ev = {e["check"]: e for e in data["evidence"]}  # type: ignore[union-attr]
+    assert ev["signoffs"]["status"] == "error"
+
+
+def test_signoff_dated_today_is_not_in_the_future(project: Project) -> None:
+    """A bare date of the evaluation day (end of that day) is not refused as a future date."""
+    gov_project(
+        project,
+        signoffs="""
+        - {role: qa, name: M. Duarte, decision: approve, date: 2026-11-18, version: 2.0.0}
+        - {role: security, name: A. Chen, decision: approve, date: 2026-11-18, version: 2.0.0}
+        """,
+    )
+    code, out, data = evaluate(project)
+    assert code == 0, out
+    assert data["verdict"] == "GO"
+
+
+def test_appending_keeps_earlier_records_as_written(project: Project) -> None:
+    """`readiness signoff` rewrites earlier records as written: a bare date stays a bare date."""
+    gov_project(
+        project,
+        signoffs="""
+        - {role: qa, name: M. Duarte, decision: approve, date: 2026-11-18, version: 2.0.0}
+        """,
+    )
+    code, out = signoff(project, "--role", "security", "--name", "A. Chen", "--decision", "approve")
+    assert code == 0, out
+    text = (project.root / "signoffs.yaml").read_text()
+    assert "date: 2026-11-18\n" in text
+    assert "date: '2026-11-18T11:06:40Z'" in text
+    code, out, data = evaluate(project)
+    assert code == 0, out
+    assert data["verdict"] == "GO"
+
+
+# ---------------------------------------------------------------- what a record may hold
+
+
+def test_impossible_yaml_date_is_a_located_evidence_error(project: Project) -> None:
+    """`date: 2026-02-30` makes the sign-off check an ERROR naming file and line, no traceback."""
+    gov_project(
+        project,
+        signoffs="""
+        signoffs:
+          - {role: qa, name: M. Duarte, decision: approve, date: 2026-11-17, version: 2.0.0}
+          - {role: security, name: A. Chen, decision: approve, date: 2026-02-30, version: 2.0.0}
+        """,
+    )
+    r = run_cli(["evaluate", DEF], project.root, EPOCH)
+    assert r.code == 1, r.err
+    assert "Traceback" not in r.err
+    assert (
+        "signoffs.yaml:3: 2026-02-30 is not a valid date (day is out of range for month)" in r.out
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("date: '2026-02-30'", "signoffs.yaml:2: sign-off [1]: date: day is out of range"),
+        ("date: 2026-11-17T25:00:00", "signoffs.yaml:2: 2026-11-17T25:00:00 is not a valid date"),
+        ("date: 1795000000", "sign-off [1]: date: must be an ISO 8601 date or date-time"),
+        ("date: 'yesterday'", "sign-off [1]: date: 'yesterday' is not an ISO 8601 date"),
+        ("date: 9999-12-31T23:00:00-05:00", "sign-off [1]: date: 9999-12-31T23:00:00-05:00 is out"),
+        ("name: '  '", "sign-off [1]: name: must not be blank"),
+        ("version: 2.10", "version: 2.1 is a number, not a version as written"),
+    ],
+)
+def test_malformed_value_in_a_signoff_is_a_located_error(
+    project: Project, field: str, expected: str
+) -> None:
+    """Each malformed value makes the sign-off check an ERROR naming the file, line and field."""
+    key = field.partition(":")[0]
+    fields = {"role": "security", "name": "A. Chen", "decision": "approve"}
+    fields |= {"date": "2026-11-17", "version": "'2.1'"}
+    record = ", ".join(field if k == key else f"{k}: {v}" for k, v in fields.items())
+    gov_project(
+        project,
+        signoffs=f"""
+        - {{role: qa, name: M. Duarte, decision: approve, date: 2026-11-17, version: 2.0.0}}
+        - {{{record}}}
+        """,
+    )
+    r = run_cli(["evaluate", DEF], project.root, EPOCH)
+    assert r.code == 1, r.err
+    assert "Traceback" not in r.err
+    assert "sign-offs: cannot be read: " in r.out
+    assert expected in r.out
+
+
+def test_malformed_json_signoff_date_is_an_evidence_error(project: Project) -> None:
+    """A JSON sign-off with an impossible date is an ERROR of the sign-off check too."""
+    gov_project(project)
+    project.write(
+        "checks/signoffs.yaml", "schema: 1\nid: signoffs\nkind: signoffs\nevidence: signoffs.json\n"
+    )
+    project.write(
+        "signoffs.json",
+        '[{"role": "qa", "name": "M. Duarte", "decision": "approve", "date": "2026-02-30", '
+        '"version": "2.0.0"}]',
+    )
+    r = run_cli(["evaluate", DEF], project.root, EPOCH)
+    assert r.code == 1, r.err
+    assert "signoffs.json: sign-off [0]: date: day is out of range for month" in r.out
