@@ -276,7 +276,7 @@ def test_signoff_command_appends_atomically(project: Project) -> None:
             "signoff",
             DEF,
             "--role",
-            "compliance",
+            "security",
             "--name",
             "K. Osei",
             "--decision",

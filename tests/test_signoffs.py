@@ -3,6 +3,8 @@ live, what `readiness signoff` accepts, and how a sign-off is bound to the evide
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from helpers import Project, run_cli
@@ -198,3 +200,89 @@ def test_malformed_json_signoff_date_is_an_evidence_error(project: Project) -> N
     r = run_cli(["evaluate", DEF], project.root, EPOCH)
     assert r.code == 1, r.err
     assert "signoffs.json: sign-off [0]: date: day is out of range for month" in r.out
+
+
+# ---------------------------------------------------------------- where the records live
+
+
+def _move_evidence(project: Project) -> Path:
+    """Move the build evidence to an artifacts directory outside the project; return it."""
+    artifacts = project.root.parent / f"{project.root.name}-artifacts"
+    (artifacts / "build").mkdir(parents=True)
+    for name in ("unit.xml", "drill.xml"):
+        (project.root / "build" / name).rename(artifacts / "build" / name)
+    return artifacts
+
+
+def test_evidence_dir_does_not_move_the_signoff_records(project: Project) -> None:
+    """--evidence-dir moves the evidence, not the sign-offs: they stay with the definition."""
+    gov_project(project)
+    artifacts = _move_evidence(project)
+    code, out, data = evaluate(project, "--evidence-dir", str(artifacts))
+    assert code == 0, out
+    assert data["verdict"] == "GO"
+    ev = {e["check"]: e for e in data["evidence"]}  # type: ignore[union-attr]
+    assert ev["signoffs"]["files"][0]["path"] == "signoffs.yaml"
+
+
+def test_signoff_check_can_keep_its_records_with_the_evidence(project: Project) -> None:
+    """`records-in: evidence-dir` reads the records under --evidence-dir, as the check says."""
+    gov_project(project)
+    project.write(
+        "checks/signoffs.yaml",
+        "schema: 1\nid: signoffs\nkind: signoffs\nevidence: signoffs.yaml\n"
+        "options: {records-in: evidence-dir}\n",
+    )
+    artifacts = _move_evidence(project)
+    code, out, _ = evaluate(project, "--evidence-dir", str(artifacts))
+    assert code == 1
+    assert "no sign-off from the required role 'qa'" in out
+    (project.root / "signoffs.yaml").rename(artifacts / "signoffs.yaml")
+    code, out, _ = evaluate(project, "--evidence-dir", str(artifacts))
+    assert code == 0, out
+
+
+# ---------------------------------------------------------------- readiness signoff
+
+
+def test_signoff_refuses_a_misspelt_role_and_lists_the_known_ones(project: Project) -> None:
+    """`--role complience` is a usage error naming the known roles; the file is not touched."""
+    gov_project(project, "signoffs: {check: signoffs, required: [qa, security], optional: [cro]}\n")
+    definition = (project.root / DEF).read_text()
+    (project.root / DEF).write_text(
+        definition.replace("signoffs: {check: signoffs, required: [qa, security]}\n", "", 1)
+    )
+    before = (project.root / "signoffs.yaml").read_text()
+    code, out = signoff(
+        project, "--role", "complience", "--name", "K. Osei", "--decision", "approve"
+    )
+    assert code == 2, out
+    assert out.strip().splitlines() == [
+        "readiness: error: --role 'complience' is not a sign-off role of demo 2.0.0; known "
+        "roles: qa, security, cro (signoffs.required and signoffs.optional)"
+    ]
+    assert (project.root / "signoffs.yaml").read_text() == before
+    code, out = signoff(project, "--role", "cro", "--name", "L. Moreau", "--decision", "approve")
+    assert code == 0, out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--role", "", "--name", "K. Osei"],
+        ["--role", "   ", "--name", "K. Osei"],
+        ["--role", "qa", "--name", ""],
+        ["--role", "qa", "--name", " \t"],
+        ["--role", "qa", "--name", "K. Osei\n::error::x"],
+    ],
+)
+def test_signoff_refuses_blank_names_and_roles(project: Project, args: list[str]) -> None:
+    """An empty or blank --name/--role (or one with control characters) is a one-line usage
+    error, exit 2, and nothing is written."""
+    gov_project(project)
+    before = (project.root / "signoffs.yaml").read_text()
+    code, out = signoff(project, *args, "--decision", "approve")
+    assert code == 2, out
+    assert len(out.strip().splitlines()) == 1, out
+    assert out.startswith("readiness: error: --")
+    assert (project.root / "signoffs.yaml").read_text() == before

@@ -406,10 +406,25 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
         click.echo(f"warning: {w}")
 
 
+def _signer_field(option: str, value: str) -> str:
+    """A --role or --name value, stripped; UsageError if blank or holding control characters."""
+    value = value.strip()
+    if not value:
+        raise UsageError(f"{option} must not be empty or blank")
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        raise UsageError(f"{option} {value!r} holds control characters")
+    return value
+
+
 @cli.command()
 @definition_arg
 @root_option
-@click.option("--role", required=True, help="The role signing (e.g. qa, security, compliance).")
+@evidence_option
+@click.option(
+    "--role",
+    required=True,
+    help="The role signing: one of the definition's signoffs.required or signoffs.optional.",
+)
 @click.option("--name", required=True, help="The person signing.")
 @click.option(
     "--decision",
@@ -427,6 +442,7 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
 def signoff(
     definition: Path,
     root: Path | None,
+    evidence_dir: Path | None,
     role: str,
     name: str,
     decision: str,
@@ -436,10 +452,21 @@ def signoff(
     """Record a sign-off for the definition's version (appended atomically, never losing any)."""
     from readiness import pipeline
     from readiness.errors import EvidenceError
+    from readiness.evidence import gather as gather_mod
     from readiness.evidence.signoffs import SignOffRecord, append_record
 
+    role = _signer_field("--role", role)
+    name = _signer_field("--name", name)
     project = pipeline.load(definition, root)
     d = project.definition
+    known = d.signoffs.known_roles()
+    if role not in known:
+        raise UsageError(
+            f"--role {role!r} is not a sign-off role of {d.release} {d.version}; "
+            + (f"known roles: {', '.join(known)}" if known else "it names none")
+            + " (signoffs.required and signoffs.optional)"
+        )
+    base = evidence_dir if evidence_dir is not None else project.root
     if file_ is None:
         check = project.checks.get(d.signoffs.check or "")
         if check is None or any(ch in check.evidence[0] for ch in "*?["):
@@ -447,7 +474,7 @@ def signoff(
                 "no sign-off file: give --file, or a `signoffs.check` whose first evidence "
                 "entry is a plain path"
             )
-        file_ = project.root / check.evidence[0]
+        file_ = gather_mod.evidence_base(check, project.root, base) / check.evidence[0]
     if decision == "approve-with-conditions" and not comment.strip():
         raise UsageError("--decision approve-with-conditions needs --comment stating them")
     clock = pipeline.Clock()

@@ -218,6 +218,11 @@ class VexSource(Strict):
 class SignoffPolicy(Strict):
     required: list[str] = Field(default_factory=list)
     check: str | None = None  # the check (kind signoffs) holding the records
+    optional: list[str] = Field(default_factory=list)  # roles that may sign, not required
+
+    def known_roles(self) -> list[str]:
+        """The roles `readiness signoff` accepts: required ones first, then optional ones."""
+        return [*self.required, *(r for r in self.optional if r not in self.required)]
 
 
 class RiskAcceptance(Strict):

@@ -105,8 +105,19 @@ def read_files(
     return adapter.read(files, display, params)
 
 
+def evidence_base(spec: CheckSpec, root: Path, evidence_dir: Path) -> Path:
+    """The directory a check's evidence globs are relative to: the evidence directory, except
+    for sign-off records, which live with the definition (the project root) unless the check
+    says `options: {records-in: evidence-dir}`."""
+    if spec.kind == "signoffs":
+        where = spec.options.get("records-in", spec.options.get("records_in", "project"))
+        return evidence_dir if where == "evidence-dir" else root
+    return evidence_dir
+
+
 def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> Evidence:
     """Read one check's evidence; every problem becomes a status with a message."""
+    evidence_dir = evidence_base(spec, root, evidence_dir)
     files = resolve_files(spec, evidence_dir)
     if not files:
         shown = ", ".join(spec.evidence)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from readiness import atomic
 from readiness.errors import DefinitionError, EvidenceError
 from readiness.evidence._json import load_json
-from readiness.evidence.base import NoParams
+from readiness.evidence.base import AdapterParams
 from readiness.evidence.records import SignOff, SignOffs
 from readiness.yamlio import dump, load_file
 
@@ -243,6 +243,16 @@ def append_record(path: Path, record: SignOffRecord) -> int:
     return len(rows)
 
 
+class SignOffsParams(AdapterParams):
+    """Options of a signoffs check."""
+
+    records_in: Literal["project", "evidence-dir"] = Field(
+        default="project",
+        description="Where the check's evidence paths are relative to: `project` (the project "
+        "root, with the definition: `--evidence-dir` does not move them) or `evidence-dir`.",
+    )
+
+
 class SignOffsAdapter:
     """Sign-off records (YAML or JSON): role, name, decision, date, version, comment.
 
@@ -251,10 +261,12 @@ class SignOffsAdapter:
     is an error. For a role, the last record read counts (files in sorted path order, records
     in file order). Metrics: approved, rejected, conditional
     (counts); the definition's `signoffs.required` roles are checked by the governance rules.
+    The records live with the definition: their paths are relative to the project root, not to
+    `--evidence-dir`, unless the option `records-in: evidence-dir` says so.
     """
 
     kind: ClassVar[str] = "signoffs"
-    Params: ClassVar[type[BaseModel]] = NoParams
+    Params: ClassVar[type[BaseModel]] = SignOffsParams
     record: ClassVar[str] = "SignOffs"
 
     def read(self, files: list[Path], display: dict[Path, str], params: Any) -> SignOffs:
