@@ -3,11 +3,13 @@ live, what `readiness signoff` accepts, and how a sign-off is bound to the evide
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import Project, run_cli
+from helpers import Project, junit_xml, run_cli
 from test_governance import DEF, EPOCH, evaluate, gov_project
 
 
@@ -286,3 +288,81 @@ def test_signoff_refuses_blank_names_and_roles(project: Project, args: list[str]
     assert len(out.strip().splitlines()) == 1, out
     assert out.startswith("readiness: error: --")
     assert (project.root / "signoffs.yaml").read_text() == before
+
+
+# ---------------------------------------------------------------- bound to what was signed
+
+
+def _sign_all(project: Project, *extra: str) -> None:
+    for role, name in (("qa", "M. Duarte"), ("security", "A. Chen")):
+        code, out = signoff(
+            project, "--role", role, "--name", name, "--decision", "approve", *extra
+        )
+        assert code == 0, out
+
+
+def test_signoff_records_the_digest_of_the_evidence_it_approved(project: Project) -> None:
+    """`readiness signoff` stores the evidence set's digest, and one per check."""
+    gov_project(project, signoffs="signoffs: []\n")
+    _sign_all(project)
+    text = (project.root / "signoffs.yaml").read_text()
+    assert text.count("evidence-digest: sha256:") == 2
+    assert text.count("unit-tests: sha256:") == 2
+    assert "signoffs:" in text and "  signoffs: sha256" not in text  # its own file is not bound
+
+
+def test_identical_evidence_copied_later_keeps_the_signoff_fresh(project: Project) -> None:
+    """Same bytes with a newer modification time (an artifact download): not stale, GO, even
+    under --strict."""
+    gov_project(project, signoffs="signoffs: []\n")
+    _sign_all(project)
+    later = 1795000000 + 3600
+    for name in ("build/unit.xml", "build/drill.xml"):
+        os.utime(project.root / name, (later, later))
+    code, out, data = evaluate(project, "--strict")
+    assert code == 0, out
+    assert data["verdict"] == "GO"
+    assert not any(s.get("stale") for s in data["signoffs"])  # type: ignore[union-attr]
+
+
+def test_signoff_goes_stale_when_the_content_changes_and_names_the_check(project: Project) -> None:
+    """Changed bytes in one check make the sign-off stale, naming that check."""
+    gov_project(project, signoffs="signoffs: []\n")
+    _sign_all(project)
+    project.write("build/drill.xml", junit_xml(passed=6))
+    code, out, data = evaluate(project)
+    assert code == 0, out
+    assert data["verdict"] == "CONDITIONAL GO"
+    assert (
+        "sign-off: M. Duarte (qa) approved other evidence than this evaluation reads "
+        "(drill changed): stale, sign again" in out
+    )
+    assert all(s["stale"] for s in data["signoffs"])  # type: ignore[union-attr]
+
+
+def test_signed_digest_survives_a_move_to_another_evidence_dir(project: Project) -> None:
+    """Signed on one copy of the evidence, evaluated on another (--evidence-dir): still fresh."""
+    gov_project(project, signoffs="signoffs: []\n")
+    artifacts = _move_evidence(project)
+    _sign_all(project, "--evidence-dir", str(artifacts))
+    other = project.root.parent / "downloaded"
+    shutil.copytree(artifacts, other, copy_function=shutil.copyfile)  # new mtimes, as downloaded
+    later = 1795000000 + 3600
+    for name in ("build/unit.xml", "build/drill.xml"):
+        os.utime(other / name, (later, later))
+    code, out, data = evaluate(project, "--evidence-dir", str(other), "--strict")
+    assert code == 0, out
+    assert data["verdict"] == "GO"
+
+
+def test_digest_that_does_not_match_its_per_check_list_is_an_error(project: Project) -> None:
+    """A hand-edited record whose evidence-digest disagrees with its evidence list is refused."""
+    gov_project(project, signoffs="signoffs: []\n")
+    _sign_all(project)
+    path = project.root / "signoffs.yaml"
+    text = path.read_text()
+    first = text.index("unit-tests: sha256:") + len("unit-tests: sha256:")
+    path.write_text(text[:first] + ("0" if text[first] != "0" else "1") + text[first + 1 :])
+    code, out, _ = evaluate(project)
+    assert code == 1
+    assert "sign-off [0]: evidence-digest does not match its evidence list" in out

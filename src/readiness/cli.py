@@ -453,7 +453,12 @@ def signoff(
     from readiness import pipeline
     from readiness.errors import EvidenceError
     from readiness.evidence import gather as gather_mod
-    from readiness.evidence.signoffs import SignOffRecord, append_record
+    from readiness.evidence.signoffs import (
+        SignOffRecord,
+        append_record,
+        combined_digest,
+        evidence_digests,
+    )
 
     role = _signer_field("--role", role)
     name = _signer_field("--name", name)
@@ -478,6 +483,8 @@ def signoff(
     if decision == "approve-with-conditions" and not comment.strip():
         raise UsageError("--decision approve-with-conditions needs --comment stating them")
     clock = pipeline.Clock()
+    evidence = gather_mod.gather(project, base, clock.epoch)
+    digests = evidence_digests(evidence)  # what this sign-off approves
     record = SignOffRecord(
         role=role,
         name=name,
@@ -485,12 +492,19 @@ def signoff(
         date=dt.datetime.fromtimestamp(clock.epoch, dt.UTC).replace(microsecond=0),
         version=d.version,
         comment=comment,
+        evidence_digest=combined_digest(digests),
+        evidence=digests,
     )
     try:
         count = append_record(file_, record)
     except EvidenceError as exc:
         raise UsageError(f"{exc} (not modified)") from None
     click.echo(f"{file_}: {name} ({role}) {decision} {d.release} {d.version} ({count} records)")
+    click.echo(f"  bound to evidence {record.evidence_digest} ({len(digests)} checks)")
+    for ident in digests:
+        ev = evidence[ident]
+        if ev.status != "ok":
+            click.echo(f"  note: {ident}: evidence {ev.status}: {ev.message}", err=True)
 
 
 @cli.command()

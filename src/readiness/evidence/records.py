@@ -139,6 +139,8 @@ class SignOff:
     index: int = 0  # position of the record in `source`, from 0
     line: int | None = None  # where the record starts in `source`, when known
     day_only: bool = False  # written as a bare date (no time of day)
+    evidence_digest: str = ""  # "sha256:<hex>" of the evidence approved; "" if not recorded
+    evidence: tuple[tuple[str, str], ...] = ()  # (check, its digest) as approved, by check
 
 
 @dataclass(frozen=True)

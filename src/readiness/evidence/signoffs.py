@@ -6,6 +6,16 @@ record is validated strictly: a misspelled `decison:` is an error, never an appr
 blank name, an impossible date (`2026-02-30`), or a version written as a number (`2.10` would
 read as 2.1). Every problem names the file and, for YAML, the line.
 
+Binding: `readiness signoff` records what the signer approved, as the digest of the evidence
+set (`evidence_digests` and `combined_digest` below define it) and one digest per check:
+
+    evidence-digest: sha256:<hex>
+    evidence: {unit-tests: sha256:<hex>, load: sha256:<hex>, drill: none}
+
+A record carrying them is stale only when that content changed (the governance rules name the
+checks that did); a record without them (hand-written, older) is stale when dated before the
+newest evidence file's modification time.
+
 Order: the records of one check are read file by file in sorted path order (as the check's
 globs resolve them), each file in its own order; for a role, the last record read counts (the
 latest appended), whatever its date says.
@@ -14,19 +24,21 @@ latest appended), whatever its date says.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from readiness import atomic
 from readiness.errors import DefinitionError, EvidenceError
 from readiness.evidence._json import load_json
 from readiness.evidence.base import AdapterParams
-from readiness.evidence.records import SignOff, SignOffs
+from readiness.evidence.records import Evidence, EvidenceFile, SignOff, SignOffs
 from readiness.yamlio import dump, load_file
 
 Decision = Literal["approve", "reject", "approve-with-conditions"]
@@ -39,16 +51,61 @@ def _is_bare_date(v: object) -> bool:
     return isinstance(v, str) and len(v.strip()) == 10
 
 
+NO_EVIDENCE = "none"  # the per-check digest of a check without readable evidence files
+_DIGEST = r"^sha256:[0-9a-f]{64}$"
+
+
+def check_digest(files: Iterable[EvidenceFile]) -> str:
+    """One check's evidence: `sha256:` + the sha256 of its files' sha256 (hex), sorted, one per
+    line (`<hex>\n`); `none` without files. File names and modification times are not part of
+    it: the same bytes renamed, copied or downloaded elsewhere are the same evidence."""
+    hashes = sorted(f.sha256 for f in files)
+    if not hashes:
+        return NO_EVIDENCE
+    return "sha256:" + hashlib.sha256("".join(f"{h}\n" for h in hashes).encode()).hexdigest()
+
+
+def evidence_digests(evidence: Mapping[str, Evidence]) -> dict[str, str]:
+    """`check_digest` of every check's evidence, except checks of kind signoffs (signing
+    changes their files). A check whose files could not be read counts as `none`."""
+    return {c: check_digest(ev.files) for c, ev in evidence.items() if ev.kind != "signoffs"}
+
+
+def combined_digest(per_check: Mapping[str, str]) -> str:
+    """The evidence set's digest: `sha256:` + the sha256 of `<check>\t<check digest>\n` for
+    every check, sorted by check id."""
+    lines = "".join(f"{c}\t{per_check[c]}\n" for c in sorted(per_check))
+    return "sha256:" + hashlib.sha256(lines.encode()).hexdigest()
+
+
 class SignOffRecord(BaseModel):
     """One sign-off as written in a file (and by `readiness signoff`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True)
     role: str = Field(min_length=1)
     name: str = Field(min_length=1)
     decision: Decision
     date: dt.datetime
     version: str = Field(min_length=1)
     comment: str = ""
+    evidence_digest: str | None = Field(default=None, alias="evidence-digest", pattern=_DIGEST)
+    evidence: dict[str, str] | None = None
+
+    @field_validator("evidence", mode="after")
+    @classmethod
+    def _evidence(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        for check, digest in (v or {}).items():
+            if digest != NO_EVIDENCE and not re.match(_DIGEST, digest):
+                raise ValueError(f"{check}: expected sha256:<64 hex digits> or none")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SignOffRecord:
+        if self.evidence is not None and (
+            self.evidence_digest is None or self.evidence_digest != combined_digest(self.evidence)
+        ):
+            raise ValueError("evidence-digest does not match its evidence list")
+        return self
 
     @field_validator("role", "name", mode="after")
     @classmethod
@@ -169,7 +226,8 @@ def _problems(exc: ValidationError) -> str:
         elif err["type"] == "missing":
             problems.append(f'missing "{where}"')
         else:
-            problems.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(f"{where}: {msg}" if where else msg)
     return "; ".join(problems)
 
 
@@ -228,7 +286,7 @@ def append_record(path: Path, record: SignOffRecord) -> int:
         existing: list[Any] = []
         if path.exists() and path.stat().st_size > 0:
             existing = [p.raw for p in parse_records(path, str(path))]  # as written
-        row = record.model_dump(mode="json", exclude_defaults=False)
+        row = record.model_dump(mode="json", by_alias=True, exclude_none=True)
         row["date"] = record.date.strftime("%Y-%m-%dT%H:%M:%SZ")
         if not row["comment"]:
             del row["comment"]
@@ -287,6 +345,8 @@ class SignOffsAdapter:
                         index=p.index,
                         line=p.line,
                         day_only=p.day_only,
+                        evidence_digest=r.evidence_digest or "",
+                        evidence=tuple(sorted((r.evidence or {}).items())),
                     )
                 )
         return SignOffs(tuple(records))
