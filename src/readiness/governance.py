@@ -14,7 +14,10 @@ read: files in sorted path order, each in file order; dates do not reorder them)
 Risks: a risk is verified when every `verified-by` criterion PASSes (WAIVED, WARN or anything
 else proves nothing). A risk whose impact is in the definition's `risk-blocking-impact` (high
 and critical by default) blocks unless verified or accepted; an acceptance (approver, expiry)
-is a condition while valid and is ignored once expired. Every risk is listed with its response.
+is a condition while valid (naming the failing verification, if any) and is ignored once
+expired. A verified risk needs no acceptance: its acceptance is not a condition, only a note
+("verified; acceptance not needed"), and becomes the fallback if the verification later fails.
+Every risk is listed with its response.
 """
 
 from __future__ import annotations
@@ -156,12 +159,18 @@ def risks(project: Project, evaluation: Evaluation, today: dt.date, gov: Governa
         accepted = acc is not None and today <= acc.expires
         status = "verified" if verified else "unverified"
         label = f"risk {risk.id} ({risk.impact} impact): {risk.title}"
-        if not verified and acc is not None:
+        failing = ", ".join(
+            f"{c['criterion']} {c['status']}" for c in checks if c["status"] != "PASS"
+        )
+        if verified and acc is not None:
+            gov.notes.append(f"{label}: verified; acceptance not needed")
+        elif acc is not None:
             if accepted:
                 status = "accepted"
                 gov.conditions.append(
                     f"{label}: accepted until {acc.expires.isoformat()} by {acc.approver.name} "
                     f"({acc.approver.role}): {acc.reason}"
+                    + (f" (not verified: {failing})" if failing else "")
                 )
             else:
                 status = "acceptance-expired"
@@ -171,9 +180,6 @@ def risks(project: Project, evaluation: Evaluation, today: dt.date, gov: Governa
             if not checks:
                 why = "no verifying criterion (verified-by) proves its response plan"
             else:
-                failing = ", ".join(
-                    f"{c['criterion']} {c['status']}" for c in checks if c["status"] != "PASS"
-                )
                 why = f"its response plan is not proven ({failing})"
             gov.blockers.append(f"{label}: {why}")
         elif status == "unverified":
