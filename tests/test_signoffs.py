@@ -366,3 +366,20 @@ def test_digest_that_does_not_match_its_per_check_list_is_an_error(project: Proj
     code, out, _ = evaluate(project)
     assert code == 1
     assert "sign-off [0]: evidence-digest does not match its evidence list" in out
+
+
+def test_duplicate_key_in_a_json_signoff_is_an_error(project: Project) -> None:
+    """`"decision": "reject", "decision": "approve"` is refused, never read as an approval."""
+    gov_project(project)
+    project.write(
+        "checks/signoffs.yaml", "schema: 1\nid: signoffs\nkind: signoffs\nevidence: signoffs.json\n"
+    )
+    project.write(
+        "signoffs.json",
+        '[{"role": "qa", "name": "M. Duarte", "decision": "approve", "date": "2026-11-17", '
+        '"version": "2.0.0"},\n {"role": "security", "name": "A. Chen", "decision": "reject", '
+        '"decision": "approve", "date": "2026-11-17", "version": "2.0.0"}]',
+    )
+    code, out, _ = evaluate(project)
+    assert code == 1, out
+    assert 'signoffs.json: duplicate key "decision"' in out

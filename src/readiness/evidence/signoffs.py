@@ -194,10 +194,27 @@ def _bad_timestamp(text: str) -> tuple[int, str, str] | None:
     return None
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]], shown: str) -> dict[str, Any]:
+    """A JSON object; EvidenceError naming a key that appears twice in it."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise EvidenceError(f'duplicate key "{key}" in a sign-off object', path=shown)
+        out[key] = value
+    return out
+
+
 def _load(path: Path, shown: str) -> tuple[Any, Any]:
     """The parsed file and, for YAML, its SourceDoc (to locate records); EvidenceError."""
     if path.suffix.lower() == ".json":
-        return load_json(path, shown), None
+        data = load_json(path, shown)
+        try:  # valid JSON now; parse again to refuse duplicate keys (last-wins hid a rejection)
+            json.loads(
+                path.read_bytes(), object_pairs_hook=lambda pairs: _no_duplicates(pairs, shown)
+            )
+        except (OSError, ValueError, RecursionError) as exc:  # changed since: fail closed
+            raise EvidenceError(f"changed while being read ({exc})", path=shown) from None
+        return data, None
     try:
         doc = load_file(path, shown)
     except DefinitionError as exc:
