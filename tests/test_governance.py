@@ -276,7 +276,7 @@ def test_signoff_command_appends_atomically(project: Project) -> None:
             "signoff",
             DEF,
             "--role",
-            "compliance",
+            "security",
             "--name",
             "K. Osei",
             "--decision",
@@ -337,3 +337,44 @@ def test_example_release_prints_stage_signoffs_and_risks(tmp_path: Path) -> None
     assert "missing       compliance" in r.out
     assert "Risks:" in r.out
     assert "R-07" in r.out
+
+
+def test_verified_risk_needs_no_acceptance(project: Project) -> None:
+    """A verified risk that also has a valid acceptance is not a condition: the report says the
+    acceptance is not needed, and the verdict is GO."""
+    accepted = (
+        RISKS
+        + """\
+    accepted:
+      reason: wallet stays on the audited path
+      approver: {name: L. Moreau, role: cro}
+      expires: 2026-12-31
+"""
+    )
+    gov_project(project, accepted)
+    code, out, data = evaluate(project)
+    assert code == 0, out
+    assert data["verdict"] == "GO", out
+    assert data["risks"][0]["status"] == "verified"  # type: ignore[index]
+    assert "risk R-07 (high impact): Rebate exploitation: verified; acceptance not needed" in out
+
+
+def test_accepted_risk_condition_says_its_verification_failed(project: Project) -> None:
+    """An accepted risk whose drill fails is a condition that names the failing verification."""
+    accepted = (
+        RISKS
+        + """\
+    accepted:
+      reason: wallet stays on the audited path
+      approver: {name: L. Moreau, role: cro}
+      expires: 2026-12-31
+"""
+    )
+    gov_project(project, accepted)
+    project.write("build/drill.xml", junit_xml(passed=4, failed=1))
+    _, out, data = evaluate(project)
+    assert data["verdict"] == "NO-GO", out  # the failing drill criterion itself blocks
+    assert (
+        "risk R-07 (high impact): Rebate exploitation: accepted until 2026-12-31 by L. Moreau "
+        "(cro): wallet stays on the audited path (not verified: drills.freeze FAIL)" in out
+    )

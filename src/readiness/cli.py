@@ -409,10 +409,25 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
         click.echo(f"warning: {w}")
 
 
+def _signer_field(option: str, value: str) -> str:
+    """A --role or --name value, stripped; UsageError if blank or holding control characters."""
+    value = value.strip()
+    if not value:
+        raise UsageError(f"{option} must not be empty or blank")
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        raise UsageError(f"{option} {value!r} holds control characters")
+    return value
+
+
 @cli.command()
 @definition_arg
 @root_option
-@click.option("--role", required=True, help="The role signing (e.g. qa, security, compliance).")
+@evidence_option
+@click.option(
+    "--role",
+    required=True,
+    help="The role signing: one of the definition's signoffs.required or signoffs.optional.",
+)
 @click.option("--name", required=True, help="The person signing.")
 @click.option(
     "--decision",
@@ -430,6 +445,7 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
 def signoff(
     definition: Path,
     root: Path | None,
+    evidence_dir: Path | None,
     role: str,
     name: str,
     decision: str,
@@ -439,10 +455,26 @@ def signoff(
     """Record a sign-off for the definition's version (appended atomically, never losing any)."""
     from readiness import pipeline
     from readiness.errors import EvidenceError
-    from readiness.evidence.signoffs import SignOffRecord, append_record
+    from readiness.evidence import gather as gather_mod
+    from readiness.evidence.signoffs import (
+        SignOffRecord,
+        append_record,
+        combined_digest,
+        evidence_digests,
+    )
 
+    role = _signer_field("--role", role)
+    name = _signer_field("--name", name)
     project = pipeline.load(definition, root)
     d = project.definition
+    known = d.signoffs.known_roles()
+    if role not in known:
+        raise UsageError(
+            f"--role {role!r} is not a sign-off role of {d.release} {d.version}; "
+            + (f"known roles: {', '.join(known)}" if known else "it names none")
+            + " (signoffs.required and signoffs.optional)"
+        )
+    base = evidence_dir if evidence_dir is not None else project.root
     if file_ is None:
         check = project.checks.get(d.signoffs.check or "")
         if check is None or any(ch in check.evidence[0] for ch in "*?["):
@@ -450,10 +482,12 @@ def signoff(
                 "no sign-off file: give --file, or a `signoffs.check` whose first evidence "
                 "entry is a plain path"
             )
-        file_ = project.root / check.evidence[0]
+        file_ = gather_mod.evidence_base(check, project.root, base) / check.evidence[0]
     if decision == "approve-with-conditions" and not comment.strip():
         raise UsageError("--decision approve-with-conditions needs --comment stating them")
     clock = pipeline.Clock()
+    evidence = gather_mod.gather(project, base, clock.epoch)
+    digests = evidence_digests(evidence)  # what this sign-off approves
     record = SignOffRecord(
         role=role,
         name=name,
@@ -461,12 +495,19 @@ def signoff(
         date=dt.datetime.fromtimestamp(clock.epoch, dt.UTC).replace(microsecond=0),
         version=d.version,
         comment=comment,
+        evidence_digest=combined_digest(digests),
+        evidence=digests,
     )
     try:
         count = append_record(file_, record)
     except EvidenceError as exc:
         raise UsageError(f"{exc} (not modified)") from None
     click.echo(f"{file_}: {name} ({role}) {decision} {d.release} {d.version} ({count} records)")
+    click.echo(f"  bound to evidence {record.evidence_digest} ({len(digests)} checks)")
+    for ident in digests:
+        ev = evidence[ident]
+        if ev.status != "ok":
+            click.echo(f"  note: {ident}: evidence {ev.status}: {ev.message}", err=True)
 
 
 @cli.command()

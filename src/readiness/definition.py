@@ -324,6 +324,12 @@ class SignoffPolicy(Strict):
     """The roles whose approval is required (e.g. qa, security, compliance)."""
     check: str | None = None
     """The check (kind signoffs) holding the records."""
+    optional: list[str] = Field(default_factory=list)
+    """Roles that may sign without being required (`readiness signoff` accepts them)."""
+
+    def known_roles(self) -> list[str]:
+        """The roles `readiness signoff` accepts: required ones first, then optional ones."""
+        return [*self.required, *(r for r in self.optional if r not in self.required)]
 
 
 class RiskAcceptance(Strict):

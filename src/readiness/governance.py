@@ -1,16 +1,23 @@
 """Governance rules, pure: required sign-offs and the risk register.
 
-Sign-offs, per required role (the latest record of that role counts):
+Sign-offs, per required role (the last record of that role counts, in the order the records were
+read: files in sorted path order, each in file order; dates do not reorder them):
 - missing, rejected, or signed for another version -> blocks (NO-GO);
 - approve-with-conditions -> a condition (CONDITIONAL GO) quoting the comment;
-- dated before the newest evidence it relies on -> stale: a condition, reported (the approver
-  did not see the evidence being shipped; sign again to clear it). A stale rejection still
-  blocks; a stale approval does not count as a rejection.
+- stale -> a condition, reported (the approver did not see the evidence being shipped; sign
+  again to clear it). A record bound to the evidence it approved (`evidence-digest`, written by
+  `readiness signoff`) is stale when that digest differs from the evidence read now, and the
+  condition names the checks whose evidence changed; a record without a digest is stale when
+  dated before the newest evidence file's modification time. A stale rejection still blocks; a
+  stale approval does not count as a rejection.
 
 Risks: a risk is verified when every `verified-by` criterion PASSes (WAIVED, WARN or anything
 else proves nothing). A risk whose impact is in the definition's `risk-blocking-impact` (high
 and critical by default) blocks unless verified or accepted; an acceptance (approver, expiry)
-is a condition while valid and is ignored once expired. Every risk is listed with its response.
+is a condition while valid (naming the failing verification, if any) and is ignored once
+expired. A verified risk needs no acceptance: its acceptance is not a condition, only a note
+("verified; acceptance not needed"), and becomes the fallback if the verification later fails.
+Every risk is listed with its response.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import Any
 from readiness.definition import Project
 from readiness.evaluation import Evaluation
 from readiness.evidence.records import Evidence, SignOff, SignOffs
+from readiness.evidence.signoffs import combined_digest, evidence_digests
 
 
 @dataclass
@@ -44,6 +52,32 @@ def _newest_evidence(evidence: dict[str, Evidence], skip: str | None) -> float |
     return max(times) if times else None
 
 
+def _changes(signed: dict[str, str], now: dict[str, str]) -> str:
+    """Which checks' evidence differs between what was signed and what is read now."""
+    if not signed:
+        return "the evidence changed"
+    parts = [f"{c} changed" for c in sorted(signed.keys() & now.keys()) if signed[c] != now[c]]
+    parts += [f"{c} was not signed" for c in sorted(now.keys() - signed.keys())]
+    parts += [f"{c} is no longer read" for c in sorted(signed.keys() - now.keys())]
+    return ", ".join(parts) or "the evidence changed"
+
+
+def _stale(r: SignOff, now: dict[str, str], newest: float | None) -> str | None:
+    """Why the record `r` is stale (the condition's text after `who`), or None if it is not."""
+    if r.evidence_digest:
+        if r.evidence_digest == combined_digest(now):
+            return None
+        detail = _changes(dict(r.evidence), now)
+        return f"approved other evidence than this evaluation reads ({detail}): stale, sign again"
+    if newest is not None and _parse(r.date).timestamp() < newest:
+        when = dt.datetime.fromtimestamp(newest, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return (
+            f"signed on {r.date[:10]}, before the evidence it relies on was produced ({when}): "
+            "stale, sign again"
+        )
+    return None
+
+
 def signoffs(project: Project, evidence: dict[str, Evidence], gov: Governance) -> None:
     """Apply the sign-off rules for the definition's required roles."""
     policy = project.definition.signoffs
@@ -57,8 +91,9 @@ def signoffs(project: Project, evidence: dict[str, Evidence], gov: Governance) -
     if ev is not None and isinstance(ev.record, SignOffs):
         records = ev.record.records
     newest = _newest_evidence(evidence, policy.check)
+    digests = evidence_digests(evidence)
     latest: dict[str, SignOff] = {}
-    for rec in sorted(records, key=lambda x: (x.date, x.name)):
+    for rec in records:  # in the order read: the last one appended for a role counts
         latest[rec.role] = rec
     for role in [*policy.required, *sorted(set(latest) - set(policy.required))]:
         required = role in policy.required
@@ -103,13 +138,12 @@ def signoffs(project: Project, evidence: dict[str, Evidence], gov: Governance) -
                 )
             else:
                 row["status"] = "approved"
-            if newest is not None and _parse(r.date).timestamp() < newest:
+            stale = _stale(r, digests, newest)
+            if stale is not None:
                 row["stale"] = True
-                when = dt.datetime.fromtimestamp(newest, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-                gov.conditions.append(
-                    f"sign-off: {who} signed on {r.date[:10]}, before the evidence it relies "
-                    f"on was produced ({when}): stale, sign again"
-                )
+                gov.conditions.append(f"sign-off: {who} {stale}")
+        if r.evidence_digest:
+            row["evidence_digest"] = r.evidence_digest
         gov.signoffs.append(row)
 
 
@@ -125,12 +159,18 @@ def risks(project: Project, evaluation: Evaluation, today: dt.date, gov: Governa
         accepted = acc is not None and today <= acc.expires
         status = "verified" if verified else "unverified"
         label = f"risk {risk.id} ({risk.impact} impact): {risk.title}"
-        if not verified and acc is not None:
+        failing = ", ".join(
+            f"{c['criterion']} {c['status']}" for c in checks if c["status"] != "PASS"
+        )
+        if verified and acc is not None:
+            gov.notes.append(f"{label}: verified; acceptance not needed")
+        elif acc is not None:
             if accepted:
                 status = "accepted"
                 gov.conditions.append(
                     f"{label}: accepted until {acc.expires.isoformat()} by {acc.approver.name} "
                     f"({acc.approver.role}): {acc.reason}"
+                    + (f" (not verified: {failing})" if failing else "")
                 )
             else:
                 status = "acceptance-expired"
@@ -140,9 +180,6 @@ def risks(project: Project, evaluation: Evaluation, today: dt.date, gov: Governa
             if not checks:
                 why = "no verifying criterion (verified-by) proves its response plan"
             else:
-                failing = ", ".join(
-                    f"{c['criterion']} {c['status']}" for c in checks if c["status"] != "PASS"
-                )
                 why = f"its response plan is not proven ({failing})"
             gov.blockers.append(f"{label}: {why}")
         elif status == "unverified":

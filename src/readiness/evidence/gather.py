@@ -15,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 from readiness.errors import EvidenceError, PluginError
 from readiness.evidence import registry
 from readiness.evidence.base import MAX_EVIDENCE_BYTES, sha256_file
-from readiness.evidence.records import Evidence, EvidenceFile, Record
+from readiness.evidence.records import Evidence, EvidenceFile, Record, SignOffs
+from readiness.evidence.signoffs import dated_after
 
 if TYPE_CHECKING:
     from readiness.definition import CheckSpec, Project
@@ -104,8 +105,19 @@ def read_files(
     return adapter.read(files, display, params)
 
 
+def evidence_base(spec: CheckSpec, root: Path, evidence_dir: Path) -> Path:
+    """The directory a check's evidence globs are relative to: the evidence directory, except
+    for sign-off records, which live with the definition (the project root) unless the check
+    says `options: {records-in: evidence-dir}`."""
+    if spec.kind == "signoffs":
+        where = spec.options.get("records-in", spec.options.get("records_in", "project"))
+        return evidence_dir if where == "evidence-dir" else root
+    return evidence_dir
+
+
 def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> Evidence:
     """Read one check's evidence; every problem becomes a status with a message."""
+    evidence_dir = evidence_base(spec, root, evidence_dir)
     files = resolve_files(spec, evidence_dir)
     if not files:
         shown = ", ".join(spec.evidence)
@@ -124,6 +136,10 @@ def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> E
         record = read_files(spec.kind, files, root, spec.options)
     except (EvidenceError, PluginError) as exc:
         return Evidence(spec.id, spec.kind, "error", files=metas, message=str(exc))
+    if isinstance(record, SignOffs):
+        future = dated_after(record, now)
+        if future is not None:
+            return Evidence(spec.id, spec.kind, "error", files=metas, message=future)
     warnings = tuple(getattr(record, "warnings", ()))
     if spec.max_age is not None:
         oldest = min(metas, key=lambda m: m.mtime)

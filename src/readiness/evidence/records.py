@@ -135,10 +135,15 @@ class SignOff:
     role: str
     name: str
     decision: Literal["approve", "reject", "approve-with-conditions"]
-    date: str  # ISO date or datetime, as written
+    date: str  # UTC, `YYYY-MM-DDTHH:MM:SSZ`; a bare date is the end of that day
     version: str
     comment: str = ""
     source: str = ""
+    index: int = 0  # position of the record in `source`, from 0
+    line: int | None = None  # where the record starts in `source`, when known
+    day_only: bool = False  # written as a bare date (no time of day)
+    evidence_digest: str = ""  # "sha256:<hex>" of the evidence approved; "" if not recorded
+    evidence: tuple[tuple[str, str], ...] = ()  # (check, its digest) as approved, by check
 
 
 @dataclass(frozen=True)
