@@ -19,7 +19,7 @@ import click
 
 from readiness import __version__, atomic
 from readiness.criteria import STAGES, Stage
-from readiness.errors import ExitCode, ReadinessError, UsageError
+from readiness.errors import ExitCode, ReadinessError, UsageError, WriteError
 
 if TYPE_CHECKING:
     from readiness.render.model import Report
@@ -60,40 +60,61 @@ def _finish(
     formats_: tuple[str, ...] = (),
     notes_template: Path | None = None,
 ) -> NoReturn:
-    """Write the requested reports, print the summary (and GitHub Actions annotations and step
-    summary when running there), exit with the verdict's code."""
+    """Print the summary, write the requested reports (and GitHub Actions annotations and step
+    summary when running there), exit with the verdict's code.
+
+    A report that cannot be written never hides behind the verdict: each failure is one line
+    after the summary, the other reports are still written, and the exit code is the verdict's
+    when it is already non-zero, else `ExitCode.REPORT_NOT_WRITTEN` (2): a CI step relying on
+    the reports must not see a plain GO.
+    """
     from readiness.render import jsonreport, terminal
 
-    written: list[Path] = []
+    outputs: list[tuple[Path, str]] = []
     if json_path is not None:
-        written.append(atomic.write_text(json_path, jsonreport.render(report)))
+        outputs.append((json_path, jsonreport.render(report)))
     if formats_ and report_dir is None:
         raise UsageError("--format needs --report-dir")
     if report_dir is not None:
         from readiness.render import formats
 
         names = [formats.parse(n) for n in (formats_ or DEFAULT_FORMATS)]
-        paths = formats.write_all(report, report_dir, names, notes_template=notes_template)
-        written.extend(paths.values())
+        texts = formats.render_all(report, report_dir, names, notes_template=notes_template)
+        outputs.extend(texts.values())
     use_color = sys.stdout.isatty() if color is None else color
     click.echo(terminal.render(report, color=use_color), nl=False)
-    for path in written:
-        click.echo(f"report: {path}")
+    problems: list[str] = []
+    for path, text in outputs:
+        try:
+            atomic.write_text(path, text)
+        except WriteError as exc:
+            problems.append(str(exc))
+        else:
+            click.echo(f"report: {path}")
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        _github(report)
+        problems.extend(_github(report))
+    for problem in problems:
+        click.echo(f"readiness: error: {problem}", err=True)
+    if problems and report.exit_code == ExitCode.GO:
+        raise SystemExit(ExitCode.REPORT_NOT_WRITTEN)
     raise SystemExit(report.exit_code)
 
 
-def _github(report: Report) -> None:
-    """Annotations on stdout, and the Markdown summary appended to $GITHUB_STEP_SUMMARY."""
+def _github(report: Report) -> list[str]:
+    """Annotations on stdout, and the Markdown summary appended to $GITHUB_STEP_SUMMARY;
+    returns the problem writing the summary, if any."""
     from readiness.render import github, markdown
 
     for line in github.annotations(report, path_prefix=os.environ.get("READINESS_PATH_PREFIX", "")):
         click.echo(line)
     path = github.summary_path(os.environ)
-    if path is not None:
-        with path.open("a", encoding="utf-8") as fh:  # shared by the whole step: append
-            fh.write(markdown.render(report))
+    if path is None:
+        return []
+    try:
+        atomic.append_text(path, markdown.render(report))  # shared by the whole step: append
+    except WriteError as exc:
+        return [f"GITHUB_STEP_SUMMARY: {exc}"]
+    return []
 
 
 def report_options(func: Any) -> Any:
