@@ -106,13 +106,18 @@ def test_file_size_limit_is_a_clean_error_and_leaves_no_temp_file(standard: Proj
     assert "report: out/readiness-junit.xml" in proc.stdout
 
 
-def test_report_dir_under_a_regular_file_is_a_clean_error(standard: Project) -> None:
-    """--report-dir whose parent is a regular file (ENOTDIR): one line naming it, exit 2."""
+def test_report_under_a_regular_file_is_a_clean_error(standard: Project) -> None:
+    """--json whose parent is a regular file (ENOTDIR at write time): the verdict, then one
+    line naming the path and the reason, exit 2; --report-dir there is refused before
+    evaluating."""
     go(standard).write("blocker", "a file, not a directory\n")
-    r = run_cli(["evaluate", DEF, "--report-dir", "blocker/reports"], standard.root)
+    r = run_cli(["evaluate", DEF, "--json", "blocker/report.json"], standard.root)
     assert r.code == 2, r.out + r.err
     assert "GO: 0 blocker(s)" in r.out
-    one_clean_error(r.err, "blocker/reports/report.json", "Not a directory")
+    one_clean_error(r.err, "blocker/report.json", "Not a directory")
+    r = run_cli(["evaluate", DEF, "--report-dir", "blocker/reports"], standard.root)
+    assert r.code == 2, r.out + r.err
+    one_clean_error(r.err, "blocker/reports", "not a directory")
 
 
 def test_report_target_that_is_a_directory_is_a_clean_error(standard: Project) -> None:

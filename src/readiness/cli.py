@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from readiness import __version__, atomic
+from readiness.cli_paths import Directory, InputFile
 from readiness.criteria import STAGES, Stage
 from readiness.errors import ExitCode, ReadinessError, UsageError, WriteError
 
@@ -36,17 +37,17 @@ stage_option = click.option(
 )
 root_option = click.option(
     "--root",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Directory(),
     default=None,
     help="Project root holding checks/ and gates/ (default: the parent of definitions/).",
 )
 evidence_option = click.option(
     "--evidence-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Directory(),
     default=None,
     help="Directory the checks' evidence globs are relative to (default: the project root).",
 )
-definition_arg = click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+definition_arg = click.argument("definition", type=InputFile())
 
 
 DEFAULT_FORMATS = ("json", "html", "markdown", "junit", "notes")  # all of them
@@ -132,7 +133,7 @@ def report_options(func: Any) -> Any:
         ),
         click.option(
             "--report-dir",
-            type=click.Path(file_okay=False, path_type=Path),
+            type=Directory(),
             default=None,
             help="Write every report format into this directory (or those given by --format).",
         ),
@@ -145,7 +146,7 @@ def report_options(func: Any) -> Any:
         ),
         click.option(
             "--notes-template",
-            type=click.Path(dir_okay=False, exists=True, path_type=Path),
+            type=InputFile(),
             default=None,
             help="Jinja2 template for the launch notes (format notes).",
         ),
@@ -208,7 +209,7 @@ def evaluate(
 @click.option("--only", multiple=True, metavar="CHECK", help="Run only these checks' commands.")
 @click.option(
     "--log-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Directory(),
     default=None,
     help="Where each command's log is kept (default: build/logs under the root).",
 )
@@ -279,7 +280,7 @@ def run(
 @root_option
 @click.option(
     "--template",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=InputFile(),
     default=None,
     help="Your own Jinja2 template (sandboxed) instead of the built-in one.",
 )
@@ -441,7 +442,7 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
 @click.option(
     "--file",
     "file_",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=InputFile(must_exist=False),
     default=None,
     help="Sign-off file to append to (default: the signoffs check's evidence file).",
 )
@@ -535,8 +536,13 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except click.exceptions.Abort:
         click.echo("readiness: interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)
-    except click.ClickException as exc:  # usage errors: bad option, missing argument, ...
-        exc.show()
+    except click.UsageError as exc:  # bad option, missing argument, ...: one line, exit 2
+        command = exc.ctx.command_path if exc.ctx is not None else "readiness"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"readiness: error: {message} (see '{command} --help')", err=True)
+        sys.exit(ExitCode.INVALID)
+    except click.ClickException as exc:
+        click.echo(f"readiness: error: {' '.join(exc.format_message().split())}", err=True)
         sys.exit(ExitCode.INVALID)
     except ReadinessError as exc:
         click.echo(f"readiness: error: {exc}", err=True)
