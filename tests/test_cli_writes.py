@@ -176,3 +176,61 @@ def test_report_through_a_symlink_keeps_the_link(standard: Project) -> None:
     assert r.code == 0, r.out + r.err
     assert (standard.root / "link.json").is_symlink()
     assert '"verdict"' in (standard.root / "real/report.json").read_text()
+
+
+def run_with_stdout(
+    args: list[str], cwd: Path, stdout: Path | None
+) -> subprocess.CompletedProcess[str]:
+    """The real console script with standard output sent to `stdout` (None: closed)."""
+
+    def close_stdout() -> None:
+        os.close(1)
+
+    with (stdout or Path(os.devnull)).open("w") as out:
+        return subprocess.run(
+            [str(VENV_BIN / "readiness"), *args],
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env={**os.environ, "NO_COLOR": "1"},
+            preexec_fn=close_stdout if stdout is None else None,
+            check=False,
+        )
+
+
+@pytest.mark.parametrize(("evidence", "code"), [(go, 2), (no_go, 1)])
+def test_summary_to_a_full_stdout_is_a_clean_error(
+    standard: Project, full: Path, evidence: object, code: int
+) -> None:
+    """Standard output on a full disk: the reports are still written, one line says the summary
+    could not be printed, and GO exits 2 (NO-GO stays 1)."""
+    assert callable(evidence)
+    evidence(standard)
+    proc = run_with_stdout(["evaluate", DEF, "--json", "r.json"], standard.root, full)
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines == ["readiness: error: cannot write to standard output: No space left on device"]
+    assert (standard.root / "r.json").is_file()
+
+
+@pytest.mark.parametrize("command", ["metrics", "notes", "validate"])
+def test_other_commands_to_a_full_stdout_are_a_clean_error(
+    standard: Project, full: Path, command: str
+) -> None:
+    """Any command whose standard output is a full disk: one line, exit 2, no traceback."""
+    go(standard)
+    proc = run_with_stdout([command, DEF], standard.root, full)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines == ["readiness: error: cannot write to standard output: No space left on device"]
+
+
+def test_closed_stdout_is_not_a_crash(standard: Project) -> None:
+    """Standard output closed: no traceback, the verdict's exit code."""
+    proc = run_with_stdout(["evaluate", DEF, "--json", "r.json"], go(standard).root, None)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert (standard.root / "r.json").is_file()

@@ -5,7 +5,9 @@ One handler maps every error to the exit-code table of `readiness.errors.ExitCod
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -13,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -50,6 +52,7 @@ evidence_option = click.option(
 definition_arg = click.argument("definition", type=InputFile())
 
 
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EPIPE, errno.EIO, errno.EDQUOT})
 DEFAULT_FORMATS = ("json", "html", "markdown", "junit", "notes")  # all of them
 
 
@@ -82,8 +85,9 @@ def _finish(
         names = [formats.parse(n) for n in (formats_ or DEFAULT_FORMATS)]
         texts = formats.render_all(report, report_dir, names, notes_template=notes_template)
         outputs.extend(texts.values())
-    use_color = sys.stdout.isatty() if color is None else color
-    click.echo(terminal.render(report, color=use_color), nl=False)
+    use_color = _isatty(sys.stdout) if color is None else color
+    out = _Stdout()
+    out.echo(terminal.render(report, color=use_color), nl=False)
     problems: list[str] = []
     for path, text in outputs:
         try:
@@ -91,9 +95,11 @@ def _finish(
         except WriteError as exc:
             problems.append(str(exc))
         else:
-            click.echo(f"report: {path}")
+            out.echo(f"report: {path}")
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        problems.extend(_github(report))
+        problems.extend(_github(report, out))
+    if out.problem is not None:
+        problems.insert(0, out.problem)
     for problem in problems:
         click.echo(f"readiness: error: {problem}", err=True)
     if problems and report.exit_code == ExitCode.GO:
@@ -101,13 +107,44 @@ def _finish(
     raise SystemExit(report.exit_code)
 
 
-def _github(report: Report) -> list[str]:
+def _isatty(stream: IO[str] | None) -> bool:
+    """Whether `stream` is a terminal (False when it is closed: `readiness ... >&-`)."""
+    return stream is not None and stream.isatty()
+
+
+class _Stdout:
+    """Standard output that remembers its first failure (a full disk, a closed pipe) instead of
+    raising: the reports are still written, and the failure is reported with them."""
+
+    def __init__(self) -> None:
+        self.problem: str | None = None
+
+    def echo(self, text: str, *, nl: bool = True) -> None:
+        if self.problem is not None:
+            return
+        try:
+            click.echo(text, nl=nl)  # click flushes after each call
+        except OSError as exc:
+            self.problem = _stdout_failed(exc)
+
+
+def _stdout_failed(exc: OSError) -> str:
+    """The one line for a standard output that cannot be written; later writes (and Python's
+    own flush at exit) go to /dev/null instead of raising again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return f"cannot write to standard output: {exc.strerror or exc}"
+
+
+def _github(report: Report, out: _Stdout) -> list[str]:
     """Annotations on stdout, and the Markdown summary appended to $GITHUB_STEP_SUMMARY;
     returns the problem writing the summary, if any."""
     from readiness.render import github, markdown
 
     for line in github.annotations(report, path_prefix=os.environ.get("READINESS_PATH_PREFIX", "")):
-        click.echo(line)
+        out.echo(line)
     path = github.summary_path(os.environ)
     if path is None:
         return []
@@ -242,7 +279,7 @@ def run(
         raise UsageError(f"--only: no check {', '.join(unknown)} in the definition")
     base = evidence_dir if evidence_dir is not None else project.root
     logs = log_dir if log_dir is not None else project.root / "build" / "logs"
-    tty = sys.stderr.isatty()
+    tty = _isatty(sys.stderr)
 
     def progress(line: str) -> None:
         click.echo(("\r\x1b[K" if tty else "") + line, err=True)
@@ -550,6 +587,15 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         click.echo("readiness: interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)
+    except OSError as exc:
+        # files are written through `atomic` (WriteError) and read by the adapters (which name
+        # the path): an errno of the output without a file name is standard output's
+        if exc.filename is None and exc.errno in OUTPUT_ERRNOS:
+            click.echo(f"readiness: error: {_stdout_failed(exc)}", err=True)
+            sys.exit(ExitCode.INVALID)
+        traceback.print_exc()
+        click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)
+        sys.exit(ExitCode.INTERNAL)
     except Exception:
         traceback.print_exc()
         click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)
