@@ -324,3 +324,17 @@ def test_daemon_of_a_service_lives_until_the_run_ends(
     assert "[2/2] later: ok in" in r.err, r.err
     assert r.code == 0, r.out + r.err
     assert not alive(daemon_pids[0])
+
+
+@pytest.mark.parametrize("log", ["unit-tests.log", "service-web.log"])
+def test_unwritable_log_makes_the_check_error_not_a_crash(project: Project, log: str) -> None:
+    """A command's or service's log that cannot be created (a directory in the way): the check
+    is ERROR naming the log and the reason, NO-GO, no traceback, nothing left running."""
+    marker = write_project(project, [sys.executable, "-c", WRITE_JUNIT])
+    (project.root / "build/logs" / log).mkdir(parents=True)
+    r = run_cli(["run", DEF], project.root)
+    assert r.code == 1, r.out + r.err
+    assert "Traceback" not in r.err
+    assert f"build/logs/{log}: Is a directory" in r.out
+    assert survivors(marker) == []
+    assert service_pids(project.root) == []

@@ -159,8 +159,14 @@ class Runner:
         probe = service.ready.http or service.ready.tcp or ""
         _check_loopback(_substitute(probe, values), self.allow_remote, "service probe")
         argv = [_substitute(a, values) for a in service.command]
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.log_dir / f"service-{service.id}.log").open("wb")
+        log_path = self.log_dir / f"service-{service.id}.log"
+        try:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            log = log_path.open("wb")
+        except OSError as exc:
+            raise CollectError(
+                f"service {service.id}: cannot write its log {log_path}: {exc.strerror}"
+            ) from None
         try:
             proc = subprocess.Popen(
                 argv,
@@ -222,9 +228,14 @@ class Runner:
             return Collected(spec.id, "failed", str(exc), str(log_path), 0.0, started)
         values = {**self._values(), "evidence_dir": str(evidence_dir)}
         argv = [_substitute(a, values) for a in spec.collect.command]
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            log = log_path.open("wb")
+        except OSError as exc:
+            msg = f"cannot write its log {log_path}: {exc.strerror}"
+            return Collected(spec.id, "failed", msg, str(log_path), 0.0, started)
         t0 = time.monotonic()
-        with log_path.open("wb") as log:
+        with log:
             try:
                 proc = subprocess.Popen(
                     argv,
