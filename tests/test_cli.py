@@ -262,12 +262,33 @@ def test_evaluate_does_not_import_heavy_modules(standard: Project) -> None:
     assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("bad", ["abc", "1.5"])
-def test_bad_source_date_epoch_is_a_usage_error(standard: Project, bad: str) -> None:
-    """A non-integer SOURCE_DATE_EPOCH is refused clearly."""
-    r = run_cli(["evaluate", DEF], standard.root, {"SOURCE_DATE_EPOCH": bad})
-    assert r.code == 2
-    assert "SOURCE_DATE_EPOCH" in r.err
+@pytest.mark.parametrize(
+    "bad",
+    [
+        *("abc", "1.5", "", " 1764000000", "1_764_000_000", "+1764000000", "\u0661\u0662"),
+        *("-1", "99999999999999", "253402300800", "9" * 5000),
+    ],
+)
+@pytest.mark.parametrize("command", ["evaluate", "metrics"])
+def test_bad_source_date_epoch_is_a_usage_error(standard: Project, bad: str, command: str) -> None:
+    """A SOURCE_DATE_EPOCH that is not plain decimal seconds from 1970 to 9999 is refused in
+    one line naming the variable (exit 2): never a traceback, never a surprising date."""
+    standard.write("build/junit/a.xml", junit_xml(passed=5))
+    r = run_cli([command, DEF], standard.root, {"SOURCE_DATE_EPOCH": bad})
+    assert r.code == 2, r.out + r.err
+    assert r.err.startswith("readiness: error: SOURCE_DATE_EPOCH="), r.err
+    assert len(r.err.splitlines()) == 1, r.err
+    assert len(r.err) < 300, r.err
+
+
+@pytest.mark.parametrize("good", ["0", "1764000000", "253402300799"])
+def test_source_date_epoch_in_range_is_used(standard: Project, good: str) -> None:
+    """SOURCE_DATE_EPOCH from 1970 to the last second of 9999 sets the report's time."""
+    standard.write("build/junit/a.xml", junit_xml(passed=5))
+    r = run_cli(["evaluate", DEF, "--json", "r.json"], standard.root, {"SOURCE_DATE_EPOCH": good})
+    assert r.code in (0, 1), r.out + r.err
+    stamp = json.loads((standard.root / "r.json").read_text())["generated_at"]
+    assert stamp[:4] in {"1970", "2025", "9999"}
 
 
 def test_criterion_starting_at_next_stage_shows_its_gap(standard: Project) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,150 @@ def test_only_unknown_check_is_usage_error(project: Project, only: str) -> None:
     """--only naming a check that is not in the definition exits 2."""
     write_project(project, [sys.executable, "-c", WRITE_JUNIT])
     assert run_cli(["run", DEF, "--only", only], project.root).code == 2
+
+
+# A daemon as real ones make themselves: fork, setsid() in the child, fork again, the middle
+# process exits, the grandchild (in its own session, reparented away from the command) lives on.
+DAEMON = """
+import os, pathlib, sys, time
+mode, pidfile = sys.argv[1], pathlib.Path(sys.argv[2])
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        pidfile.with_suffix(".tmp").write_text(str(os.getpid()))
+        pidfile.with_suffix(".tmp").replace(pidfile)
+        time.sleep(120)
+    os._exit(0)
+while not pidfile.exists():
+    time.sleep(0.01)
+if mode == "fail":
+    sys.exit(3)
+if mode == "hang":
+    time.sleep(120)
+if mode == "ok":
+    p = pathlib.Path("build/junit/a.xml")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text('<testsuite><testcase classname="c" name="t"/></testsuite>')
+if mode == "serve":
+    os.execv(sys.executable, [sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
+                              sys.argv[3]])
+"""
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` is a live (not zombie) process."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def daemon_pids(project: Project) -> Iterator[list[int]]:
+    """Pids the test's daemons wrote; any still alive at the end is killed (no leak on failure)."""
+    pids: list[int] = []
+    yield pids
+    for pid in pids:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def read_pid(path: Path) -> int:
+    """The pid a daemon wrote to `path` (fails the test when it never wrote one)."""
+    assert path.exists(), f"the daemon never started ({path} missing)"
+    return int(path.read_text())
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "says"),
+    [
+        ("ok", 0, "unit-tests: ok in"),
+        ("fail", 1, "command exited with 3"),
+        ("hang", 1, "command timed out after 2s"),
+    ],
+)
+def test_double_forked_daemon_does_not_outlive_the_check(
+    project: Project, daemon_pids: list[int], mode: str, code: int, says: str
+) -> None:
+    """A command that leaves a setsid() double-forked daemon behind: the daemon is gone when
+    `readiness run` returns, whether the command succeeded, failed or timed out."""
+    project.write("daemon.py", DAEMON)
+    pidfile = project.root / "daemon.pid"
+    write_project(project, [sys.executable, "daemon.py", mode, str(pidfile)], timeout="2s")
+    r = run_cli(["run", DEF], project.root)
+    daemon_pids.append(read_pid(pidfile))
+    assert r.code == code, r.out + r.err
+    assert says in r.out + r.err
+    assert not alive(daemon_pids[0]), "the daemon outlived `readiness run`"
+    assert f"unit-tests: stopped pid {daemon_pids[0]} left running" in r.err
+    assert service_pids(project.root) == []
+
+
+def test_daemon_of_a_service_does_not_outlive_the_run(
+    project: Project, daemon_pids: list[int]
+) -> None:
+    """A service that detaches a double-forked daemon: the daemon is stopped with the service."""
+    project.write("daemon.py", DAEMON)
+    pidfile = project.root / "service-daemon.pid"
+    write_project(project, [sys.executable, "-c", WRITE_JUNIT])
+    check = project.root / "checks/unit-tests.yaml"
+    check.write_text(
+        check.read_text().replace(
+            "-m, http.server, --bind, 127.0.0.1,", f'daemon.py, serve, "{pidfile}",'
+        )
+    )
+    r = run_cli(["run", DEF], project.root)
+    daemon_pids.append(read_pid(pidfile))
+    assert r.code == 0, r.out + r.err
+    assert not alive(daemon_pids[0]), "the service's daemon outlived `readiness run`"
+    assert service_pids(project.root) == []
+
+
+def test_daemon_of_a_service_lives_until_the_run_ends(
+    project: Project, daemon_pids: list[int]
+) -> None:
+    """What a service detaches is not swept after the first check: a later check still sees it."""
+    project.write("daemon.py", DAEMON)
+    pidfile = project.root / "service-daemon.pid"
+    write_project(project, [sys.executable, "-c", WRITE_JUNIT])
+    check = project.root / "checks/unit-tests.yaml"
+    check.write_text(
+        check.read_text().replace(
+            "-m, http.server, --bind, 127.0.0.1,", f'daemon.py, serve, "{pidfile}",'
+        )
+    )
+    probe = (
+        "import os, pathlib, sys; pid = int(pathlib.Path(sys.argv[1]).read_text()); "
+        "os.kill(pid, 0); p = pathlib.Path('build/junit2/a.xml'); p.parent.mkdir(); "
+        "p.write_text('<testsuite><testcase classname=\\'c\\' name=\\'t\\'/></testsuite>')"
+    )
+    project.write(
+        "checks/later.yaml",
+        "schema: 1\nid: later\nkind: junit\nevidence: build/junit2/*.xml\ncollect:\n"
+        f"  command: {json.dumps([sys.executable, '-c', probe, str(pidfile)])}\n",
+    )
+    project.write(
+        DEF,
+        "schema: 1\nrelease: demo\nversion: '1'\nstage: mvp\n"
+        "checks: [unit-tests, later]\ngates: [tests]\n",
+    )
+    r = run_cli(["run", DEF], project.root)
+    daemon_pids.append(read_pid(pidfile))
+    assert "[2/2] later: ok in" in r.err, r.err
+    assert r.code == 0, r.out + r.err
+    assert not alive(daemon_pids[0])
+
+
+@pytest.mark.parametrize("log", ["unit-tests.log", "service-web.log"])
+def test_unwritable_log_makes_the_check_error_not_a_crash(project: Project, log: str) -> None:
+    """A command's or service's log that cannot be created (a directory in the way): the check
+    is ERROR naming the log and the reason, NO-GO, no traceback, nothing left running."""
+    marker = write_project(project, [sys.executable, "-c", WRITE_JUNIT])
+    (project.root / "build/logs" / log).mkdir(parents=True)
+    r = run_cli(["run", DEF], project.root)
+    assert r.code == 1, r.out + r.err
+    assert "Traceback" not in r.err
+    assert f"build/logs/{log}: Is a directory" in r.out
+    assert survivors(marker) == []
+    assert service_pids(project.root) == []

@@ -5,7 +5,9 @@ One handler maps every error to the exit-code table of `readiness.errors.ExitCod
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -13,13 +15,14 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from readiness import __version__, atomic
+from readiness.cli_paths import Directory, InputFile
 from readiness.criteria import STAGES, Stage
-from readiness.errors import ExitCode, ReadinessError, UsageError
+from readiness.errors import ExitCode, ReadinessError, UsageError, WriteError
 
 if TYPE_CHECKING:
     from readiness.render.model import Report
@@ -36,19 +39,20 @@ stage_option = click.option(
 )
 root_option = click.option(
     "--root",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Directory(),
     default=None,
     help="Project root holding checks/ and gates/ (default: the parent of definitions/).",
 )
 evidence_option = click.option(
     "--evidence-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Directory(),
     default=None,
     help="Directory the checks' evidence globs are relative to (default: the project root).",
 )
-definition_arg = click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
+definition_arg = click.argument("definition", type=InputFile())
 
 
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EPIPE, errno.EIO, errno.EDQUOT})
 DEFAULT_FORMATS = ("json", "html", "markdown", "junit", "notes")  # all of them
 
 
@@ -60,40 +64,95 @@ def _finish(
     formats_: tuple[str, ...] = (),
     notes_template: Path | None = None,
 ) -> NoReturn:
-    """Write the requested reports, print the summary (and GitHub Actions annotations and step
-    summary when running there), exit with the verdict's code."""
+    """Print the summary, write the requested reports (and GitHub Actions annotations and step
+    summary when running there), exit with the verdict's code.
+
+    A report that cannot be written never hides behind the verdict: each failure is one line
+    after the summary, the other reports are still written, and the exit code is the verdict's
+    when it is already non-zero, else `ExitCode.REPORT_NOT_WRITTEN` (2): a CI step relying on
+    the reports must not see a plain GO.
+    """
     from readiness.render import jsonreport, terminal
 
-    written: list[Path] = []
+    outputs: list[tuple[Path, str]] = []
     if json_path is not None:
-        written.append(atomic.write_text(json_path, jsonreport.render(report)))
+        outputs.append((json_path, jsonreport.render(report)))
     if formats_ and report_dir is None:
         raise UsageError("--format needs --report-dir")
     if report_dir is not None:
         from readiness.render import formats
 
         names = [formats.parse(n) for n in (formats_ or DEFAULT_FORMATS)]
-        paths = formats.write_all(report, report_dir, names, notes_template=notes_template)
-        written.extend(paths.values())
-    use_color = sys.stdout.isatty() if color is None else color
-    click.echo(terminal.render(report, color=use_color), nl=False)
-    for path in written:
-        click.echo(f"report: {path}")
+        texts = formats.render_all(report, report_dir, names, notes_template=notes_template)
+        outputs.extend(texts.values())
+    use_color = _isatty(sys.stdout) if color is None else color
+    out = _Stdout()
+    out.echo(terminal.render(report, color=use_color), nl=False)
+    problems: list[str] = []
+    for path, text in outputs:
+        try:
+            atomic.write_text(path, text)
+        except WriteError as exc:
+            problems.append(str(exc))
+        else:
+            out.echo(f"report: {path}")
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        _github(report)
+        problems.extend(_github(report, out))
+    if out.problem is not None:
+        problems.insert(0, out.problem)
+    for problem in problems:
+        click.echo(f"readiness: error: {problem}", err=True)
+    if problems and report.exit_code == ExitCode.GO:
+        raise SystemExit(ExitCode.REPORT_NOT_WRITTEN)
     raise SystemExit(report.exit_code)
 
 
-def _github(report: Report) -> None:
-    """Annotations on stdout, and the Markdown summary appended to $GITHUB_STEP_SUMMARY."""
+def _isatty(stream: IO[str] | None) -> bool:
+    """Whether `stream` is a terminal (False when it is closed: `readiness ... >&-`)."""
+    return stream is not None and stream.isatty()
+
+
+class _Stdout:
+    """Standard output that remembers its first failure (a full disk, a closed pipe) instead of
+    raising: the reports are still written, and the failure is reported with them."""
+
+    def __init__(self) -> None:
+        self.problem: str | None = None
+
+    def echo(self, text: str, *, nl: bool = True) -> None:
+        if self.problem is not None:
+            return
+        try:
+            click.echo(text, nl=nl)  # click flushes after each call
+        except OSError as exc:
+            self.problem = _stdout_failed(exc)
+
+
+def _stdout_failed(exc: OSError) -> str:
+    """The one line for a standard output that cannot be written; later writes (and Python's
+    own flush at exit) go to /dev/null instead of raising again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return f"cannot write to standard output: {exc.strerror or exc}"
+
+
+def _github(report: Report, out: _Stdout) -> list[str]:
+    """Annotations on stdout, and the Markdown summary appended to $GITHUB_STEP_SUMMARY;
+    returns the problem writing the summary, if any."""
     from readiness.render import github, markdown
 
     for line in github.annotations(report, path_prefix=os.environ.get("READINESS_PATH_PREFIX", "")):
-        click.echo(line)
+        out.echo(line)
     path = github.summary_path(os.environ)
-    if path is not None:
-        with path.open("a", encoding="utf-8") as fh:  # shared by the whole step: append
-            fh.write(markdown.render(report))
+    if path is None:
+        return []
+    try:
+        atomic.append_text(path, markdown.render(report))  # shared by the whole step: append
+    except WriteError as exc:
+        return [f"GITHUB_STEP_SUMMARY: {exc}"]
+    return []
 
 
 def report_options(func: Any) -> Any:
@@ -111,7 +170,7 @@ def report_options(func: Any) -> Any:
         ),
         click.option(
             "--report-dir",
-            type=click.Path(file_okay=False, path_type=Path),
+            type=Directory(),
             default=None,
             help="Write every report format into this directory (or those given by --format).",
         ),
@@ -124,7 +183,7 @@ def report_options(func: Any) -> Any:
         ),
         click.option(
             "--notes-template",
-            type=click.Path(dir_okay=False, exists=True, path_type=Path),
+            type=InputFile(),
             default=None,
             help="Jinja2 template for the launch notes (format notes).",
         ),
@@ -187,7 +246,7 @@ def evaluate(
 @click.option("--only", multiple=True, metavar="CHECK", help="Run only these checks' commands.")
 @click.option(
     "--log-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=Directory(),
     default=None,
     help="Where each command's log is kept (default: build/logs under the root).",
 )
@@ -220,7 +279,7 @@ def run(
         raise UsageError(f"--only: no check {', '.join(unknown)} in the definition")
     base = evidence_dir if evidence_dir is not None else project.root
     logs = log_dir if log_dir is not None else project.root / "build" / "logs"
-    tty = sys.stderr.isatty()
+    tty = _isatty(sys.stderr)
 
     def progress(line: str) -> None:
         click.echo(("\r\x1b[K" if tty else "") + line, err=True)
@@ -258,7 +317,7 @@ def run(
 @root_option
 @click.option(
     "--template",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=InputFile(),
     default=None,
     help="Your own Jinja2 template (sandboxed) instead of the built-in one.",
 )
@@ -438,7 +497,7 @@ def _signer_field(option: str, value: str) -> str:
 @click.option(
     "--file",
     "file_",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=InputFile(must_exist=False),
     default=None,
     help="Sign-off file to append to (default: the signoffs check's evidence file).",
 )
@@ -558,8 +617,13 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except click.exceptions.Abort:
         click.echo("readiness: interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)
-    except click.ClickException as exc:  # usage errors: bad option, missing argument, ...
-        exc.show()
+    except click.UsageError as exc:  # bad option, missing argument, ...: one line, exit 2
+        command = exc.ctx.command_path if exc.ctx is not None else "readiness"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"readiness: error: {message} (see '{command} --help')", err=True)
+        sys.exit(ExitCode.INVALID)
+    except click.ClickException as exc:
+        click.echo(f"readiness: error: {' '.join(exc.format_message().split())}", err=True)
         sys.exit(ExitCode.INVALID)
     except ReadinessError as exc:
         from readiness.render import safe  # a message may quote evidence or definition text
@@ -569,6 +633,15 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         click.echo("readiness: interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)
+    except OSError as exc:
+        # files are written through `atomic` (WriteError) and read by the adapters (which name
+        # the path): an errno of the output without a file name is standard output's
+        if exc.filename is None and exc.errno in OUTPUT_ERRNOS:
+            click.echo(f"readiness: error: {_stdout_failed(exc)}", err=True)
+            sys.exit(ExitCode.INVALID)
+        traceback.print_exc()
+        click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)
+        sys.exit(ExitCode.INTERNAL)
     except Exception:
         traceback.print_exc()
         click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)

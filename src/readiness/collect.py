@@ -2,9 +2,9 @@
 
 Commands are argument lists (never a shell), each in its own process group with a timeout, its
 output kept in a log file. Services a check declares are started first (with a readiness probe)
-and always stopped, on success, failure, timeout or Ctrl-C: no process is left behind. A command
-that fails, times out, or does not refresh its evidence makes that check ERROR; the other checks
-still run.
+and always stopped, on success, failure, timeout or Ctrl-C: no process is left behind, not even
+a daemon that left the process group (see `readiness.procs`). A command that fails, times out, or
+does not refresh its evidence makes that check ERROR; the other checks still run.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
+from readiness import procs
 from readiness.definition import CheckSpec, Project, Service
 from readiness.errors import CollectError
 from readiness.evidence.gather import resolve_files
@@ -120,8 +122,10 @@ class Runner:
     progress: Callable[[str], None] = lambda _line: None
     status_line: Callable[[str], None] | None = None
     services: dict[str, _Running] = field(default_factory=dict)
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def __enter__(self) -> Runner:
+        procs.become_subreaper()  # orphans of the commands are reparented to us, not to init
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -134,11 +138,16 @@ class Runner:
                 values[f"service.{sid}.port"] = str(running.port)
         return values
 
-    def _env(self, extra: dict[str, str], values: dict[str, str]) -> dict[str, str]:
+    def _env(
+        self, extra: dict[str, str], values: dict[str, str], *, service: bool = False
+    ) -> dict[str, str]:
         env = dict(os.environ)
         env.pop("READINESS_ALLOW_REMOTE", None)
+        env.pop(procs.SERVICE_TOKEN_ENV, None)
         if self.allow_remote:
             env["READINESS_ALLOW_REMOTE"] = "1"
+        if service:  # what a service starts lives until the run ends, not only until the check
+            env[procs.SERVICE_TOKEN_ENV] = self.token
         env.update({k: _substitute(v, values) for k, v in extra.items()})
         return env
 
@@ -150,13 +159,19 @@ class Runner:
         probe = service.ready.http or service.ready.tcp or ""
         _check_loopback(_substitute(probe, values), self.allow_remote, "service probe")
         argv = [_substitute(a, values) for a in service.command]
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.log_dir / f"service-{service.id}.log").open("wb")
+        log_path = self.log_dir / f"service-{service.id}.log"
+        try:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            log = log_path.open("wb")
+        except OSError as exc:
+            raise CollectError(
+                f"service {service.id}: cannot write its log {log_path}: {exc.strerror}"
+            ) from None
         try:
             proc = subprocess.Popen(
                 argv,
                 cwd=self.project.root / service.cwd,
-                env=self._env(service.env, values),
+                env=self._env(service.env, values, service=True),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -184,10 +199,22 @@ class Runner:
         )
 
     def stop_services(self) -> None:
+        """Stop every service (SIGTERM, grace, SIGKILL), then kill whatever is left of anything
+        the run started."""
         for running in self.services.values():
             kill_group(running.proc)
             running.log.close()
         self.services.clear()
+        for stray in procs.sweep():
+            self.progress(f"  stopped pid {stray.pid} left running: {stray.command}")
+
+    def _sweep_after(self, check: str, proc: subprocess.Popen[bytes]) -> None:
+        """Kill what the check's command left running (daemons included), sparing services."""
+        spare = {r.proc.pid for r in self.services.values()}
+        if proc.returncode is None:  # not reaped yet: its Popen still owns the pid
+            spare.add(proc.pid)
+        for stray in procs.sweep(spare_token=self.token, spare_pids=spare):
+            self.progress(f"  {check}: stopped pid {stray.pid} left running: {stray.command}")
 
     def run_check(self, spec: CheckSpec, evidence_dir: Path) -> Collected:
         """Run one check's command; never raises for the command's own failure."""
@@ -201,9 +228,14 @@ class Runner:
             return Collected(spec.id, "failed", str(exc), str(log_path), 0.0, started)
         values = {**self._values(), "evidence_dir": str(evidence_dir)}
         argv = [_substitute(a, values) for a in spec.collect.command]
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            log = log_path.open("wb")
+        except OSError as exc:
+            msg = f"cannot write its log {log_path}: {exc.strerror}"
+            return Collected(spec.id, "failed", msg, str(log_path), 0.0, started)
         t0 = time.monotonic()
-        with log_path.open("wb") as log:
+        with log:
             try:
                 proc = subprocess.Popen(
                     argv,
@@ -228,6 +260,7 @@ class Runner:
             except BaseException:
                 kill_group(proc)
                 raise
+        self._sweep_after(spec.id, proc)
         elapsed = time.monotonic() - t0
         if outcome == "timeout":
             msg = f"command timed out after {spec.collect.timeout:g}s (log: {log_path})"

@@ -47,6 +47,19 @@ class PluginError(ReadinessError):
     """An adapter plugin failed to load or broke its contract."""
 
 
+class WriteError(ReadinessError):
+    """A file readiness was asked to write could not be written (full disk, file-size limit,
+    a directory or a file in the way): the message names the path and the reason."""
+
+    def __init__(self, path: str, exc: OSError) -> None:
+        reason = exc.strerror or str(exc)
+        other = exc.filename if isinstance(exc.filename, str) else None
+        if other and other != path and not other.endswith(".tmp"):
+            reason += f" ({other})"
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
+
+
 class CollectError(ReadinessError):
     """A check's command or service could not be run at all (not found, bad cwd)."""
 
@@ -59,5 +72,6 @@ class ExitCode:
     CONDITIONAL_GO_STRICT = 1
     NO_GO = 1
     INVALID = 2  # invalid definition, usage or plugin error
+    REPORT_NOT_WRITTEN = 2  # the verdict was GO/CONDITIONAL GO, but a report could not be written
     INTERNAL = 3  # a bug in readiness: reported with a traceback
     INTERRUPTED = 130

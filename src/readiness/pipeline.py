@@ -28,17 +28,16 @@ from readiness.verdict import exit_code, judge
 
 
 class Clock:
-    """The time of this run: SOURCE_DATE_EPOCH when set (reproducible reports), else now."""
+    """The time of this run: SOURCE_DATE_EPOCH when set (reproducible reports), else now.
+
+    SOURCE_DATE_EPOCH is ASCII decimal seconds since 1970-01-01 UTC, as `date +%s` prints them,
+    up to the last second of year 9999 (what a date can hold); anything else is a UsageError
+    naming the variable, never a traceback or a date from another era.
+    """
 
     def __init__(self) -> None:
         raw = os.environ.get("SOURCE_DATE_EPOCH")
-        if raw is not None:
-            try:
-                self.epoch = float(int(raw))
-            except ValueError:
-                raise UsageError(f"SOURCE_DATE_EPOCH={raw!r} is not an integer") from None
-        else:
-            self.epoch = time.time()
+        self.epoch = time.time() if raw is None else _source_date_epoch(raw)
 
     @property
     def iso(self) -> str:
@@ -47,6 +46,22 @@ class Clock:
     @property
     def today(self) -> dt.date:
         return dt.datetime.fromtimestamp(self.epoch, dt.UTC).date()
+
+
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def _source_date_epoch(raw: str) -> float:
+    shown = repr(raw) if len(raw) <= 40 else repr(raw[:20]) + f"... ({len(raw)} characters)"
+    if not (raw.isascii() and raw.isdigit()):
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={shown} is not a whole number of seconds since 1970 (digits only)"
+        )
+    if len(raw) > len(str(MAX_EPOCH)) or int(raw) > MAX_EPOCH:
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={shown} is after the year 9999 (at most {MAX_EPOCH} seconds)"
+        )
+    return float(int(raw))
 
 
 def load(definition: Path, root: Path | None = None) -> Project:

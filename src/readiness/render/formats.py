@@ -73,6 +73,21 @@ def parse(name: str) -> Format:
     raise UsageError(f'unknown report format "{name}" (known: {", ".join(NAMES)})')
 
 
+def render_all(
+    report: Report,
+    directory: Path,
+    names: Iterable[Format],
+    *,
+    notes_template: str | os.PathLike[str] | None = None,
+) -> dict[Format, tuple[Path, str]]:
+    """The path and text of every format asked for (duplicates once, in the order asked)."""
+    chosen = list(dict.fromkeys(names))
+    return {
+        name: (directory / FILE_NAMES[name], render(report, name, notes_template=notes_template))
+        for name in chosen
+    }
+
+
 def write_all(
     report: Report,
     directory: Path,
@@ -83,8 +98,8 @@ def write_all(
     """Render every format first, then write each file atomically into `directory`.
 
     Rendering everything before writing anything means a template error leaves no mix of new
-    and stale reports behind. Returns the path written for each format, in the order asked.
+    and stale reports behind. Returns the path written for each format, in the order asked;
+    a file that cannot be written raises `WriteError` naming it.
     """
-    chosen = list(dict.fromkeys(names))
-    texts = {name: render(report, name, notes_template=notes_template) for name in chosen}
-    return {name: atomic.write_text(directory / FILE_NAMES[name], texts[name]) for name in chosen}
+    texts = render_all(report, directory, names, notes_template=notes_template)
+    return {name: atomic.write_text(path, text) for name, (path, text) in texts.items()}

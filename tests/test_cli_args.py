@@ -1,0 +1,109 @@
+"""Hostile command-line paths and arguments: each failure is one clear line with exit 2, never a
+traceback (exit 3) or a hang."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import VENV_BIN, Project, Result, junit_xml
+
+DEF = "definitions/demo.yaml"
+COMMANDS = ["validate", "evaluate", "run", "notes", "metrics"]
+
+
+def cli(args: list[str], cwd: Path) -> Result:
+    """The real console script, with a timeout short enough that a hang fails quickly."""
+    proc = subprocess.run(
+        [str(VENV_BIN / "readiness"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "NO_COLOR": "1"},
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def one_line_usage_error(r: Result, *needles: str) -> None:
+    """Exit 2 with exactly one `readiness: error:` line on stderr holding every needle."""
+    assert r.code == 2, r.out + r.err
+    lines = r.err.splitlines()
+    assert len(lines) == 1, r.err
+    assert lines[0].startswith("readiness: error: "), r.err
+    for needle in needles:
+        assert needle in lines[0], r.err
+
+
+@pytest.fixture
+def loop(standard: Project) -> str:
+    """A symlink loop inside the project: definitions/loop1 -> loop2 -> loop1."""
+    (standard.root / "definitions" / "loop1").symlink_to("loop2")
+    (standard.root / "definitions" / "loop2").symlink_to("loop1")
+    return "definitions/loop1"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_definition_that_is_a_symlink_loop(standard: Project, loop: str, command: str) -> None:
+    """A symlink loop as the definition path: one line naming it, exit 2 (was RuntimeError)."""
+    one_line_usage_error(cli([command, loop], standard.root), loop, "symlink loop")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_definition_that_is_a_fifo(standard: Project, command: str) -> None:
+    """A FIFO as the definition path is refused at once (reading it would block forever)."""
+    os.mkfifo(standard.root / "definitions" / "fifo.yaml")
+    r = cli([command, "definitions/fifo.yaml"], standard.root)
+    one_line_usage_error(r, "definitions/fifo.yaml", "not a regular file")
+
+
+def test_definition_that_is_a_directory(standard: Project) -> None:
+    """A directory as the definition path: one line, exit 2."""
+    one_line_usage_error(cli(["evaluate", "definitions"], standard.root), "is a directory")
+
+
+def test_definition_that_does_not_exist(standard: Project) -> None:
+    """A missing definition: one line naming it, exit 2."""
+    r = cli(["evaluate", "definitions/nope.yaml"], standard.root)
+    one_line_usage_error(r, "definitions/nope.yaml", "no such file")
+
+
+@pytest.mark.parametrize("option", ["--root", "--evidence-dir", "--report-dir", "--log-dir"])
+def test_directory_option_that_is_a_symlink_loop(standard: Project, loop: str, option: str) -> None:
+    """A symlink loop given as a directory option: one line naming it, exit 2."""
+    standard.write("build/junit/a.xml", junit_xml(passed=5))
+    r = cli(["run", DEF, option, loop], standard.root)
+    one_line_usage_error(r, loop, "symlink loop")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["evaluate", DEF, "--report-dir", "out", "--notes-template", "tpl"],
+        ["notes", DEF, "--template", "tpl"],
+    ],
+)
+def test_template_that_is_a_fifo(standard: Project, args: list[str]) -> None:
+    """A FIFO as a notes template is refused at once instead of blocking on the read."""
+    standard.write("build/junit/a.xml", junit_xml(passed=5))
+    os.mkfifo(standard.root / "tpl")
+    one_line_usage_error(cli(args, standard.root), "tpl", "not a regular file")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["frobnicate"], "frobnicate"),
+        (["evaluate", DEF, "--stage", "beta"], "beta"),
+        (["evaluate"], "DEFINITION"),
+        (["evaluate", DEF, "--no-such-option"], "--no-such-option"),
+    ],
+)
+def test_click_usage_errors_are_one_line(standard: Project, args: list[str], needle: str) -> None:
+    """Click's own usage errors are one `readiness: error:` line too, pointing at --help."""
+    r = cli(args, standard.root)
+    one_line_usage_error(r, needle, "--help")
