@@ -8,8 +8,8 @@ a larger attribute or name is refused with a clear error instead of being read.
 
 Hardened as defusedxml hardens a parser, and stricter: any DOCTYPE is refused outright (no
 JUnit producer writes one), so no entity can be declared, expanded or fetched; entity
-resolution, DTD loading and network access are off in libxml2 as a second line. Elements nested
-deeper than MAX_DEPTH are refused.
+resolution, DTD loading and network access are off in libxml2 as a second line. The target
+refuses elements nested deeper than MAX_DEPTH (it keeps the depth anyway).
 """
 
 from __future__ import annotations
@@ -37,34 +37,23 @@ class Target(Protocol):
     def close(self) -> None: ...
 
 
-class _Guard:
-    """Wraps the caller's target: refuses a DOCTYPE and too-deep nesting, then delegates."""
+def _refuse_doctype(*_args: object) -> None:
+    raise EvidenceError(
+        "refused: the file contains a DOCTYPE (DTDs, entity declarations and external "
+        "references are not allowed in evidence)"
+    )
+
+
+class _Callbacks:
+    """The target's bound methods plus the DOCTYPE refusal: lxml calls them directly, with no
+    wrapper call per event."""
 
     def __init__(self, target: Target) -> None:
-        self.target = target
-        self.depth = 0
-
-    def doctype(self, *_args: object) -> None:
-        raise EvidenceError(
-            "refused: the file contains a DOCTYPE (DTDs, entity declarations and external "
-            "references are not allowed in evidence)"
-        )
-
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise EvidenceError(f"refused: elements nested deeper than {MAX_DEPTH} levels")
-        self.target.start(tag, attrib)
-
-    def end(self, tag: str) -> None:
-        self.depth -= 1
-        self.target.end(tag)
-
-    def data(self, text: str) -> None:
-        self.target.data(text)
-
-    def close(self) -> None:
-        self.target.close()
+        self.start = target.start
+        self.end = target.end
+        self.data = target.data
+        self.close = target.close
+        self.doctype = _refuse_doctype
 
 
 def _syntax_reason(exc: Any) -> str:
@@ -80,7 +69,7 @@ def _syntax_reason(exc: Any) -> str:
 
 def stream(fh: BinaryIO, target: Target, shown: str) -> None:
     """Feed one file to `target` in chunks; EvidenceError (with the line when known) on error."""
-    guard: Any = _Guard(target)  # lxml's stubs want every optional callback
+    guard: Any = _Callbacks(target)  # lxml's stubs want every optional callback
     parser = etree.XMLParser(
         target=guard,
         resolve_entities=False,
