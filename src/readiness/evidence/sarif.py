@@ -5,10 +5,10 @@ the per-result loop only does dictionary look-ups: a log with 200,000 results co
 than parsing it.
 
 Duplicate object keys are not refused in SARIF, unlike the smaller JSON formats: the check is a
-Python call per JSON object, and on a 200,000-result log (tests/test_sarif.py) it took the adapter from within
-2x of a bare `json.load` to 2.6x (4.2 s against 1.6 s), past the speed issue's bound. A writer
-who can edit the evidence file can also write a clean one; evidence integrity is what the
-attestation issue answers, not this parser.
+Python call per JSON object, and on a 200,000-result log (tests/test_sarif.py) it took the
+adapter from within 2x of a bare `json.load` to 2.6x (4.2 s against 1.6 s), past the speed
+issue's bound. A writer who can edit the evidence file can also write a clean one; evidence
+integrity is what the attestation issue answers, not this parser.
 
 This module holds the adapter and the per-result loop. The rules, and the invocations that
 configure them, are resolved in `sarif_rules`; a result's location, suppressions and Trivy
