@@ -329,3 +329,12 @@ def test_failing_call_with_teardown_error_counts_as_failed(tmp_path: Path) -> No
     assert outcomes["test_sample::test_fail_and_teardown_error"] == "failed"
     assert outcomes["test_sample::test_teardown_error"] == "error"  # its call passed
     assert (run.tests, run.failed, run.errors) == (2, 1, 1)
+
+
+def test_doctype_refusal_names_its_line(tmp_path: Path) -> None:
+    """The DOCTYPE refusal carries the line of the DOCTYPE, as the expat reader did."""
+    f = tmp_path / "j.xml"
+    f.write_text('<?xml version="1.0"?>\n\n<!DOCTYPE x [<!ENTITY a "b">]>\n<testsuite/>\n')
+    with pytest.raises(EvidenceError, match="DOCTYPE") as info:
+        read(f)
+    assert info.value.line == 3

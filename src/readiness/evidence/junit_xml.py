@@ -37,11 +37,14 @@ class Target(Protocol):
     def close(self) -> None: ...
 
 
+_DOCTYPE_REFUSED = (
+    "refused: the file contains a DOCTYPE (DTDs, entity declarations and external "
+    "references are not allowed in evidence)"
+)
+
+
 def _refuse_doctype(*_args: object) -> None:
-    raise EvidenceError(
-        "refused: the file contains a DOCTYPE (DTDs, entity declarations and external "
-        "references are not allowed in evidence)"
-    )
+    raise EvidenceError(_DOCTYPE_REFUSED)
 
 
 class _Callbacks:
@@ -77,12 +80,18 @@ def stream(fh: BinaryIO, target: Target, shown: str) -> None:
         load_dtd=False,
         huge_tree=False,
     )
+    head = b""
     try:
         while chunk := fh.read(CHUNK):
+            head = head or chunk
             parser.feed(chunk)
         parser.close()
     except EvidenceError as exc:
-        raise EvidenceError(exc.reason, path=shown, line=exc.line) from None
+        line = exc.line
+        at = head.find(b"<!DOCTYPE") if exc.reason == _DOCTYPE_REFUSED else -1
+        if at >= 0:  # the target cannot ask libxml2 where it is: find the line in the prolog
+            line = head.count(b"\n", 0, at) + 1
+        raise EvidenceError(exc.reason, path=shown, line=line) from None
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
         raise EvidenceError(
