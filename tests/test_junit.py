@@ -66,14 +66,14 @@ def test_real_pytest_output_is_recounted_and_merged(pytest_junit: Path) -> None:
     rerun duplicates all land on one result per test.
     """
     run = read(pytest_junit)
-    assert (run.tests, run.passed, run.failed, run.errors, run.skipped) == (10, 3, 2, 3, 2)
+    assert (run.tests, run.passed, run.failed, run.errors, run.skipped) == (10, 3, 3, 2, 2)
     assert run.xfailed == 1
     assert run.xpassed == 1
     elements = pytest_junit.read_text().count("<testcase ")
     assert elements > 10
     assert run.duplicates_merged == elements - 10
     ids = {c.id: c.outcome for c in run.problems}
-    assert ids["test_sample::test_fail_and_teardown_error"] == "error"
+    assert ids["test_sample::test_fail_and_teardown_error"] == "failed"
     assert ids["test_sample::test_fail"] == "failed"
     assert ids["test_sample::test_xpass_strict"] == "failed"
     assert "test_sample::test_flaky" not in ids  # rerunfailures makes flakiness invisible
@@ -138,7 +138,7 @@ def test_surefire_flaky_and_rerun_failures() -> None:
 def test_jest_junit_with_suite_errors() -> None:
     """jest-junit: several failures in one case count once; a suite that failed to run errors."""
     run = read(fixture("jest-junit.xml"))
-    assert (run.tests, run.passed, run.failed, run.errors, run.skipped) == (5, 2, 1, 1, 1)
+    assert (run.tests, run.passed, run.failed, run.errors, run.skipped) == (5, 1, 1, 1, 2)
     assert run.problems[0].id == "Test suite failed to run::src/wallet.test.ts"
 
 
@@ -244,3 +244,97 @@ def test_bad_time_is_a_warning_not_a_crash(tmp_path: Path) -> None:
     run = read(f)
     assert run.passed == 1
     assert any("invalid time" in w for w in run.warnings)
+
+
+# --- outcomes that look green but are not (issue #14) ---------------------------------------
+
+
+def test_disabled_status_is_skipped_not_passed(tmp_path: Path) -> None:
+    """`status="disabled"` (CTest) and gtest's `status="notrun"` cases are skipped, not passed."""
+    f = tmp_path / "j.xml"
+    f.write_text(
+        '<testsuite tests="4" disabled="2">'
+        '<testcase classname="c" name="on" status="run"/>'
+        '<testcase classname="c" name="off" status="disabled"/>'
+        '<testcase classname="c" name="DISABLED_x" status="notrun" result="suppressed"/>'
+        '<testcase classname="c" name="bad" status="fail"/>'
+        "</testsuite>"
+    )
+    run = read(f)
+    assert (run.tests, run.passed, run.skipped, run.failed) == (4, 1, 2, 1)
+
+
+def test_unknown_case_status_is_not_a_pass(tmp_path: Path) -> None:
+    """A status readiness does not know is an error (fail closed), quoted in the message."""
+    f = tmp_path / "j.xml"
+    f.write_text('<testsuite><testcase classname="c" name="a" status="wobbly"/></testsuite>')
+    run = read(f)
+    assert (run.passed, run.errors) == (0, 1)
+    assert "wobbly" in run.problems[0].message
+
+
+def test_declared_disabled_count_demotes_unmarked_passes(tmp_path: Path) -> None:
+    """A suite declaring disabled="1" over unmarked childless cases has one pass fewer."""
+    f = tmp_path / "j.xml"
+    f.write_text(
+        '<testsuites><testsuite name="s" tests="3" disabled="1">'
+        '<testcase classname="c" name="a" time="0.1"/>'
+        '<testcase classname="c" name="b" time="0"/>'
+        '<testcase classname="c" name="d" time="0.2"/>'
+        "</testsuite></testsuites>"
+    )
+    run = read(f)
+    assert (run.tests, run.passed, run.skipped) == (3, 2, 1)
+    assert any("disabled" in w for w in run.warnings)
+
+
+def test_jest_todo_is_not_a_pass() -> None:
+    """jest-junit's test.todo: a childless case its suite's tests= leaves out is skipped."""
+    run = read(fixture("jest-junit.xml"))
+    assert (run.tests, run.passed, run.failed, run.errors, run.skipped) == (5, 1, 1, 1, 2)
+    assert any("todo" in w for w in run.warnings)
+
+
+def test_nameless_cases_are_counted_one_each(tmp_path: Path) -> None:
+    """Three `<testcase/>` without a name are three tests, not one merged result."""
+    f = tmp_path / "j.xml"
+    f.write_text(
+        '<testsuite tests="3"><testcase/><testcase classname="c"/>'
+        '<testcase classname="c"><failure/></testcase></testsuite>'
+    )
+    run = read(f)
+    assert (run.tests, run.passed, run.failed, run.duplicates_merged) == (3, 2, 1, 0)
+
+
+def test_failing_call_with_teardown_error_counts_as_failed(tmp_path: Path) -> None:
+    """pytest's failing call + teardown error (two cases, one name) is failed, as pytest says."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    shutil.copy(SAMPLE, tmp_path / "test_sample.py")
+    out = tmp_path / "j.xml"
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+            *(f"--junitxml={out}", "-k", "teardown", "test_sample.py"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    text = out.read_text()
+    assert text.count('name="test_fail_and_teardown_error"') == 2  # what pytest writes
+    assert "failed on teardown with" in text
+    run = read(out)
+    outcomes = {c.id: c.outcome for c in run.problems}
+    assert outcomes["test_sample::test_fail_and_teardown_error"] == "failed"
+    assert outcomes["test_sample::test_teardown_error"] == "error"  # its call passed
+    assert (run.tests, run.failed, run.errors) == (2, 1, 1)
+
+
+def test_doctype_refusal_names_its_line(tmp_path: Path) -> None:
+    """The DOCTYPE refusal carries the line of the DOCTYPE, as the expat reader did."""
+    f = tmp_path / "j.xml"
+    f.write_text('<?xml version="1.0"?>\n\n<!DOCTYPE x [<!ENTITY a "b">]>\n<testsuite/>\n')
+    with pytest.raises(EvidenceError, match="DOCTYPE") as info:
+        read(f)
+    assert info.value.line == 3

@@ -2,12 +2,16 @@
 
 Only the YAML 1.1 core types of `yaml.SafeLoader` are constructed (no Python tags). Aliases are
 refused (an alias bomb expands exponentially once a validator walks it), duplicate keys are an
-error (PyYAML would silently keep the last one) and files are size-capped.
+error (PyYAML would silently keep the last one) and files are size-capped. Nesting deeper than
+MAX_DEPTH is refused before PyYAML's recursive composer can exhaust the stack, and a scalar that
+does not fit its type (`2026-02-30`, a 5,000-digit integer) is a located error, never a
+ValueError. Locating a problem looks keys up in an index built once per mapping, so reporting
+thousands of problems stays linear.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +20,15 @@ import yaml
 from readiness.errors import DefinitionError
 
 MAX_YAML_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 64  # no readiness file needs more; PyYAML's composer recurses ~3 frames a level
+MAX_QUOTE = 60
 ID_KEYS = ("id", "criterion", "role", "check")
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases while composing."""
+    """SafeLoader that refuses aliases and too-deep nesting while composing."""
+
+    depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
@@ -31,7 +39,16 @@ class _Loader(yaml.SafeLoader):
                 "YAML aliases (*name) are not allowed in readiness files",
                 event.start_mark,
             )
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 @dataclass(frozen=True)
@@ -41,13 +58,29 @@ class SourceDoc:
     path: str  # as shown to the user (relative to the project root when possible)
     data: Any
     root: yaml.Node | None
+    # id(mapping node) -> {key: value node}, built on first look-up of each mapping
+    _keys: dict[int, dict[str, yaml.Node]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def _child(self, node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+        if isinstance(node, yaml.MappingNode):
+            index = self._keys.get(id(node))
+            if index is None:
+                index = {}
+                for key, value in node.value:
+                    if isinstance(key, yaml.ScalarNode):
+                        index.setdefault(key.value, value)
+                self._keys[id(node)] = index
+            return index.get(str(part))
+        return _child(node, part)
 
     def line_of(self, loc: tuple[str | int, ...]) -> int | None:
         """1-based line of the node at `loc`, or of its nearest existing ancestor."""
         node = self.root
         line = node.start_mark.line + 1 if node is not None else None
         for part in loc:
-            child = _child(node, part)
+            child = self._child(node, part)
             if child is None:
                 break
             node = child
@@ -129,7 +162,7 @@ def _construct(loader: _Loader, node: yaml.Node, where: str) -> Any:
                 raise DefinitionError(
                     f"{where}:{key_node.start_mark.line + 1}: merge keys (<<) are not allowed"
                 )
-            key = loader.construct_object(key_node)
+            key = _scalar(loader, key_node, where)
             if key in out:
                 raise DefinitionError(
                     f"{where}:{key_node.start_mark.line + 1}: duplicate key {key!r}"
@@ -138,12 +171,19 @@ def _construct(loader: _Loader, node: yaml.Node, where: str) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(loader, child, where) for child in node.value]
+    return _scalar(loader, node, where)
+
+
+def _scalar(loader: _Loader, node: yaml.Node, where: str) -> Any:
+    """A scalar's value; a located error when it does not fit its type (`2026-02-30`)."""
     try:
         return loader.construct_object(node, deep=True)
-    except (ValueError, OverflowError) as exc:  # 2026-02-30, 25:00:00: impossible values
-        what = {"timestamp": "date or time"}.get(node.tag.rsplit(":", 1)[-1], "value")
+    except (ValueError, OverflowError) as exc:
+        text = str(node.value)
+        shown = text if len(text) <= MAX_QUOTE else f"{text[: MAX_QUOTE - 1]}… ({len(text)} chars)"
+        reason = str(exc).split(";")[0].split(":")[0][:100]
         raise DefinitionError(
-            f"{where}:{node.start_mark.line + 1}: {node.value!r} is not a valid {what}: {exc}"
+            f"{where}:{node.start_mark.line + 1}: {shown!r} does not fit its type ({reason})"
         ) from None
 
 

@@ -6,8 +6,10 @@ to exhaust the parser, an oversized file, or a value of the wrong shape (`runs m
 (got a string)`). Scanner outputs are parsed whole with the C parser (`json.loads`): it is the
 fastest way to read them, and every format here needs the whole document anyway.
 
-Duplicate object keys are not detected (the last one wins, as in every JSON library): checking
-them would cost a Python callback per object, and the scanners here never write them.
+Duplicate object keys are refused (`duplicate key "results"`): with last-wins, a second empty
+`"results": []` would hide every finding of the first. Values quoted in error messages are
+shortened to MAX_QUOTE characters, and redacted altogether by a `Shape` made for a
+secret-bearing document (gitleaks, Trivy secrets), so an error never echoes a secret.
 """
 
 from __future__ import annotations
@@ -24,6 +26,32 @@ from readiness.errors import EvidenceError
 
 # A 1 GiB JSON document already needs several GiB of memory once parsed; refuse larger ones.
 MAX_JSON_BYTES = 1024**3
+MAX_QUOTE = 60  # characters of an evidence value an error message may quote
+MAX_INT = 2**53  # counts and line numbers above this do not fit (nor in a JSON double)
+
+
+class _DuplicateKey(ValueError):
+    """Raised by the object hook of `load_json` for a key seen twice in one object."""
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                name = json.dumps(key, ensure_ascii=False)
+                if len(name) > MAX_QUOTE:
+                    name = name[: MAX_QUOTE - 2] + '…"'
+                raise _DuplicateKey(f"duplicate key {name}")
+            seen.add(key)
+    return out
+
+
+def quote(value: object) -> str:
+    """`repr(value)`, shortened to MAX_QUOTE characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 2] + "…" + text[0]
 
 
 @contextmanager
@@ -78,10 +106,13 @@ def kind_of(value: object) -> str:
     return type(value).__name__  # pragma: no cover - json.loads builds no other types
 
 
-def load_json(path: Path, display: str, *, max_bytes: int | None = None) -> Any:
+def load_json(
+    path: Path, display: str, *, max_bytes: int | None = None, unique_keys: bool = True
+) -> Any:
     """Parse one JSON evidence file; EvidenceError (with the file and line) for any problem.
 
-    `max_bytes` defaults to MAX_JSON_BYTES (read at call time).
+    `max_bytes` defaults to MAX_JSON_BYTES (read at call time). With `unique_keys` (the
+    default) an object holding a key twice is an error naming the key.
     """
     if max_bytes is None:
         max_bytes = MAX_JSON_BYTES
@@ -103,7 +134,13 @@ def load_json(path: Path, display: str, *, max_bytes: int | None = None) -> Any:
     if not data or data.isspace():
         raise EvidenceError("empty file: the tool wrote no output", path=display)
     try:
+        if unique_keys:
+            return json.loads(
+                data, parse_constant=_reject_constant, object_pairs_hook=_unique_object
+            )
         return json.loads(data, parse_constant=_reject_constant)
+    except _DuplicateKey as exc:
+        raise EvidenceError(f"invalid JSON: {exc}", path=display) from None
     except json.JSONDecodeError as exc:
         end = len(exc.doc.rstrip())
         what = "truncated JSON" if exc.pos >= end else "invalid JSON"
@@ -121,10 +158,17 @@ def load_json(path: Path, display: str, *, max_bytes: int | None = None) -> Any:
 class Shape:
     """Shape checks for one file's parsed JSON; every failure names the file and the JSON path."""
 
-    __slots__ = ("display",)
+    __slots__ = ("display", "secret")
 
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, *, secret: bool = False) -> None:
         self.display = display
+        self.secret = secret  # a secret-bearing document: quoted values are redacted
+
+    def quote(self, value: object) -> str:
+        """A value for an error message: redacted in a secret-bearing document, else shortened."""
+        if self.secret and value is not None and not isinstance(value, bool):
+            return f"<{kind_of(value)}, redacted>"
+        return quote(value)
 
     def fail(self, message: str) -> NoReturn:
         """Raise the EvidenceError for this file."""
@@ -176,12 +220,14 @@ class Shape:
         return value
 
     def opt_int(self, parent: dict[str, Any], key: str, where: str) -> int | None:
-        """`parent[key]` as a non-negative integer, or None when absent or null."""
+        """`parent[key]` as a non-negative integer up to MAX_INT, or None when absent or null."""
         value = parent.get(key)
         if value is None:
             return None
         if type(value) is not int or value < 0:
-            self.fail(f"{where}.{key} must be a non-negative integer (got {value!r})")
+            self.fail(f"{where}.{key} must be a non-negative integer (got {self.quote(value)})")
+        if value > MAX_INT:
+            self.fail(f"{where}.{key} is out of range (more than {MAX_INT})")
         return value
 
     def str_list(self, parent: dict[str, Any], key: str, where: str) -> list[str]:

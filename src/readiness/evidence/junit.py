@@ -1,32 +1,50 @@
 """JUnit / xUnit XML: pytest (xunit1, xunit2), Surefire/Gradle, jest-junit, go-junit-report,
-gotestsum, PHPUnit, ... streamed with entity expansion and network access off.
+gotestsum, PHPUnit, GoogleTest, CTest, ... streamed through libxml2 (`junit_xml`).
 
 Counts are recounted from the `<testcase>` elements, never taken from the declared attributes,
 which are only cross-checked (a mismatch is a warning; declared errors or failures with no case
 to hold them, like gotestsum's build failure, become a synthetic error case: fail closed).
 Several results for one logical test (pytest teardown errors, rerun duplicates, Gradle without
-mergeReruns) are merged by (file, classname, name), keeping the worst outcome. Surefire's
-`flakyFailure`/`flakyError` mean "passed on a rerun": a pass, flagged flaky.
+mergeReruns) are merged by (file, classname, name), keeping the worst outcome, except that a
+failed call followed by pytest's teardown error stays failed, as pytest reports it. A case
+without a name is a test of its own, never merged. Surefire's `flakyFailure`/`flakyError` mean
+"passed on a rerun": a pass, flagged flaky.
+
+Outcomes that look green but are not: a case's `status` attribute (GoogleTest, CTest,
+go-junit-report) of `disabled`, `notrun`, `skipped`... is skipped, `fail`/`error` fail, and a
+status readiness does not know is an error. Within a suite, childless cases beyond what its
+declared counts allow are demoted from passed to skipped: declared `disabled=`/`skipped=` with
+no case marked so, and childless zero-time cases its `tests=` leaves out (jest-junit's
+`test.todo`, which `tests=` does not count).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
-from xml.parsers import expat
 
 from pydantic import BaseModel, Field
 
 from readiness.errors import EvidenceError
 from readiness.evidence.base import AdapterParams
+from readiness.evidence.junit_case import (
+    MAX_MESSAGE,
+    RANK,
+    RESULT_TAGS,
+    Child,
+    case_outcome,
+    local_name,
+    parse_count,
+    parse_time,
+    quote,
+)
+from readiness.evidence.junit_xml import MAX_DEPTH, stream
 from readiness.evidence.records import Outcome, TestCase, TestRun
 
-_RANK = {"skipped": 0, "passed": 1, "failed": 2, "error": 3}
-_PASSED = _RANK["passed"]
-MAX_MESSAGE = 500
+_RANK = RANK
+_PASSED = RANK["passed"]
 MAX_PROBLEMS = 1000
 
 
@@ -34,51 +52,6 @@ class JUnitParams(AdapterParams):
     """Options of a `junit` check."""
 
     min_tests: int = Field(default=1, ge=1)
-
-
-def _local(tag: str) -> str:
-    """`ns:testcase` -> `testcase` (expat runs without namespace processing)."""
-    return tag.rsplit(":", 1)[-1]
-
-
-_RESULT_TAGS = frozenset(
-    {"failure", "error", "skipped", "rerunFailure", "rerunError", "flakyFailure", "flakyError"}
-)
-
-
-@dataclass
-class _Child:
-    tag: str
-    attrs: dict[str, str]
-    text: list[str] = field(default_factory=list)
-    size: int = 0
-
-
-def parse_time(raw: str | None) -> float | None:
-    """Parse a `time` attribute: `1.5`, Surefire's `1,234.567`, a locale's `0,5`.
-
-    Returns None for an absent value; raises ValueError for a non-numeric, negative or
-    non-finite one.
-    """
-    if raw is None or raw.strip() == "":
-        return None
-    text = raw.strip()
-    if "," in text:
-        text = text.replace(",", "") if "." in text else text.replace(",", ".")
-    value = float(text)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(raw)
-    return value
-
-
-def parse_count(raw: str | None) -> int | None:
-    """Parse a declared count (`3`, or `3.0` as some tools write); ValueError if not a count."""
-    if raw is None or raw.strip() == "":
-        return None
-    value = float(raw)
-    if not math.isfinite(value) or value < 0 or not value.is_integer():
-        raise ValueError(raw)
-    return int(value)
 
 
 @dataclass
@@ -89,40 +62,14 @@ class _Tally:
     outcomes: dict[int, int] = field(default_factory=dict)  # key -> outcome rank
     problems: dict[int, TestCase] = field(default_factory=dict)
     flaky: set[int] = field(default_factory=set)
+    teardown: set[int] = field(default_factory=set)  # error only from pytest's teardown
     xfailed: set[int] = field(default_factory=set)
     xpassed: set[int] = field(default_factory=set)
     elements: int = 0
+    unnamed: int = 0
+    demoted: int = 0  # passes counted as skipped: suites' declared counts leave them out
     duration: float = 0.0
     warnings: list[str] = field(default_factory=list)
-
-
-def _case_outcome(children: list[_Child]) -> tuple[Outcome, str, bool, bool, bool]:
-    """(outcome, message, flaky, xfail, strict-xpass) of one `<testcase>` from its children."""
-    outcome: Outcome = "passed"
-    message = ""
-    flaky = xfail = xpass = False
-    for child in children:
-        tag = child.tag
-        text = (child.attrs.get("message") or "".join(child.text)).strip()
-        if tag in ("error", "rerunError"):
-            if _RANK["error"] > _RANK[outcome]:
-                outcome, message = "error", text
-        elif tag in ("failure", "rerunFailure"):
-            if _RANK["failed"] > _RANK[outcome]:
-                outcome, message = "failed", text
-            if text.startswith("[XPASS(strict)]"):
-                xpass = True
-        elif tag == "skipped":
-            if outcome == "passed":
-                outcome, message = "skipped", text
-            if child.attrs.get("type") == "pytest.xfail":
-                xfail = True
-        elif tag in ("flakyFailure", "flakyError"):
-            flaky = True
-            message = message or text
-    if outcome in ("failed", "error"):
-        flaky = False
-    return outcome, message.splitlines()[0][:MAX_MESSAGE] if message else "", flaky, xfail, xpass
 
 
 class JUnitAdapter:
@@ -146,6 +93,9 @@ class JUnitAdapter:
         rank_names = {v: k for k, v in _RANK.items()}
         for rank in tally.outcomes.values():
             counts[rank_names[rank]] += 1
+        demoted = min(tally.demoted, counts["passed"])
+        counts["passed"] -= demoted
+        counts["skipped"] += demoted
         total = len(tally.outcomes)
         shown = ", ".join(display.get(p, str(p)) for p in files)
         if total < opts.min_tests:
@@ -185,15 +135,12 @@ class JUnitAdapter:
                 raise EvidenceError("empty file: expected JUnit XML", path=shown)
             with path.open("rb") as fh:
                 _FileParser(shown, tally, self).parse(fh)
-        except expat.ExpatError as exc:
-            reason = expat.errors.messages.get(exc.code, "invalid XML")
-            raise EvidenceError(f"malformed XML: {reason}", path=shown, line=exc.lineno) from None
         except OSError as exc:
             raise EvidenceError(f"cannot read ({exc.strerror})", path=shown) from None
 
     def _declared(self, attrs: dict[str, str], shown: str, tally: _Tally) -> dict[str, int]:
         out: dict[str, int] = {}
-        for attr in ("tests", "failures", "errors", "skipped"):
+        for attr in ("tests", "failures", "errors", "skipped", "disabled"):
             try:
                 value = parse_count(attrs.get(attr))
             except ValueError:
@@ -234,27 +181,43 @@ class JUnitAdapter:
                 "element(s); the cases were counted"
             )
 
-    def _record(
-        self,
-        attrs: dict[str, str],
-        outcome: Outcome,
-        message: str,
-        flaky: bool,
-        xfail: bool,
-        xpass: bool,
-        shown: str,
-        tally: _Tally,
-    ) -> None:
+    def _key(self, attrs: dict[str, str], tally: _Tally, shown: str) -> tuple[int, str]:
+        """(merge key, shown id) of a case; a case without a name is never merged."""
         name = attrs.get("name")
         classname = attrs.get("classname") or ""
+        if not name:
+            tally.unnamed += 1
+            name = f"<unnamed #{tally.unnamed}>"
+            return hash((shown, "<unnamed>", tally.unnamed)), f"{classname}::{name}"
         digest = hash((attrs.get("file") or "", classname, name))
-        name = name or "<unnamed>"
+        return digest, f"{classname}::{name}" if classname else name
+
+    def _record(
+        self,
+        digest: int,
+        case_id: str,
+        outcome: Outcome,
+        message: str,
+        flags: tuple[bool, bool, bool, bool],
+        shown: str,
+        tally: _Tally,
+    ) -> bool:
+        """Merge one result into the tally, worst outcome first; True if the test is new."""
+        flaky, xfail, xpass, teardown = flags
         tally.elements += 1
         rank = _RANK[outcome]
         previous = tally.outcomes.get(digest)
-        if previous is not None and previous >= rank:
-            return
+        if previous is not None:
+            if teardown and previous == _RANK["failed"]:
+                return False  # pytest: a failed call, then a teardown error: failed
+            after_teardown = outcome == "failed" and digest in tally.teardown
+            if previous >= rank and not after_teardown:
+                return False
         tally.outcomes[digest] = rank
+        if teardown:
+            tally.teardown.add(digest)
+        else:
+            tally.teardown.discard(digest)
         if xfail:
             tally.xfailed.add(digest)
         if xpass:
@@ -264,7 +227,6 @@ class JUnitAdapter:
         else:
             tally.flaky.discard(digest)
         if outcome in ("failed", "error") or (flaky and outcome == "passed"):
-            case_id = f"{classname}::{name}" if classname else name
             tally.problems[digest] = TestCase(
                 id=case_id,
                 outcome=outcome,
@@ -274,26 +236,23 @@ class JUnitAdapter:
             )
         else:
             tally.problems.pop(digest, None)
+        return previous is None
 
 
-def _refuse(what: str) -> Callable[..., Any]:
-    def handler(*_args: object) -> None:
-        raise EvidenceError(
-            f"refused: the file contains {what} (DTDs, entity declarations and external "
-            "references are not allowed in evidence)"
-        )
+@dataclass
+class _Suite:
+    """One open `<testsuite>`: its declared counts and what its own cases added."""
 
-    return handler
+    declared: dict[str, int]
+    nested: bool = False
+    new: int = 0  # tests first seen in this suite
+    passes: int = 0  # ... of which childless passes
+    zero_time: int = 0  # ... of which with time 0 (or none)
+    skipped: int = 0  # skipped results, any reason
 
 
 class _FileParser:
-    """Streams one file through expat: nothing but the current case is kept in memory.
-
-    Hardened the way defusedxml hardens expat, and stricter: any DOCTYPE is refused outright (no
-    JUnit producer writes one), so no entity can be declared, expanded or fetched. expat is
-    driven directly rather than through defusedxml's iterparse, whose pure-Python tree builder
-    doubled the parse time (benchmarks/junit_inspect.py).
-    """
+    """The parser target for one file: nothing but the current case is kept in memory."""
 
     def __init__(self, shown: str, tally: _Tally, adapter: JUnitAdapter) -> None:
         self.shown = shown
@@ -310,25 +269,15 @@ class _FileParser:
         self.start_elements = tally.elements
         self.case: dict[str, str] | None = None
         self.case_depth = 0
-        self.children: list[_Child] = []
-        self.child: _Child | None = None
+        self.children: list[Child] = []
+        self.child: Child | None = None
+        self.suites: list[_Suite] = []
         self._suite_time: str | None = None
 
     def parse(self, fh: BinaryIO) -> None:
-        p = expat.ParserCreate()
-        p.buffer_text = True
-        p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        p.StartDoctypeDeclHandler = _refuse("a DOCTYPE")
-        p.EntityDeclHandler = _refuse("an entity declaration")
-        p.UnparsedEntityDeclHandler = _refuse("an unparsed entity")
-        p.ExternalEntityRefHandler = _refuse("an external entity reference")
-        p.StartElementHandler = self.start
-        p.EndElementHandler = self.end
-        self.parser = p  # text is only wanted inside a result element: the handler is set there
-        try:
-            p.ParseFile(fh)
-        except EvidenceError as exc:
-            raise EvidenceError(exc.reason, path=self.shown, line=p.CurrentLineNumber) from None
+        stream(fh, self, self.shown)
+        if not self.root_tag:
+            raise EvidenceError("no root element: expected JUnit XML", path=self.shown)
         self.tally.duration += (
             self.root_time
             if self.root_time is not None
@@ -342,32 +291,40 @@ class _FileParser:
             self.tally,
         )
 
+    def close(self) -> None:
+        """End of document (lxml's target protocol)."""
+
     def _time(self, raw: str | None, what: str) -> float:
         try:
             return parse_time(raw) or 0.0
         except ValueError:
-            self.tally.warnings.append(f"{self.shown}: invalid time {raw!r} on {what}")
+            shown = raw if raw is None else quote(raw)
+            self.tally.warnings.append(f"{self.shown}: invalid time {shown!r} on {what}")
             return 0.0
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        tag = _local(name)
+        tag = local_name(name)
         depth = self.depth
         self.depth += 1
+        if depth >= MAX_DEPTH:
+            raise EvidenceError(f"refused: elements nested deeper than {MAX_DEPTH} levels")
         if depth == 0:
             if tag not in ("testsuites", "testsuite"):
-                raise EvidenceError(f"root element <{tag}> is not <testsuites> or <testsuite>")
+                raise EvidenceError(
+                    f"root element <{quote(tag)}> is not <testsuites> or <testsuite>"
+                )
             self.root_tag = tag
             self.root_declared = self.adapter._declared(attrs, self.shown, self.tally)
             self.root_has_counts = bool(self.root_declared)
             if attrs.get("time") is not None:
                 self.root_time = self._time(attrs.get("time"), "the root")
+            if tag == "testsuite":
+                self.suites.append(_Suite(dict(self.root_declared)))
             return
         if self.case is not None:
-            if depth == self.case_depth + 1 and tag in _RESULT_TAGS:
-                self.child = _Child(tag, attrs)
+            if depth == self.case_depth + 1 and tag in RESULT_TAGS:
+                self.child = Child(tag, attrs)
                 self.children.append(self.child)
-                if "message" not in attrs:
-                    self.parser.CharacterDataHandler = self.text
             return
         if tag == "testcase":
             self.case = attrs
@@ -375,55 +332,101 @@ class _FileParser:
             if self.children:
                 self.children = []
             return
-        if tag == "testsuite" and depth == 1:
+        if tag != "testsuite":
+            return
+        declared = self.adapter._declared(attrs, self.shown, self.tally)
+        if self.suites:
+            self.suites[-1].nested = True
+        self.suites.append(_Suite(declared))
+        if depth == 1:
             self._suite_time = attrs.get("time")
-        if (
-            tag == "testsuite"
-            and depth == 1
-            and self.root_tag == "testsuites"
-            and not self.root_has_counts
-        ):
-            for attr, value in self.adapter._declared(attrs, self.shown, self.tally).items():
-                self.root_declared[attr] = self.root_declared.get(attr, 0) + value
+            if self.root_tag == "testsuites" and not self.root_has_counts:
+                for attr, value in declared.items():
+                    self.root_declared[attr] = self.root_declared.get(attr, 0) + value
 
-    def text(self, data: str) -> None:
+    def data(self, text: str) -> None:
         child = self.child
-        if child is not None and child.size < MAX_MESSAGE:
-            child.text.append(data)
-            child.size += len(data)
+        if child is not None and child.size < MAX_MESSAGE and "message" not in child.attrs:
+            child.text.append(text)
+            child.size += len(text)
 
     def end(self, name: str) -> None:
         self.depth -= 1
         depth = self.depth
         case = self.case
         if case is None:
-            if depth == 1 and self.root_tag == "testsuites" and _local(name) == "testsuite":
-                self.top_suites_time += self._time(self._suite_time, "a suite")
+            if local_name(name) == "testsuite" and self.suites:
+                self._close_suite(self.suites.pop())
+                if depth == 1 and self.root_tag == "testsuites":
+                    self.top_suites_time += self._time(self._suite_time, "a suite")
             return
         if depth != self.case_depth:
             if depth == self.case_depth + 1:
                 self.child = None
-                self.parser.CharacterDataHandler = None
             return
         self.case = None
         raw_time = case.get("time")
+        seconds = 0.0
         if raw_time:
             try:  # fast path for the common "0.001"; dialects and nonsense go the long way
                 seconds = float(raw_time)
                 if not 0 <= seconds < math.inf:
                     raise ValueError(raw_time)
-                self.case_time += seconds
             except ValueError:
-                self.case_time += self._time(raw_time, repr(case.get("name")))
+                seconds = self._time(raw_time, repr(quote(case.get("name", ""))))
+            self.case_time += seconds
         tally = self.tally
-        if not self.children:  # a plain pass: the overwhelmingly common case
-            key = hash((case.get("file") or "", case.get("classname") or "", case.get("name")))
+        children = self.children
+        case_name = case.get("name")
+        if not children and case_name and "status" not in case and "result" not in case:
+            # a plain pass: the overwhelmingly common case, without the general machinery
+            key = hash((case.get("file") or "", case.get("classname") or "", case_name))
+            tally.elements += 1
             if key not in tally.outcomes:
-                tally.elements += 1
                 tally.outcomes[key] = _PASSED
-                return
-        outcome, message, flaky, xfail, xpass = _case_outcome(self.children)
+                if self.suites:
+                    top = self.suites[-1]
+                    top.new += 1
+                    top.passes += 1
+                    top.zero_time += seconds == 0.0
+            return
         self.children = []
+        outcome, message, flaky, xfail, xpass, teardown = case_outcome(case, children)
         self.counted["failures"] += outcome == "failed"
         self.counted["errors"] += outcome == "error"
-        self.adapter._record(case, outcome, message, flaky, xfail, xpass, self.shown, tally)
+        digest, case_id = self.adapter._key(case, tally, self.shown)
+        new = self.adapter._record(
+            digest, case_id, outcome, message, (flaky, xfail, xpass, teardown), self.shown, tally
+        )
+        suite = self.suites[-1] if self.suites else None
+        if suite is not None:
+            suite.new += new
+            suite.skipped += outcome == "skipped"
+            if new and outcome == "passed" and not children:
+                suite.passes += 1
+                suite.zero_time += seconds == 0.0
+
+    def _close_suite(self, suite: _Suite) -> None:
+        """Demote the passes a suite's declared counts say are not passes."""
+        if suite.nested or not suite.passes:
+            return
+        declared = suite.declared
+        todo = 0
+        if "tests" in declared and suite.new > declared["tests"]:
+            todo = min(suite.zero_time, suite.new - declared["tests"])
+        hidden = declared.get("skipped", 0) + declared.get("disabled", 0) - suite.skipped
+        demote = min(suite.passes, todo + max(hidden, 0))
+        if not demote:
+            return
+        self.tally.demoted += demote
+        why = []
+        if todo:
+            why.append(
+                f"{todo} childless zero-time case(s) beyond its tests={declared['tests']} "
+                "(jest-junit's test.todo)"
+            )
+        if hidden > 0:
+            why.append(f"{hidden} skipped or disabled case(s) it declares but does not mark")
+        self.tally.warnings.append(
+            f"{self.shown}: a suite holds {'; '.join(why)}: {demote} pass(es) counted as skipped"
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Final
 from urllib.parse import unquote
 
-from readiness.evidence._json import Shape, kind_of
+from readiness.evidence._json import MAX_INT, Shape, kind_of
 
 _SUPPRESSION_STATUS: Final = frozenset({"accepted", "underReview", "rejected"})
 
@@ -59,8 +59,11 @@ def physical_location(
         if type(region) is not dict:
             shape.fail(f"{where}.locations[0].physicalLocation.region must be an object")
         line = region.get("startLine")
-        if line is not None and (type(line) is not int or line < 0):
-            shape.fail(f"{where}.locations[0]...region.startLine must be a positive integer")
+        if line is not None and (type(line) is not int or not 0 <= line <= MAX_INT):
+            shape.fail(
+                f"{where}.locations[0]...region.startLine must be a positive integer "
+                f"(got {shape.quote(line)}: out of range or not an integer)"
+            )
         snip = region.get("snippet")
         if type(snip) is dict and type(snip.get("text")) is str:
             snippet = snip["text"].strip()
@@ -88,6 +91,8 @@ def is_suppressed(shape: Shape, sups: object, where: str) -> bool:
         if status is None or status == "accepted":
             continue
         if type(status) is not str or status not in _SUPPRESSION_STATUS:
-            shape.fail(f"{where}[{k}].status {status!r} is not accepted, underReview, rejected")
+            shape.fail(
+                f"{where}[{k}].status {shape.quote(status)} is not accepted, underReview, rejected"
+            )
         result = False
     return result

@@ -95,7 +95,7 @@ def _level(shape: Shape, value: object, where: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or value not in LEVEL_SEVERITY:
-        shape.fail(f"{where}.level {value!r} is not one of none, note, warning, error")
+        shape.fail(f"{where}.level {shape.quote(value)} is not one of none, note, warning, error")
     return value
 
 
@@ -106,7 +106,8 @@ def security_severity(shape: Shape, props: dict[str, Any], where: str) -> Severi
     severity = score_or_word_severity(value)
     if severity is None:
         shape.fail(
-            f'{where}.properties["security-severity"] {value!r} is neither a score from 0 to 10 '
+            f'{where}.properties["security-severity"] {shape.quote(value)} is neither a score '
+            "from 0 to 10 "
             "nor a severity word"
         )
     return severity
@@ -123,7 +124,7 @@ def _component(
     index = tc.get("index")
     if index is not None:
         if type(index) is not int or not 0 <= index < len(tables) - 1:
-            shape.fail(f"{where}.toolComponent.index {index!r} names no extension")
+            shape.fail(f"{where}.toolComponent.index {shape.quote(index)} names no extension")
         return int(index) + 1
     for key in ("name", "guid"):
         if isinstance(tc.get(key), str) and tc[key] in names:
@@ -144,7 +145,9 @@ def lookup_rule(
     index = ref.get("index")
     if index is not None and index != -1:
         if type(index) is not int or not 0 <= index < len(tables[comp]):
-            shape.fail(f"{where}.index {index!r} is out of range ({len(tables[comp])} rules)")
+            shape.fail(
+                f"{where}.index {shape.quote(index)} is out of range ({len(tables[comp])} rules)"
+            )
         return tables[comp][int(index)]
     rule_id = ref.get("id")
     if isinstance(rule_id, str):
@@ -196,7 +199,9 @@ def read_invocations(
             why = f": {messages[0]}" if messages else ""
             shape.fail(f"{iwhere}: the scan did not complete (executionSuccessful is false){why}")
         if success is not None and success is not True:
-            shape.fail(f"{iwhere}.executionSuccessful must be true or false (got {success!r})")
+            shape.fail(
+                f"{iwhere}.executionSuccessful must be true or false (got {shape.quote(success)})"
+            )
         if messages:
             part.warnings.append(
                 f"{plural(len(messages), 'error-level tool notification')} ({messages[0]})"

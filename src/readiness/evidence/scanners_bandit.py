@@ -161,12 +161,15 @@ def _read_bandit(path: Path, shown: str, min_rank: int) -> Partial:
         severity = BANDIT_SEVERITY.get(word)
         if severity is None:
             shape.fail(
-                f"{where}.issue_severity {word!r} is not one of HIGH, MEDIUM, LOW, UNDEFINED"
+                f"{where}.issue_severity {shape.quote(word)} is not one of HIGH, MEDIUM, LOW, "
+                "UNDEFINED"
             )
         confidence = shape.opt_str(r, "issue_confidence", where) or "UNDEFINED"
         rank = _CONFIDENCE_RANK.get(confidence)
         if rank is None:
-            shape.fail(f"{where}.issue_confidence {confidence!r} is not a Bandit confidence")
+            shape.fail(
+                f"{where}.issue_confidence {shape.quote(confidence)} is not a Bandit confidence"
+            )
         filename = bandit_path(shape.string(r, "filename", where))
         line = shape.opt_int(r, "line_number", where)
         location = f"{filename}:{line}" if line else filename

@@ -44,7 +44,7 @@ class GitleaksAdapter:
 
 
 def _read_gitleaks(path: Path, shown: str) -> Partial:
-    shape = Shape(shown)
+    shape = Shape(shown, secret=True)  # any field may hold the secret: errors never quote one
     doc = load_json(path, shown)
     if not isinstance(doc, list):
         shape.fail(
@@ -173,13 +173,14 @@ def _read_semgrep(path: Path, shown: str) -> Partial:
             if severity is None:
                 shape.fail(
                     f'{where}.extra.metadata["security-severity"] '
-                    f"{meta['security-severity']!r} is neither a score nor a severity word"
+                    f"{shape.quote(meta['security-severity'])} is neither a score nor a "
+                    "severity word"
                 )
         else:
             word = shape.string(extra, "severity", f"{where}.extra")
             severity = _SEMGREP_SEVERITY.get(word.upper())
             if severity is None:
-                shape.fail(f"{where}.extra.severity {word!r} is not a Semgrep severity")
+                shape.fail(f"{where}.extra.severity {shape.quote(word)} is not a Semgrep severity")
         message = shape.opt_str(extra, "message", f"{where}.extra")
         lines = extra.get("lines")
         title = first_line(message)

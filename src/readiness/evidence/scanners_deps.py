@@ -162,7 +162,9 @@ class TrivyAdapter:
 def _trivy_severity(shape: Shape, item: dict[str, Any], where: str, unknown: Severity) -> Severity:
     word = shape.string(item, "Severity", where)
     if word not in _TRIVY_SEVERITY:
-        shape.fail(f"{where}.Severity {word!r} is not CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN")
+        shape.fail(
+            f"{where}.Severity {shape.quote(word)} is not CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN"
+        )
     return _TRIVY_SEVERITY[word] or unknown
 
 
@@ -173,7 +175,7 @@ def _read_trivy(path: Path, shown: str, params: TrivyParams) -> Partial:
     if version != 2 or type(version) is not int:
         if version is None:
             shape.fail("no SchemaVersion: not a Trivy JSON report (trivy --format json)")
-        shape.fail(f"unsupported Trivy SchemaVersion {version!r} (readiness reads 2)")
+        shape.fail(f"unsupported Trivy SchemaVersion {shape.quote(version)} (readiness reads 2)")
     part = Partial(shown, "trivy")
     unknown = params.unknown_severity
     for i, raw in enumerate(shape.opt_arr(doc, "Results", "")):
@@ -202,18 +204,19 @@ def _read_trivy(path: Path, shown: str, params: TrivyParams) -> Partial:
                     aliases=tuple(shape.str_list(vuln, "VendorIDs", vwhere)),
                 )
             )
+        sshape = Shape(shown, secret=True)  # a secret's fields may hold it: never quoted
         for k, item in enumerate(shape.opt_arr(res, "Secrets", where)):
             swhere = f"{where}.Secrets[{k}]"
-            secret = shape.obj(item, swhere)
-            rule = shape.string(secret, "RuleID", swhere)
-            line = shape.opt_int(secret, "StartLine", swhere)
+            secret = sshape.obj(item, swhere)
+            rule = sshape.string(secret, "RuleID", swhere)
+            line = sshape.opt_int(secret, "StartLine", swhere)
             location = f"{target}:{line}" if line else target
             part.findings.append(
                 Finding(
                     tool="trivy",
                     rule=rule,
-                    severity=_trivy_severity(shape, secret, swhere, unknown),
-                    title=first_line(shape.opt_str(secret, "Title", swhere)) or rule,
+                    severity=_trivy_severity(sshape, secret, swhere, unknown),
+                    title=first_line(sshape.opt_str(secret, "Title", swhere)) or rule,
                     location=location,
                     fingerprint=fingerprint(rule, location, ""),
                 )

@@ -5,27 +5,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Final
 
-from readiness.evidence._json import Shape, kind_of, load_json
+from readiness.evidence._json import MAX_INT, Shape, kind_of, load_json
 from readiness.evidence.base import NoParams
 from readiness.evidence.records import Finding, Findings, Severity
 from readiness.evidence.scanners_common import Partial, fingerprint, first_line, read_each
 
 _RISK: Final[dict[int, Severity]] = {3: "high", 2: "medium", 1: "low", 0: "info"}
 _FALSE_POSITIVE: Final = 0  # ZAP's confidence 0
+_MAX_DIGITS: Final = 18  # int() of a longer digit string is slow or refused; none fits anyway
 
 
 def _number(shape: Shape, alert: dict[str, Any], key: str, where: str, top: int | None) -> int:
     """One of ZAP's numbers, which it writes as strings ("2"); ints are accepted too."""
     value = alert.get(key)
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        number = int(value)
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isdigit() and text.isascii() and len(text) <= _MAX_DIGITS:
+        number = int(text)
     elif type(value) is int and value >= 0:
         number = value
+    elif text.isdigit() and text.isascii():
+        shape.fail(
+            f"{where}.{key} {shape.quote(value)} is out of range (more than {_MAX_DIGITS} digits)"
+        )
     else:
-        got = "missing" if key not in alert else repr(value)
+        got = "missing" if key not in alert else shape.quote(value)
         shape.fail(f'{where}.{key} must be a number written as a string like "2" (got {got})')
+    if number > MAX_INT:
+        shape.fail(f"{where}.{key} {shape.quote(value)} is out of range (more than {MAX_INT})")
     if top is not None and number > top:
-        shape.fail(f"{where}.{key} {value!r} is out of range (0 to {top})")
+        shape.fail(f"{where}.{key} {shape.quote(value)} is out of range (0 to {top})")
     return number
 
 
