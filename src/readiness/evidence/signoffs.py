@@ -218,7 +218,11 @@ def _load(path: Path, shown: str) -> tuple[Any, Any]:
     try:
         doc = load_file(path, shown)
     except DefinitionError as exc:
-        raise EvidenceError(str(exc).removeprefix(f"{shown}:").strip(), path=shown) from None
+        rest = str(exc).removeprefix(f"{shown}:")
+        line, sep, reason = rest.partition(":")
+        if sep and line.strip().isdigit():  # "file:LINE: reason" -> located
+            raise EvidenceError(reason.strip(), path=shown, line=int(line)) from None
+        raise EvidenceError(rest.strip(), path=shown) from None
     except (ValueError, OverflowError) as exc:  # an impossible YAML date: 2026-02-30
         try:
             text = path.read_text(encoding="utf-8")
