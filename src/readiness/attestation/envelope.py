@@ -81,9 +81,10 @@ def parse_json(data: bytes, what: str) -> Any:
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        hint = " (truncated?)" if exc.pos >= len(text.rstrip()) else ""
+        ends = text.rstrip()[-1:]
+        hint = " (truncated?)" if exc.pos >= len(text.rstrip()) or ends not in ("}", "]") else ""
         raise AttestationError(
-            f"{what}: not valid JSON{hint}: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            f"{what}: not valid JSON{hint}: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
     except RecursionError:
         raise AttestationError(f"{what}: nested too deeply (at most {MAX_DEPTH} levels)") from None
@@ -171,6 +172,11 @@ def verify(env: Envelope, keys: list[Key], threshold: int, where: str) -> list[s
         raise AttestationError(
             f"{where}: signed by key {', '.join(k[:16] for k in signed_by)}, not by the given "
             f"key {', '.join(sorted(k[:16] for k in ids))} (wrong key?)"
+        )
+    matching = ids & set(signed_by)
+    if len(matching) < threshold:
+        raise AttestationError(
+            f"{where}: {len(matching)} of the given keys signed, {threshold} required (--threshold)"
         )
     try:
         accepted = env.verify(keys, threshold)
