@@ -155,6 +155,54 @@ def _github(report: Report, out: _Stdout) -> list[str]:
     return []
 
 
+attest_options = [
+    click.option(
+        "--attest",
+        "attest_key",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="READINESS_SIGNING_KEY",
+        default=None,
+        help="Sign the verdict with this PEM private key (Ed25519 or ECDSA P-256): write an "
+        "in-toto attestation (env: READINESS_SIGNING_KEY).",
+    ),
+    click.option(
+        "--attest-out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Where --attest writes (default: readiness.intoto.json in --report-dir, or here).",
+    ),
+]
+
+
+def _signer(key: Path | None, out: Path | None) -> Any:
+    """The signer of `--attest KEY`, loaded before anything is evaluated (a bad key fails
+    fast); None without --attest."""
+    if key is None:
+        if out is not None:
+            raise UsageError("--attest-out needs --attest KEY")
+        return None
+    from readiness.attestation import keys
+
+    return keys.load_signer(key)
+
+
+def _write_attestation(
+    report: Report,
+    project: Any,
+    signer: Any,
+    out: Path | None,
+    report_dir: Path | None,
+    evidence_dir: Path | None,
+) -> None:
+    from readiness.attestation import FILE_NAME
+    from readiness.attestation.attest import attest
+
+    if out is None:
+        out = report_dir / FILE_NAME if report_dir is not None else Path(FILE_NAME)
+    done = attest(report, project, signer, out, evidence_dir=evidence_dir)
+    click.echo(f"attestation: {done.path} (key {done.keyid[:16]})")
+
+
 def report_options(func: Any) -> Any:
     """The options `evaluate` and `run` share: where the evidence is and which reports to write."""
     options = [
@@ -191,6 +239,7 @@ def report_options(func: Any) -> Any:
         click.option(
             "--color/--no-color", default=None, help="Colour the summary (default: on a tty)."
         ),
+        *attest_options,
     ]
     for option in reversed(options):
         func = option(func)
@@ -231,13 +280,28 @@ def evaluate(
     notes_template: Path | None,
     strict: bool,
     color: bool | None,
+    attest_key: Path | None,
+    attest_out: Path | None,
 ) -> None:
     """Evaluate the evidence already on disk and print the verdict."""
     from readiness import pipeline
 
-    report = pipeline.report_for(
-        definition, root=root, stage=stage, evidence_dir=evidence_dir, strict=strict
-    )
+    signer = _signer(attest_key, attest_out)
+    if signer is None:
+        report = pipeline.report_for(
+            definition, root=root, stage=stage, evidence_dir=evidence_dir, strict=strict
+        )
+    else:
+        project = pipeline.load(definition, root)
+        report = pipeline.build_report(
+            project,
+            definition,
+            stage=stage,
+            evidence_dir=evidence_dir,
+            clock=pipeline.Clock(),
+            strict=strict,
+        )
+        _write_attestation(report, project, signer, attest_out, report_dir, evidence_dir)
     _finish(report, json_path, color, report_dir, formats_, notes_template)
 
 
@@ -266,6 +330,8 @@ def run(
     notes_template: Path | None,
     strict: bool,
     color: bool | None,
+    attest_key: Path | None,
+    attest_out: Path | None,
     only: tuple[str, ...],
     log_dir: Path | None,
     allow_remote: bool,
@@ -273,6 +339,7 @@ def run(
     """Run the checks' commands (starting their services), then evaluate as `evaluate` does."""
     from readiness import collect, pipeline
 
+    signer = _signer(attest_key, attest_out)
     project = pipeline.load(definition, root)
     unknown = sorted(set(only) - set(project.checks))
     if unknown:
@@ -307,6 +374,8 @@ def run(
         strict=strict,
         failed_checks=failed,
     )
+    if signer is not None:
+        _write_attestation(report, project, signer, attest_out, report_dir, evidence_dir)
     _finish(report, json_path, color, report_dir, formats_, notes_template)
 
 
@@ -605,6 +674,150 @@ def schema(kind: str) -> None:
     data = model.model_json_schema(by_alias=True)
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+@cli.command()
+@click.option(
+    "--type",
+    "key_type",
+    type=click.Choice(["ed25519", "ecdsa-p256"]),
+    default="ed25519",
+    show_default=True,
+    help="The key type.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for readiness.key (private, mode 0600) and readiness.pub (public).",
+)
+def keygen(key_type: str, out: Path) -> None:
+    """Make a signing key pair for trying attestations out (keep real keys in a KMS or vault)."""
+    from readiness.attestation import keys
+
+    kind: keys.KeyType = "ecdsa-p256" if key_type == "ecdsa-p256" else "ed25519"
+    private, public, keyid = keys.keygen(kind, out)
+    click.echo(f"private key: {private} (mode 0600; never commit it)")
+    click.echo(f"public key:  {public}")
+    click.echo(f"key id:      {keyid}")
+
+
+@cli.command()
+@definition_arg
+@stage_option
+@evidence_option
+@root_option
+@click.option(
+    "--key",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="READINESS_SIGNING_KEY",
+    help="PEM private key, Ed25519 or ECDSA P-256 (env: READINESS_SIGNING_KEY).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("readiness.intoto.json"),
+    show_default=True,
+    help="Where to write the attestation.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on CONDITIONAL GO too.")
+def attest(
+    definition: Path,
+    stage: Stage | None,
+    evidence_dir: Path | None,
+    root: Path | None,
+    key: Path,
+    out: Path,
+    strict: bool,
+) -> None:
+    """Evaluate the evidence on disk and write a signed in-toto attestation of the verdict
+    (exit code: the verdict's, as `evaluate`)."""
+    # Attesting a stored evaluation waits for the history store: it will rebuild the stored
+    # Report and hand it to readiness.attestation.attest.attest, as below.
+    from readiness import pipeline
+    from readiness.attestation import keys
+    from readiness.attestation.attest import attest as attest_report
+
+    signer = keys.load_signer(key)
+    project = pipeline.load(definition, root)
+    report = pipeline.build_report(
+        project,
+        definition,
+        stage=stage,
+        evidence_dir=evidence_dir,
+        clock=pipeline.Clock(),
+        strict=strict,
+    )
+    done = attest_report(report, project, signer, out, evidence_dir=evidence_dir)
+    rel = report.release
+    click.echo(
+        f"attested {report.verdict.verdict.value} for {rel.name} {rel.version} at stage "
+        f"{rel.stage}: {done.path} (key {done.keyid[:16]}, statement sha256 "
+        f"{done.statement_sha256})"
+    )
+    raise SystemExit(report.exit_code)
+
+
+@cli.command()
+@click.argument("attestation", type=click.Path(path_type=Path))
+@click.option(
+    "--key",
+    "key_paths",
+    required=True,
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PEM public key of a trusted signer (repeatable).",
+)
+@click.option(
+    "--threshold",
+    type=int,
+    default=1,
+    show_default=True,
+    help="How many distinct given keys must have signed.",
+)
+@evidence_option
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Project root the attested paths are relative to (default: the current directory).",
+)
+def verify(
+    attestation: Path,
+    key_paths: tuple[Path, ...],
+    threshold: int,
+    evidence_dir: Path | None,
+    root: Path | None,
+) -> None:
+    """Verify an attestation offline: its signature, then that the definition, gates, checks
+    and evidence are still what was judged and that no waiver or acceptance has expired.
+
+    Exit 0: all holds; 1: a file changed, is missing or extra, or a waiver expired;
+    2: the attestation, key or usage is unusable (bad signature, wrong key, malformed file).
+    """
+    from readiness import pipeline
+    from readiness.attestation.attest import verify as verify_file
+
+    done = verify_file(
+        attestation,
+        list(key_paths),
+        threshold=threshold,
+        root=root if root is not None else Path.cwd(),
+        evidence_dir=evidence_dir,
+        today=pipeline.Clock().today,
+    )
+    out = done.outcome
+    ids = ", ".join(k[:16] for k in done.keyids)
+    click.echo(f"signature: OK (key {ids}; {len(done.keyids)} of {threshold} required)")
+    for line in out.lines:
+        click.echo(line)
+    for problem in out.problems:
+        click.echo(problem)
+    if out.problems:
+        click.echo(f"verify: FAILED: {len(out.problems)} problem(s), {out.checked} files checked")
+        raise SystemExit(ExitCode.NO_GO)
+    click.echo(f"verify: OK: {out.checked} files unchanged, no expired waiver or acceptance")
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

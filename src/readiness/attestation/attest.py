@@ -1,0 +1,85 @@
+"""The two operations the CLI offers: attest an evaluation, verify an attestation.
+
+Hook for the history store (issue 13, part 4): `attest` takes a `Report` and the `Project` it
+was evaluated from, not a definition path, so a stored evaluation turned back into a Report can
+be attested the same way; `Attested.statement_sha256` is the digest to keep beside it (and the
+digest a signed sign-off will sign over).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from readiness import atomic
+from readiness.attestation import AttestationError, check, envelope, statement
+
+if TYPE_CHECKING:
+    from securesystemslib.signer import Key, Signer
+
+    from readiness.definition import Project
+    from readiness.render.model import Report
+
+
+@dataclass(frozen=True)
+class Attested:
+    """An attestation as written."""
+
+    path: Path
+    keyid: str
+    statement_sha256: str  # sha256 of the canonical statement (the DSSE payload)
+
+
+def attest(
+    report: Report,
+    project: Project,
+    signer: Signer,
+    out: Path,
+    *,
+    evidence_dir: Path | None = None,
+) -> Attested:
+    """Build, canonicalise, sign and atomically write the attestation of `report`."""
+    stmt = statement.build(
+        report,
+        project,
+        evidence_dir=evidence_dir,
+        commit=statement.git_commit(project.root),
+    )
+    payload = statement.canonical(stmt)
+    data = envelope.sign(payload, signer)
+    path = atomic.write_bytes(out, data)
+    return Attested(path, signer.public_key.keyid, hashlib.sha256(payload).hexdigest())
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A verified attestation: who signed it and what re-checking it found."""
+
+    keyids: list[str]
+    outcome: check.Outcome
+
+
+def verify(
+    path: Path,
+    public_keys: list[Path],
+    *,
+    threshold: int = 1,
+    root: Path,
+    evidence_dir: Path | None,
+    today: dt.date,
+) -> Verified:
+    """Check the envelope's signature with the public keys, then the attested inputs and
+    expiries. AttestationError when the attestation cannot be trusted or read."""
+    from readiness.attestation import keys
+
+    pubs: list[Key] = [keys.load_public(p) for p in public_keys]
+    if len({k.keyid for k in pubs}) != len(pubs):
+        raise AttestationError("--key: the same public key is given twice")
+    where = str(path)
+    env = envelope.load(envelope.read_bytes(path), where)
+    signed = envelope.verify(env, pubs, threshold, where)
+    stmt = envelope.statement_of(env, where)
+    return Verified(signed, check.check(stmt, root, evidence_dir, today))
