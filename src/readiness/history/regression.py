@@ -18,8 +18,8 @@ The direction is the sign of `max_shift`: `+0.10` allows at most 10% above the b
 fraction of the baseline's median; an absolute one is in the samples' unit.
 
 Cost stays bounded without subsampling: the k-th smallest of the n*m pairwise differences is
-found by bisection on the value, counting the differences below a value with one sorted search
-(O((n + m) log m) per step), so an hour of per-second samples on both sides costs milliseconds
+found by bisection on the value, counting the differences below a value with a binary search
+per row (O(n log m) per step), so an hour of per-second samples on both sides costs milliseconds
 and no n*m array. The result is exact and deterministic (no randomness anywhere; Kayenta adds
 Gaussian noise to constant data, we treat it exactly instead).
 """
@@ -58,16 +58,32 @@ class Comparison:
     confidence: float = 0.95
 
 
+def _first_at_or_below(x: FloatArray, y: FloatArray, t: float) -> NDArray[np.intp]:
+    """Per x_i, the first j with x_i - y_j <= t (m when none); x, y sorted ascending.
+
+    A binary search over every row at once on the computed differences themselves (row i is
+    non-increasing in j, and float subtraction keeps that order), so counts agree exactly with
+    the differences a brute force would compute; `y_j >= x_i - t` would not, after rounding."""
+    lo = np.zeros(x.size, dtype=np.intp)
+    hi = np.full(x.size, y.size, dtype=np.intp)
+    while True:
+        active = lo < hi
+        if not active.any():
+            return lo
+        mid = (lo + hi) // 2
+        below = (x - y[np.minimum(mid, y.size - 1)]) <= t
+        hi = np.where(active & below, mid, hi)
+        lo = np.where(active & ~below, mid + 1, lo)
+
+
 def _count_le(x: FloatArray, y: FloatArray, t: float) -> int:
     """How many differences x_i - y_j are <= t (x, y sorted)."""
-    # x_i - y_j <= t  <=>  y_j >= x_i - t
-    return int(y.size * x.size - np.searchsorted(y, x - t, side="left").sum())
+    return int((y.size - _first_at_or_below(x, y, t)).sum())
 
 
 def _smallest_above(x: FloatArray, y: FloatArray, t: float) -> float:
     """The smallest difference x_i - y_j strictly above t (x, y sorted); such one must exist."""
-    # For each x_i the largest y_j < x_i - t gives its smallest difference above t.
-    idx = np.searchsorted(y, x - t, side="left") - 1
+    idx = _first_at_or_below(x, y, t) - 1  # per row, the last j whose difference is above t
     ok = idx >= 0
     return float(np.min(x[ok] - y[idx[ok]]))
 

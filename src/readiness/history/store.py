@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -73,12 +74,15 @@ def _reason(exc: BaseException, timeout: float) -> str:
         or "unable to open database file" in low
     ):
         return f"cannot write there (read-only location or missing folder): {text}"
-    if sqlstate.startswith("28") or any(
-        s in low for s in ("password authentication", "no pg_hba.conf", "authentication failed")
+    fatal = text.split("FATAL:", 1)[-1].strip()  # the server's own words, when it answered
+    if (
+        sqlstate.startswith("28")
+        or any(s in low for s in ("password authentication", "no pg_hba.conf", "authentication"))
+        or re.search(r'role "[^"]*" does not exist', low)
     ):
-        return f"authentication refused: {text}"
-    if sqlstate == "3D000":
-        return f"no such database: {text}"
+        return f"authentication refused: {fatal}"
+    if sqlstate == "3D000" or re.search(r'database "[^"]*" does not exist', low):
+        return f"no such database: {fatal}"
     if any(
         s in low
         for s in ("connection refused", "could not connect", "timeout expired", "translate host")
@@ -122,7 +126,7 @@ def _engine_url(url: str | None, root: Path, name: str) -> URL:
             if not ignore.exists():
                 ignore.write_text("# readiness's evaluation store: local, never committed\n*\n")
         except OSError as e:
-            raise StoreError(name, _reason(e, 0)) from None
+            raise StoreError(name, f"cannot create {folder}: {e.strerror or e}") from None
         return URL.create("sqlite", database=str(folder / DEFAULT_FILE))
     try:
         parsed = make_url(url)
