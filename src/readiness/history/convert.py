@@ -1,11 +1,22 @@
-"""Records to rows and back. Deterministic: JSON with sorted keys, series as little-endian
-float64 (see `models`)."""
+"""Records to table rows and back, with SQLAlchemy Core rather than ORM instances.
+
+Why Core here: reading 20 evaluations means 1,000 criterion rows, and building ORM instances
+and reading their instrumented attributes cost several times what plain rows do (`list(last=20)`
+took about 140 ms through the ORM, 17 ms this way); writing one evaluation through the unit of
+work took about 24 ms, an `INSERT ... RETURNING` plus one executemany per child table 2 ms.
+The ORM classes in `models` stay the one typed description of the schema. Deterministic: JSON
+with sorted keys, series as little-endian float64 (see `models`).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from array import array
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
 
 from readiness.history.models import (
     CriterionRow,
@@ -22,8 +33,16 @@ from readiness.history.record import (
     StoredEvaluation,
 )
 
+EVALUATION: Table = EvaluationRow.__table__  # type: ignore[assignment]
+CRITERION: Table = CriterionRow.__table__  # type: ignore[assignment]
+EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
+SERIES: Table = SeriesRow.__table__  # type: ignore[assignment]
+GOVERNANCE: Table = GovernanceRow.__table__  # type: ignore[assignment]
+CHILDREN = (CRITERION, EVIDENCE, SERIES, GOVERNANCE)
+_IN_CHUNK = 500  # ids per IN (...), well under every back-end's parameter limit
 
-def pack(values: tuple[float, ...]) -> bytes:
+
+def pack(values: Sequence[float]) -> bytes:
     """Samples as little-endian float64 bytes."""
     packed = array("d", values)
     if sys.byteorder != "little":  # pragma: no cover - every supported platform is little-endian
@@ -44,66 +63,83 @@ def _dumps(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def to_row(rec: EvaluationRecord) -> EvaluationRow:
-    """The rows of one evaluation, children attached."""
-    row = EvaluationRow(
-        release=rec.release,
-        version=rec.version,
-        stage=rec.stage,
-        target_stage=rec.target_stage,
-        verdict=rec.verdict,
-        generated_at=rec.generated_at,
-        epoch=rec.epoch,
-        commit=rec.commit,
-        branch=rec.branch,
-        ci_run=rec.ci_run,
-        definition_path=rec.definition_path,
-        definition_sha256=rec.definition_sha256,
-        tool_version=rec.tool_version,
-        blockers=_dumps(list(rec.blockers)),
-        conditions=_dumps(list(rec.conditions)),
-        attestation_digest=rec.attestation_digest,
-    )
-    row.criteria = [
-        CriterionRow(
-            position=i,
-            key=c.key,
-            gate=c.gate,
-            criterion_id=c.id,
-            title=c.title,
-            metric=c.metric,
-            matched=c.matched,
-            mode=c.mode,
-            status=c.status,
-            value=c.value,
-            unit=c.unit,
-            threshold=c.threshold,
-            warn=c.warn,
-            message=c.message,
-            evidence=_dumps([list(pair) for pair in c.evidence]),
-        )
-        for i, c in enumerate(rec.criteria)
-    ]
-    row.evidence = [
-        EvidenceRow(position=i, check_id=e.check, path=e.path, sha256=e.sha256, size=e.size)
-        for i, e in enumerate(rec.evidence)
-    ]
-    row.series = [
-        SeriesRow(
-            position=i,
-            metric=s.metric,
-            unit=s.unit,
-            interval_s=s.interval_s,
-            samples=pack(s.values),
-        )
-        for i, s in enumerate(rec.series)
-    ]
-    row.governance = [
-        GovernanceRow(kind=kind, position=i, data=_dumps(item))
-        for kind, items in (("signoff", rec.signoffs), ("waiver", rec.waivers))
-        for i, item in enumerate(items)
-    ]
-    return row
+def insert(conn: Connection, rec: EvaluationRecord) -> int:
+    """Insert one evaluation and its children on `conn` (in the caller's transaction); its id."""
+    eid = conn.execute(
+        EVALUATION.insert().returning(EVALUATION.c.id),
+        {
+            "release": rec.release,
+            "version": rec.version,
+            "stage": rec.stage,
+            "target_stage": rec.target_stage,
+            "verdict": rec.verdict,
+            "generated_at": rec.generated_at,
+            "epoch": rec.epoch,
+            "commit": rec.commit,
+            "branch": rec.branch,
+            "ci_run": rec.ci_run,
+            "definition_path": rec.definition_path,
+            "definition_sha256": rec.definition_sha256,
+            "tool_version": rec.tool_version,
+            "blockers": _dumps(list(rec.blockers)),
+            "conditions": _dumps(list(rec.conditions)),
+            "attestation_digest": rec.attestation_digest,
+        },
+    ).scalar_one()
+    children: dict[Table, list[dict[str, Any]]] = {
+        CRITERION: [
+            {
+                "evaluation_id": eid,
+                "position": i,
+                "key": c.key,
+                "gate": c.gate,
+                "criterion_id": c.id,
+                "title": c.title,
+                "metric": c.metric,
+                "matched": c.matched,
+                "mode": c.mode,
+                "status": c.status,
+                "value": c.value,
+                "unit": c.unit,
+                "threshold": c.threshold,
+                "warn": c.warn,
+                "message": c.message,
+                "evidence": _dumps([list(pair) for pair in c.evidence]),
+            }
+            for i, c in enumerate(rec.criteria)
+        ],
+        EVIDENCE: [
+            {
+                "evaluation_id": eid,
+                "position": i,
+                "check_id": e.check,
+                "path": e.path,
+                "sha256": e.sha256,
+                "size": e.size,
+            }
+            for i, e in enumerate(rec.evidence)
+        ],
+        SERIES: [
+            {
+                "evaluation_id": eid,
+                "position": i,
+                "metric": s.metric,
+                "unit": s.unit,
+                "interval_s": s.interval_s,
+                "samples": pack(s.values),
+            }
+            for i, s in enumerate(rec.series)
+        ],
+        GOVERNANCE: [
+            {"evaluation_id": eid, "kind": kind, "position": i, "data": _dumps(item)}
+            for kind, items in (("signoff", rec.signoffs), ("waiver", rec.waivers))
+            for i, item in enumerate(items)
+        ],
+    }
+    for table, rows in children.items():
+        if rows:
+            conn.execute(table.insert(), rows)
+    return int(eid)
 
 
 def _strings(raw: str) -> tuple[str, ...]:
@@ -114,25 +150,39 @@ def _mapping(raw: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in json.loads(raw).items()}
 
 
-def from_row(row: EvaluationRow) -> StoredEvaluation:
-    """The stored evaluation of a row with its children loaded."""
+def load(conn: Connection, evaluations: Sequence[Mapping[Any, Any]]) -> list[StoredEvaluation]:
+    """The stored evaluations of these `evaluation` rows, in their order: one query per child
+    table (per 500 evaluations), never one per evaluation."""
+    ids = [int(e["id"]) for e in evaluations]
+    kids: dict[Table, dict[int, list[Any]]] = {t: {i: [] for i in ids} for t in CHILDREN}
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        for table in CHILDREN:
+            order = [table.c.evaluation_id, table.c.position]
+            query = select(table).where(table.c.evaluation_id.in_(chunk)).order_by(*order)
+            for row in conn.execute(query):
+                kids[table][row.evaluation_id].append(row)
+    return [_record(e, {t: kids[t][int(e["id"])] for t in CHILDREN}) for e in evaluations]
+
+
+def _record(e: Mapping[Any, Any], kids: Mapping[Table, list[Any]]) -> StoredEvaluation:
     return StoredEvaluation(
-        id=row.id,
-        release=row.release,
-        version=row.version,
-        stage=row.stage,
-        target_stage=row.target_stage,
-        verdict=row.verdict,
-        generated_at=row.generated_at,
-        epoch=row.epoch,
-        commit=row.commit,
-        branch=row.branch,
-        ci_run=row.ci_run,
-        definition_path=row.definition_path,
-        definition_sha256=row.definition_sha256,
-        tool_version=row.tool_version,
-        blockers=_strings(row.blockers),
-        conditions=_strings(row.conditions),
+        id=int(e["id"]),
+        release=e["release"],
+        version=e["version"],
+        stage=e["stage"],
+        target_stage=e["target_stage"],
+        verdict=e["verdict"],
+        generated_at=e["generated_at"],
+        epoch=float(e["epoch"]),
+        commit=e["commit"],
+        branch=e["branch"],
+        ci_run=e["ci_run"],
+        definition_path=e["definition_path"],
+        definition_sha256=e["definition_sha256"],
+        tool_version=e["tool_version"],
+        blockers=_strings(e["blockers"]),
+        conditions=_strings(e["conditions"]),
         criteria=tuple(
             CriterionRecord(
                 key=c.key,
@@ -143,26 +193,29 @@ def from_row(row: EvaluationRow) -> StoredEvaluation:
                 matched=c.matched,
                 mode=c.mode,
                 status=c.status,
-                value=c.value,
+                value=None if c.value is None else float(c.value),
                 unit=c.unit,
                 threshold=c.threshold,
                 warn=c.warn,
                 message=c.message,
                 evidence=tuple((str(p), str(d)) for p, d in json.loads(c.evidence)),
             )
-            for c in row.criteria
+            for c in kids[CRITERION]
         ),
         evidence=tuple(
-            EvidenceDigest(check=e.check_id, path=e.path, sha256=e.sha256, size=e.size)
-            for e in row.evidence
+            EvidenceDigest(check=d.check_id, path=d.path, sha256=d.sha256, size=int(d.size))
+            for d in kids[EVIDENCE]
         ),
-        signoffs=tuple(_mapping(g.data) for g in row.governance if g.kind == "signoff"),
-        waivers=tuple(_mapping(g.data) for g in row.governance if g.kind == "waiver"),
+        signoffs=tuple(_mapping(g.data) for g in kids[GOVERNANCE] if g.kind == "signoff"),
+        waivers=tuple(_mapping(g.data) for g in kids[GOVERNANCE] if g.kind == "waiver"),
         series=tuple(
             SeriesRecord(
-                metric=s.metric, unit=s.unit, interval_s=s.interval_s, values=unpack(s.samples)
+                metric=s.metric,
+                unit=s.unit,
+                interval_s=float(s.interval_s),
+                values=unpack(bytes(s.samples)),
             )
-            for s in row.series
+            for s in kids[SERIES]
         ),
-        attestation_digest=row.attestation_digest,
+        attestation_digest=e["attestation_digest"],
     )

@@ -21,21 +21,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, create_engine, delete, event, select, update
+from sqlalchemy import ColumnElement, Engine, create_engine, delete, event, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload
 
 from readiness.errors import StoreError
-from readiness.history import schema
-from readiness.history.convert import from_row, to_row
-from readiness.history.models import (
-    CriterionRow,
-    EvaluationRow,
-    EvidenceRow,
-    GovernanceRow,
-    SeriesRow,
-)
+from readiness.history import convert, schema
+from readiness.history.convert import CHILDREN, CRITERION, EVALUATION
 from readiness.history.record import BASELINE_VERDICTS, EvaluationRecord, StoredEvaluation
 
 DEFAULT_DIR = ".readiness"
@@ -43,6 +35,7 @@ DEFAULT_FILE = "history.sqlite"
 DEFAULT_TIMEOUT_S = 10.0
 _WRITE = "readiness_write"  # execution option: this transaction writes (BEGIN IMMEDIATE)
 _CHUNK = 500  # ids per DELETE ... IN (...), well under every back-end's parameter limit
+_NEWEST = (EVALUATION.c.epoch.desc(), EVALUATION.c.id.desc())
 
 
 class SeriesPoint(NamedTuple):
@@ -196,42 +189,34 @@ class Store:
 
     def record(self, rec: EvaluationRecord) -> int:
         """Store one evaluation in one transaction; its id."""
-        row = to_row(rec)
-        with self._errors(), Session(self._write_engine) as session, session.begin():
-            session.add(row)
-            session.flush()
-            return row.id
+        with self._errors(), self._write_engine.begin() as conn:
+            return convert.insert(conn, rec)
 
-    def _load(self) -> Any:
-        return select(EvaluationRow).options(
-            selectinload(EvaluationRow.criteria),
-            selectinload(EvaluationRow.evidence),
-            selectinload(EvaluationRow.series),
-            selectinload(EvaluationRow.governance),
-        )
+    def _read(
+        self, *where: ColumnElement[bool], last: int | None = None
+    ) -> builtins.list[StoredEvaluation]:
+        query = select(EVALUATION).where(*where).order_by(*_NEWEST)
+        if last is not None:
+            query = query.limit(max(0, last))
+        with self._errors(), self._engine.connect() as conn:
+            return convert.load(conn, conn.execute(query).mappings().all())
 
     def get(self, id: int) -> StoredEvaluation:
         """The evaluation with that id; StoreError when there is none."""
-        with self._errors(), Session(self._engine) as session:
-            row = session.scalars(self._load().where(EvaluationRow.id == id)).one_or_none()
-            if row is None:
-                raise StoreError(self.name, f"has no evaluation {id}")
-            return from_row(row)
+        found = self._read(EVALUATION.c.id == id)
+        if not found:
+            raise StoreError(self.name, f"has no evaluation {id}")
+        return found[0]
 
     def list(
         self, release: str | None = None, stage: str | None = None, last: int | None = None
     ) -> builtins.list[StoredEvaluation]:
         """Evaluations, newest first, optionally of one release line and stage, at most `last`.
         Children are loaded with one query per table, whatever the count."""
-        query = self._load().order_by(EvaluationRow.epoch.desc(), EvaluationRow.id.desc())
-        if release is not None:
-            query = query.where(EvaluationRow.release == release)
+        where = [EVALUATION.c.release == release] if release is not None else []
         if stage is not None:
-            query = query.where(EvaluationRow.stage == stage)
-        if last is not None:
-            query = query.limit(max(0, last))
-        with self._errors(), Session(self._engine) as session:
-            return [from_row(r) for r in session.scalars(query)]
+            where.append(EVALUATION.c.stage == stage)
+        return self._read(*where, last=last)
 
     def baseline(
         self,
@@ -243,31 +228,26 @@ class Store:
     ) -> StoredEvaluation | None:
         """The latest evaluation of `release` at `stage` whose verdict was GO or CONDITIONAL GO
         (never a NO-GO), optionally of one `version` and strictly before `before_epoch`."""
-        query = self._load().where(
-            EvaluationRow.release == release,
-            EvaluationRow.stage == stage,
-            EvaluationRow.verdict.in_(BASELINE_VERDICTS),
-        )
+        e = EVALUATION.c
+        where = [e.release == release, e.stage == stage, e.verdict.in_(BASELINE_VERDICTS)]
         if version is not None:
-            query = query.where(EvaluationRow.version == version)
+            where.append(e.version == version)
         if before_epoch is not None:
-            query = query.where(EvaluationRow.epoch < before_epoch)
-        query = query.order_by(EvaluationRow.epoch.desc(), EvaluationRow.id.desc()).limit(1)
-        with self._errors(), Session(self._engine) as session:
-            row = session.scalars(query).one_or_none()
-            return None if row is None else from_row(row)
+            where.append(e.epoch < before_epoch)
+        found = self._read(*where, last=1)
+        return found[0] if found else None
 
     def criterion_series(
         self, release: str, key: str, last: int, *, stage: str | None = None
     ) -> builtins.list[SeriesPoint]:
         """One criterion (`gate/criterion` key) across the last `last` evaluations of a release
         line (optionally at one stage), newest first; evaluations without it are skipped."""
-        e, c = EvaluationRow, CriterionRow
+        e, c = EVALUATION.c, CRITERION.c
         query = (
             select(e.id, e.version, e.generated_at, c.status, c.value, c.unit, c.threshold)
-            .join(c, c.evaluation_id == e.id)
+            .join_from(EVALUATION, CRITERION, c.evaluation_id == e.id)
             .where(e.release == release, c.key == key)
-            .order_by(e.epoch.desc(), e.id.desc())
+            .order_by(*_NEWEST)
             .limit(max(0, last))
         )
         if stage is not None:
@@ -285,30 +265,26 @@ class Store:
         """
         if keep is None and older_than_epoch is None:
             return 0
-        e = EvaluationRow
-        with self._errors(), Session(self._write_engine) as session, session.begin():
-            rows = session.execute(
-                select(e.id, e.release, e.stage, e.epoch, e.verdict).order_by(
-                    e.release, e.epoch.desc(), e.id.desc()
-                )
+        e = EVALUATION.c
+        with self._errors(), self._write_engine.begin() as conn:
+            rows = conn.execute(
+                select(e.id, e.release, e.stage, e.epoch, e.verdict).order_by(e.release, *_NEWEST)
             ).all()
             doomed = _doomed(rows, keep, older_than_epoch)
             for start in range(0, len(doomed), _CHUNK):
                 chunk = doomed[start : start + _CHUNK]
-                for child in (CriterionRow, EvidenceRow, SeriesRow, GovernanceRow):
-                    session.execute(delete(child).where(child.evaluation_id.in_(chunk)))
-                session.execute(delete(e).where(e.id.in_(chunk)))
+                for child in CHILDREN:
+                    conn.execute(delete(child).where(child.c.evaluation_id.in_(chunk)))
+                conn.execute(delete(EVALUATION).where(e.id.in_(chunk)))
             return len(doomed)
 
     def set_attestation(self, id: int, digest: str) -> None:
         """Record the digest of the attestation made for evaluation `id`."""
-        with self._errors(), Session(self._write_engine) as session, session.begin():
-            done = session.execute(
-                update(EvaluationRow)
-                .where(EvaluationRow.id == id)
-                .values(attestation_digest=digest)
+        with self._errors(), self._write_engine.begin() as conn:
+            done = conn.execute(
+                update(EVALUATION).where(EVALUATION.c.id == id).values(attestation_digest=digest)
             )
-            if getattr(done, "rowcount", 1) == 0:
+            if done.rowcount == 0:
                 raise StoreError(self.name, f"has no evaluation {id}")
 
 
