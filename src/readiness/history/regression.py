@@ -30,6 +30,7 @@ import math
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -119,8 +120,6 @@ def hodges_lehmann(
 
     The interval is [d_(c), d_(N+1-c)] with N = n*m and c the lower critical value of U from
     its normal approximation (Hollander & Wolfe), floored at the first difference."""
-    from scipy.stats import norm
-
     x, y = np.sort(current), np.sort(baseline)
     n, m = x.size, y.size
     total = n * m
@@ -128,7 +127,7 @@ def hodges_lehmann(
         estimate = kth_difference(x, y, (total + 1) // 2)
     else:
         estimate = (kth_difference(x, y, total // 2) + kth_difference(x, y, total // 2 + 1)) / 2
-    z = float(norm.ppf(1 - (1 - confidence) / 2))
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
     c = math.floor(total / 2 - z * math.sqrt(total * (n + m + 1) / 12))
     c = min(max(c, 1), (total + 1) // 2)
     return estimate, (kth_difference(x, y, c), kth_difference(x, y, total + 1 - c))
