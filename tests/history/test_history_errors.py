@@ -122,3 +122,33 @@ def test_missing_postgresql_database(postgres: PostgresServer, tmp_path: Path) -
     """A database that does not exist on the server is named as such."""
     with pytest.raises(StoreError, match="no such database"):
         open_store(postgres.url("no_such_db"), tmp_path)
+
+
+def test_without_the_postgresql_driver(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A postgresql:// store without psycopg installed says which extra to install."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(StoreError, match=r"needs psycopg: pip install 'readiness\[history\]'"):
+        open_store(f"postgresql://u:pw@127.0.0.1:{free_port()}/db", tmp_path)
+
+
+def test_without_sqlalchemy_the_package_entry_point_says_what_to_install(tmp_path: Path) -> None:
+    """readiness.history.open_store without SQLAlchemy: a StoreError, not an ImportError."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nsys.modules['sqlalchemy'] = None\n"
+        "from pathlib import Path\nfrom readiness.errors import StoreError\n"
+        "from readiness.history import open_store\n"
+        "try:\n    open_store('postgresql://u:pw@h/db', Path('.'))\n"
+        "except StoreError as e:\n    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == (
+        "evaluation store postgresql://u:***@h/db: "
+        "needs sqlalchemy: pip install 'readiness[history]'"
+    )

@@ -141,13 +141,18 @@ def open_store(url: str | None, root: Path, *, timeout: float = DEFAULT_TIMEOUT_
     for the server to answer (PostgreSQL). Raises StoreError."""
     name = _mask(url) if url is not None else str(root / DEFAULT_DIR / DEFAULT_FILE)
     target = _engine_url(url, root, name)
-    if target.get_backend_name() == "sqlite":
-        engine = create_engine(target, connect_args={"timeout": timeout})
-        _sqlite_pragmas(engine, timeout)
-    else:
-        engine = create_engine(
-            target, connect_args={"connect_timeout": max(1, round(timeout))}, pool_pre_ping=True
-        )
+    try:
+        if target.get_backend_name() == "sqlite":
+            engine = create_engine(target, connect_args={"timeout": timeout})
+            _sqlite_pragmas(engine, timeout)
+        else:
+            engine = create_engine(
+                target,
+                connect_args={"connect_timeout": max(1, round(timeout))},
+                pool_pre_ping=True,
+            )
+    except ImportError as e:  # the driver: psycopg comes with the `history` extra
+        raise StoreError(name, f"needs {e.name}: pip install 'readiness[history]'") from None
     store = Store(engine, name, timeout)
     with store._errors(close_on_error=True):
         schema.ensure_head(engine, store._write_engine, name)
