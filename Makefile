@@ -33,6 +33,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/junit_inspect.py
 	$(BIN)/python benchmarks/sarif_inspect.py
+	$(BIN)/python benchmarks/history_store.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

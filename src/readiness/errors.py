@@ -64,6 +64,18 @@ class CollectError(ReadinessError):
     """A check's command or service could not be run at all (not found, bad cwd)."""
 
 
+class StoreError(ReadinessError):
+    """The evaluation store cannot be used: locked, corrupt, unreachable, refused, read-only, or
+    of a newer schema. One line naming the store (password masked) and the reason.
+
+    `evaluate` reports it and still prints its verdict, unless `--require-record` is given."""
+
+    def __init__(self, store: str, reason: str) -> None:
+        self.store = store
+        self.reason = reason
+        super().__init__(f"evaluation store {store}: {reason}")
+
+
 class ExitCode:
     """The one exit-code table (README: "Exit codes"); `verdict.exit_code` maps verdicts onto it."""
 

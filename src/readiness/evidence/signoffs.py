@@ -219,9 +219,9 @@ def _load(path: Path, shown: str) -> tuple[Any, Any]:
         doc = load_file(path, shown)
     except DefinitionError as exc:
         rest = str(exc).removeprefix(f"{shown}:")
-        line, sep, reason = rest.partition(":")
-        if sep and line.strip().isdigit():  # "file:LINE: reason" -> located
-            raise EvidenceError(reason.strip(), path=shown, line=int(line)) from None
+        where, sep, why = rest.partition(":")
+        if sep and where.strip().isdigit():  # "file:LINE: reason" -> located
+            raise EvidenceError(why.strip(), path=shown, line=int(where)) from None
         raise EvidenceError(rest.strip(), path=shown) from None
     except (ValueError, OverflowError) as exc:  # an impossible YAML date: 2026-02-30
         try:

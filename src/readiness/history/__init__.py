@@ -1,0 +1,33 @@
+"""Memory: past evaluations in a store (embedded SQLite or a shared PostgreSQL), baselines and
+the statistics of the regression criterion.
+
+Importing this package imports nothing heavy: `record` is plain dataclasses, and `store`
+(SQLAlchemy, Alembic, psycopg) and `regression` (scipy) are imported only by whoever records,
+reads or compares, so `evaluate --no-record` stays lean.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from readiness.errors import StoreError
+
+if TYPE_CHECKING:
+    from readiness.history.store import Store
+
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def open_store(url: str | None, root: Path, *, timeout: float = 10.0) -> Store:
+    """`store.open_store`, imported only now; without the `history` extra installed this is a
+    StoreError saying how to install it, not an ImportError."""
+    try:
+        from readiness.history import store
+    except ImportError as e:
+        name = _PASSWORD.sub(r"\1***@", url) if url else str(root / ".readiness/history.sqlite")
+        raise StoreError(
+            name, f"needs {e.name or 'SQLAlchemy'}: pip install 'readiness[history]'"
+        ) from None
+    return store.open_store(url, root, timeout=timeout)

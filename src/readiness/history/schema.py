@@ -1,0 +1,79 @@
+"""The store's schema revision: read it cheaply, refuse a newer one, upgrade an older one in place.
+
+The schema version is Alembic's revision. Opening a store at head costs one small query and does
+not import Alembic at all (`HEAD_REVISION` is known here; a test checks it against Alembic's own
+head). Only a fresh or older store imports Alembic and upgrades, under a lock held in the
+migration's own transaction: `BEGIN IMMEDIATE` on SQLite (the busy timeout makes a second opener
+wait), `pg_advisory_xact_lock` on PostgreSQL. Both back-ends have transactional DDL, so a second
+process that waited sees head and does nothing, and a failed upgrade leaves the old schema.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, inspect, text
+
+from readiness.errors import StoreError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+#: The newest revision this readiness knows; moves with every file in migrations/versions/.
+HEAD_REVISION = "0001"
+VERSION_TABLE = "alembic_version"
+# pg_advisory_xact_lock key: the bytes of "rdns-mig" as a signed 64-bit integer.
+_LOCK_KEY = int.from_bytes(b"rdns-mig", "big", signed=True)
+_REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
+
+
+def known_revisions() -> tuple[str, ...]:
+    """The revisions shipped with this readiness, oldest first (from the file names)."""
+    names = (p.name for p in (MIGRATIONS / "versions").iterdir())
+    return tuple(sorted(m.group(1) for n in names if (m := _REVISION_FILE.match(n))))
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The store's revision; None for a store without a schema yet."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return None
+    value = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()  # noqa: S608 - a constant
+    return None if value is None else str(value)
+
+
+def _refuse_newer(name: str, revision: str | None) -> None:
+    if revision is not None and revision not in known_revisions():
+        raise StoreError(
+            name,
+            f"the store has schema revision {revision}; this readiness knows up to "
+            f"{HEAD_REVISION}: upgrade readiness",
+        )
+
+
+def ensure_head(engine: Engine, write_engine: Engine, name: str) -> None:
+    """Bring the store to HEAD_REVISION, or refuse a store whose schema is newer.
+
+    `write_engine` begins its transactions with the write lock (see `store._sqlite_pragmas`)."""
+    with engine.connect() as conn:
+        revision = current_revision(conn)
+    _refuse_newer(name, revision)
+    if revision == HEAD_REVISION:
+        return
+    from alembic import command
+    from alembic.config import Config
+    from alembic.util.exc import CommandError
+
+    with write_engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        revision = current_revision(conn)  # another process may have upgraded meanwhile
+        _refuse_newer(name, revision)
+        if revision == HEAD_REVISION:
+            return
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("path_separator", "os")
+        config.attributes["connection"] = conn
+        try:
+            command.upgrade(config, "head")
+        except CommandError as e:
+            raise StoreError(name, f"cannot upgrade the schema: {e}") from None

@@ -1,0 +1,313 @@
+"""The evaluation store: SQLAlchemy 2 over an embedded SQLite file or a shared PostgreSQL.
+
+`open_store(None, root)` is the default `<root>/.readiness/history.sqlite` (the folder carries
+its own `.gitignore`); `open_store("postgresql://user:pw@host/db", root)` or
+`open_store("sqlite:///path", root)` selects the back-end. The code above the engine does not
+know which. Every failure of the store is a `StoreError` naming the store (password masked)
+with one line of reason: never a traceback.
+
+SQLite: WAL, so readers never block the writer; a busy timeout, so concurrent writers wait
+for each other instead of failing; write transactions start with BEGIN IMMEDIATE, so a
+transaction never has to upgrade a read lock (which SQLite refuses at once, timeout or not).
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, Engine, create_engine, delete, event, select, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+
+from readiness.errors import StoreError
+from readiness.history import convert, schema
+from readiness.history.convert import CHILDREN, CRITERION, EVALUATION
+from readiness.history.record import BASELINE_VERDICTS, EvaluationRecord, StoredEvaluation
+
+DEFAULT_DIR = ".readiness"
+DEFAULT_FILE = "history.sqlite"
+DEFAULT_TIMEOUT_S = 10.0
+_WRITE = "readiness_write"  # execution option: this transaction writes (BEGIN IMMEDIATE)
+_CHUNK = 500  # ids per DELETE ... IN (...), well under every back-end's parameter limit
+_NEWEST = (EVALUATION.c.epoch.desc(), EVALUATION.c.id.desc())
+
+
+class SeriesPoint(NamedTuple):
+    """One criterion in one past evaluation: a point of its trend line."""
+
+    id: int
+    version: str
+    generated_at: str
+    status: str
+    value: float | None
+    unit: str
+    threshold: str
+
+
+def _reason(exc: BaseException, timeout: float) -> str:
+    """One line saying why the store failed, classified for the person reading it."""
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    low = str(orig).lower()
+    sqlstate = str(getattr(orig, "sqlstate", "") or "")
+    if "database is locked" in low or "database table is locked" in low:
+        return f"locked by another process (waited {timeout:g} s): {text}"
+    if "not a database" in low or "malformed" in low:
+        return f"corrupt: the file is not a readable SQLite database ({text})"
+    if (
+        "readonly" in low
+        or "read-only" in low
+        or isinstance(orig, PermissionError)
+        or "unable to open database file" in low
+    ):
+        return f"cannot write there (read-only location or missing folder): {text}"
+    fatal = text.split("FATAL:", 1)[-1].strip()  # the server's own words, when it answered
+    if (
+        sqlstate.startswith("28")
+        or any(s in low for s in ("password authentication", "no pg_hba.conf", "authentication"))
+        or re.search(r'role "[^"]*" does not exist', low)
+    ):
+        return f"authentication refused: {fatal}"
+    if sqlstate == "3D000" or re.search(r'database "[^"]*" does not exist', low):
+        return f"no such database: {fatal}"
+    if any(
+        s in low
+        for s in ("connection refused", "could not connect", "timeout expired", "translate host")
+    ) or ("connection" in low and "failed" in low):
+        return f"server unreachable: {text}"
+    return text
+
+
+def _sqlite_pragmas(engine: Engine, timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is safe with WAL (a power cut may lose the last commits, never corrupt) and
+        # keeps a commit to one write instead of two fsyncs.
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _mask(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.rsplit("@", maxsplit=1)[-1] if "@" in url else url
+
+
+def _engine_url(url: str | None, root: Path, name: str) -> URL:
+    if url is None:
+        folder = root / DEFAULT_DIR
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# readiness's evaluation store: local, never committed\n*\n")
+        except OSError as e:
+            raise StoreError(name, f"cannot create {folder}: {e.strerror or e}") from None
+        return URL.create("sqlite", database=str(folder / DEFAULT_FILE))
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(
+            name, "not a database URL: use postgresql://USER@HOST/DB or sqlite:///PATH"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return parsed.set(drivername="sqlite")
+    raise StoreError(name, "unsupported store: use postgresql://USER@HOST/DB or sqlite:///PATH")
+
+
+def open_store(url: str | None, root: Path, *, timeout: float = DEFAULT_TIMEOUT_S) -> Store:
+    """Open (creating and migrating as needed) the store at `url`, or the default SQLite file
+    under `root` when `url` is None. `timeout`: how long a writer waits for a lock (SQLite) or
+    for the server to answer (PostgreSQL). Raises StoreError."""
+    name = _mask(url) if url is not None else str(root / DEFAULT_DIR / DEFAULT_FILE)
+    target = _engine_url(url, root, name)
+    try:
+        if target.get_backend_name() == "sqlite":
+            engine = create_engine(target, connect_args={"timeout": timeout})
+            _sqlite_pragmas(engine, timeout)
+        else:
+            engine = create_engine(
+                target,
+                connect_args={"connect_timeout": max(1, round(timeout))},
+                pool_pre_ping=True,
+            )
+    except ImportError as e:  # the driver: psycopg comes with the `history` extra
+        raise StoreError(name, f"needs {e.name}: pip install 'readiness[history]'") from None
+    store = Store(engine, name, timeout)
+    with store._errors(close_on_error=True):
+        schema.ensure_head(engine, store._write_engine, name)
+    return store
+
+
+class Store:
+    """Evaluations past: record, read back, find the baseline, trend lines, prune."""
+
+    def __init__(self, engine: Engine, name: str, timeout: float) -> None:
+        self.name = name
+        self.backend = engine.dialect.name
+        self._engine = engine
+        self._write_engine = engine.execution_options(**{_WRITE: True})
+        self._timeout = timeout
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _errors(self, *, close_on_error: bool = False) -> Iterator[None]:
+        try:
+            yield
+        except StoreError:
+            if close_on_error:
+                self.close()
+            raise
+        except (SQLAlchemyError, sqlite3.Error, OSError) as e:
+            if close_on_error:
+                self.close()
+            raise StoreError(self.name, _reason(e, self._timeout)) from None
+
+    def close(self) -> None:
+        """Release every connection."""
+        self._engine.dispose()
+
+    def record(self, rec: EvaluationRecord) -> int:
+        """Store one evaluation in one transaction; its id."""
+        with self._errors(), self._write_engine.begin() as conn:
+            return convert.insert(conn, rec)
+
+    def _read(
+        self, *where: ColumnElement[bool], last: int | None = None
+    ) -> builtins.list[StoredEvaluation]:
+        query = select(EVALUATION).where(*where).order_by(*_NEWEST)
+        if last is not None:
+            query = query.limit(max(0, last))
+        with self._errors(), self._engine.connect() as conn:
+            return convert.load(conn, conn.execute(query).mappings().all())
+
+    def get(self, id: int) -> StoredEvaluation:
+        """The evaluation with that id; StoreError when there is none."""
+        found = self._read(EVALUATION.c.id == id)
+        if not found:
+            raise StoreError(self.name, f"has no evaluation {id}")
+        return found[0]
+
+    def list(
+        self, release: str | None = None, stage: str | None = None, last: int | None = None
+    ) -> builtins.list[StoredEvaluation]:
+        """Evaluations, newest first, optionally of one release line and stage, at most `last`.
+        Children are loaded with one query per table, whatever the count."""
+        where = [EVALUATION.c.release == release] if release is not None else []
+        if stage is not None:
+            where.append(EVALUATION.c.stage == stage)
+        return self._read(*where, last=last)
+
+    def baseline(
+        self,
+        release: str,
+        stage: str,
+        *,
+        version: str | None = None,
+        before_epoch: float | None = None,
+    ) -> StoredEvaluation | None:
+        """The latest evaluation of `release` at `stage` whose verdict was GO or CONDITIONAL GO
+        (never a NO-GO), optionally of one `version` and strictly before `before_epoch`."""
+        e = EVALUATION.c
+        where = [e.release == release, e.stage == stage, e.verdict.in_(BASELINE_VERDICTS)]
+        if version is not None:
+            where.append(e.version == version)
+        if before_epoch is not None:
+            where.append(e.epoch < before_epoch)
+        found = self._read(*where, last=1)
+        return found[0] if found else None
+
+    def criterion_series(
+        self, release: str, key: str, last: int, *, stage: str | None = None
+    ) -> builtins.list[SeriesPoint]:
+        """One criterion (`gate/criterion` key) across the last `last` evaluations of a release
+        line (optionally at one stage), newest first; evaluations without it are skipped."""
+        e, c = EVALUATION.c, CRITERION.c
+        query = (
+            select(e.id, e.version, e.generated_at, c.status, c.value, c.unit, c.threshold)
+            .join_from(EVALUATION, CRITERION, c.evaluation_id == e.id)
+            .where(e.release == release, c.key == key)
+            .order_by(*_NEWEST)
+            .limit(max(0, last))
+        )
+        if stage is not None:
+            query = query.where(e.stage == stage)
+        with self._errors(), self._engine.connect() as conn:
+            return [SeriesPoint(*r) for r in conn.execute(query)]
+
+    def prune(self, keep: int | None = None, older_than_epoch: float | None = None) -> int:
+        """Delete old evaluations; the number deleted (their criteria, evidence, series and
+        governance rows go with them).
+
+        Per release line: `keep` keeps its newest N; `older_than_epoch` deletes what is older.
+        With both, an evaluation goes only when both say so. The baseline of each release and
+        stage (its latest GO or CONDITIONAL GO) is never deleted: the next run compares with it.
+        """
+        if keep is None and older_than_epoch is None:
+            return 0
+        e = EVALUATION.c
+        with self._errors(), self._write_engine.begin() as conn:
+            rows = conn.execute(
+                select(e.id, e.release, e.stage, e.epoch, e.verdict).order_by(e.release, *_NEWEST)
+            ).all()
+            doomed = _doomed(rows, keep, older_than_epoch)
+            for start in range(0, len(doomed), _CHUNK):
+                chunk = doomed[start : start + _CHUNK]
+                for child in CHILDREN:
+                    conn.execute(delete(child).where(child.c.evaluation_id.in_(chunk)))
+                conn.execute(delete(EVALUATION).where(e.id.in_(chunk)))
+            return len(doomed)
+
+    def set_attestation(self, id: int, digest: str) -> None:
+        """Record the digest of the attestation made for evaluation `id`."""
+        with self._errors(), self._write_engine.begin() as conn:
+            done = conn.execute(
+                update(EVALUATION).where(EVALUATION.c.id == id).values(attestation_digest=digest)
+            )
+            if done.rowcount == 0:
+                raise StoreError(self.name, f"has no evaluation {id}")
+
+
+def _doomed(
+    rows: Sequence[Any], keep: int | None, older_than_epoch: float | None
+) -> builtins.list[int]:
+    """Ids to delete; `rows` are (id, release, stage, epoch, verdict), newest first per release."""
+    seen: dict[str, int] = {}
+    baselines: set[tuple[str, str]] = set()
+    doomed: builtins.list[int] = []
+    for id_, release, stage, epoch, verdict in rows:
+        rank = seen.get(release, 0)
+        seen[release] = rank + 1
+        if verdict in BASELINE_VERDICTS and (release, stage) not in baselines:
+            baselines.add((release, stage))
+            continue
+        beyond = keep is None or rank >= keep
+        old = older_than_epoch is None or epoch < older_than_epoch
+        if beyond and old:
+            doomed.append(id_)
+    return doomed
