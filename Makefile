@@ -19,7 +19,10 @@ DEMO := definitions/2026.12-options-launch.yaml
 # The demo gathers real evidence and prints a real verdict. NO-GO (exit 1) is a legitimate
 # outcome of the example, so only exit codes >= 2 (invalid definition, internal error) fail it.
 demo: $(STAMP)
-	$(BIN)/readiness run $(DEMO) --report-dir build/report || [ $$? -eq 1 ]
+	[ -f build/keys/readiness.key ] || $(BIN)/readiness keygen --out build/keys
+	$(BIN)/readiness run $(DEMO) --report-dir build/report --attest build/keys/readiness.key \
+	  || [ $$? -eq 1 ]
+	$(BIN)/readiness verify build/report/readiness.intoto.json --key build/keys/readiness.pub
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
