@@ -12,7 +12,7 @@ import pytest
 
 from readiness.errors import UsageError
 from readiness.render import formats
-from readiness.render.model import Report
+from readiness.report import Report
 from test_render_samples import sample_report
 
 

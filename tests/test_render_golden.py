@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from readiness.render import formats
-from readiness.render.model import Report
+from readiness.report import Report
 from test_render_samples import load_stats, sample_report
 
 GOLDEN = Path(__file__).parent / "golden"

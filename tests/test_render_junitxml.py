@@ -11,7 +11,7 @@ import junitparser
 from readiness.evidence.junit import JUnitAdapter, JUnitParams
 from readiness.evidence.records import TestRun
 from readiness.render import junitxml
-from readiness.render.model import Report
+from readiness.report import Report
 from test_render_samples import sample_report
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from readiness.render import markdown
-from readiness.render.model import Report
+from readiness.report import Report
 from test_render_samples import sample_report
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from readiness.errors import UsageError
 from readiness.render import notes
-from readiness.render.model import Report
+from readiness.report import LaunchNotes, Report
 from test_render_samples import sample_report
 
 
@@ -110,7 +110,7 @@ def test_every_printed_value_is_escaped_for_markdown_in_any_template(
     (no HTML, link, mention, issue reference, table break or heading); `md_cell` and `code`
     are not escaped twice; numbers print as they are; `| safe` prints a value as written."""
     hostile = "# <b>hi</b> @ops #12 | [x](javascript:1)\x1b[2J"
-    report.extra["launch_notes"] = {"summary": hostile, "highlights": ["**bold** on purpose"]}
+    report.launch_notes = LaunchNotes(hostile, ("**bold** on purpose",))
     tpl = tmp_path / "notes.md.j2"
     tpl.write_text(
         "{{ summary }}\n{{ summary | md_cell }}\n{{ 'a`b' | code }}\n{{ tests[0].tests }}\n"

@@ -19,7 +19,7 @@ from unittest import mock
 from helpers import Project
 from readiness.criteria import Stage
 from readiness.evidence.records import EndpointStats, Evidence, LoadStats, Series
-from readiness.render.model import Report
+from readiness.report import Report
 
 EPOCH = 1_765_000_000.0  # 2025-12-06T05:46:40Z: the sample's fixed "now"
 TOOL_VERSION = "0.0.0+golden"
@@ -384,7 +384,10 @@ def sample_report(
         )
     report.tool_version = TOOL_VERSION
     if not extra:
-        report.extra = {}
+        from readiness.report import LaunchNotes
+
+        report.signoffs, report.risks, report.findings = (), (), {}
+        report.launch_notes = LaunchNotes()
     return report
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from helpers import Project, junit_xml, make_standard
 from readiness.pipeline import Clock, build_report, load
 from readiness.render import terminal
-from readiness.render.model import Report
+from readiness.report import Report
 
 GATE = """
 schema: 1

@@ -25,7 +25,7 @@ from readiness.criteria import STAGES, Stage
 from readiness.errors import ExitCode, ReadinessError, UsageError, WriteError
 
 if TYPE_CHECKING:
-    from readiness.render.model import Report
+    from readiness.report import Report
 
 # Heavy modules (pydantic models, the evaluation, renderers) are imported inside the commands
 # that need them: `inspect` and `--help` stay fast, and no command imports what it does not use.
@@ -419,10 +419,10 @@ def notes(
 
 
 def _metrics_rows(metrics: list[Any]) -> list[dict[str, Any]]:
-    from readiness.render import jsonreport
+    from readiness.render import view
 
     return [
-        {"metric": m.name, "value": jsonreport._num(m.value), "unit": m.unit}
+        {"metric": m.name, "value": view._num(m.value), "unit": m.unit}
         for m in sorted(metrics, key=lambda m: m.name)
     ]
 
@@ -504,7 +504,7 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
     from readiness.evidence import registry
     from readiness.evidence.records import Evidence
     from readiness.metrics import from_record
-    from readiness.render import jsonreport
+    from readiness.render import view
 
     adapter = registry.get(kind)
     try:
@@ -525,7 +525,7 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
             "kind": kind,
             "files": [{"path": m.path, "sha256": m.sha256} for m in metas],
             "metrics": rows,
-            "record": jsonreport.record_dict(ev),
+            "record": view.record_dict(ev),
             "warnings": list(ev.warnings),
         }
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -448,6 +448,11 @@ class Criterion:
     def key(self) -> str:
         return f"{self.gate}.{self.spec.id}"
 
+    @property
+    def check(self) -> str:
+        """The check whose evidence the criterion's metric reads (`<check>.<key>`)."""
+        return self.spec.metric.partition(".")[0]
+
 
 @dataclass
 class Project:
@@ -464,9 +469,16 @@ class Project:
     # a broken gate's criterion ids as written (references to them are not reported as unknown).
     broken_checks: set[str] = field(default_factory=set)
     broken_gates: dict[str, set[str]] = field(default_factory=dict)
+    _criteria: list[Criterion] | None = field(default=None, repr=False, compare=False)
 
     def criteria(self) -> list[Criterion]:
-        """Every criterion in definition order (gates in listed order, then the release's)."""
+        """Every criterion in definition order (gates in listed order, then the release's),
+        overrides applied; computed once, after the project is loaded."""
+        if self._criteria is None:
+            self._criteria = self._build_criteria()
+        return list(self._criteria)
+
+    def _build_criteria(self) -> list[Criterion]:
         overrides = {o.criterion: o for o in self.definition.overrides}
         out: list[Criterion] = []
         for gate_id in self.definition.gates:
@@ -680,7 +692,7 @@ def _check_references(project: Project, problems: list[str]) -> None:
     known = ", ".join(sorted(keys)) or "none"
     keys |= {f"{g}.{i}" for g, ids in project.broken_gates.items() for i in ids}
     for crit in crits:
-        check = crit.spec.metric.split(".", 1)[0]
+        check = crit.check
         if check not in project.checks and check not in project.broken_checks:
             problems.append(
                 f"{crit.doc.where((*crit.loc, 'metric'))}: metric {crit.spec.metric!r} names "

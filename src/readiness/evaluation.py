@@ -20,6 +20,17 @@ from readiness.metrics import CATALOGUE, Metric, MetricTable, finding_indices
 from readiness.waivers import WaiverUse
 
 Status = Literal["PASS", "WARN", "FAIL", "WAIVED", "MISSING", "ERROR", "N/A"]
+STATUSES: tuple[Status, ...] = ("PASS", "WARN", "FAIL", "WAIVED", "MISSING", "ERROR", "N/A")
+# How reports order criteria: what blocks first, what does not apply last.
+STATUS_ORDER: dict[Status, int] = {
+    "ERROR": 0,
+    "MISSING": 1,
+    "FAIL": 2,
+    "WARN": 3,
+    "WAIVED": 4,
+    "PASS": 5,
+    "N/A": 6,
+}
 _WORST = {"N/A": 0, "PASS": 1, "WAIVED": 2, "WARN": 3, "FAIL": 4, "MISSING": 5, "ERROR": 6}
 # A waiver covers a measured failure only: MISSING and ERROR (no evidence, no such metric,
 # unreadable or stale evidence) block whatever a waiver says.
@@ -104,6 +115,11 @@ class CriterionResult:
     baseline: BaselineValue | None = None  # the baseline's value of this criterion, if any
 
     @property
+    def check(self) -> str:
+        """The check whose evidence the metric reads (`<check>.<key>`)."""
+        return self.metric.partition(".")[0]
+
+    @property
     def counts(self) -> bool:
         """Whether the result takes part in the verdict (not shadow, applicable)."""
         return self.mode != "shadow" and self.status != "N/A"
@@ -133,7 +149,7 @@ def evaluate_criterion(
     Relative thresholds are made absolute against the baseline's value of the criterion.
     """
     spec = crit.spec
-    check = spec.metric.split(".", 1)[0]
+    check = crit.check
     ev = evidence.get(check)
     base = CriterionResult(
         key=crit.key,
@@ -362,10 +378,10 @@ def _apply(
 ) -> tuple[CriterionResult, list[WaiverUse]]:
     """Apply one criterion's waivers: finding waivers first, then criterion waivers."""
     uses: list[WaiverUse] = []
-    check = crit.spec.metric.split(".", 1)[0]
+    check = crit.check
     ev = evidence.get(check)
     record = ev.record if ev is not None and isinstance(ev.record, Findings) else None
-    key = crit.spec.metric.split(".", 1)[1]
+    key = crit.spec.metric.partition(".")[2]
     waived: set[int] = set()
     applied: list[WaiverUse] = []
     for w, src, st in mine:
@@ -421,14 +437,40 @@ def worst(statuses: list[Status]) -> Status:
 MAX_FINDINGS_LISTED = 200
 
 
+@dataclass(frozen=True)
+class WaivedBy:
+    """Who waived a finding, until when, why."""
+
+    approver: str
+    role: str
+    expires: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """One finding behind a criterion that did not plainly pass (waived ones say by whom)."""
+
+    tool: str
+    rule: str
+    severity: str
+    title: str
+    location: str
+    package: str
+    fixed_version: str
+    fingerprint: str
+    new: bool
+    waived_by: WaivedBy | None = None
+
+
 def findings_behind(
     evaluation: Evaluation, evidence: dict[str, Evidence]
-) -> dict[str, list[dict[str, object]]]:
+) -> dict[str, tuple[FindingRow, ...]]:
     """The findings behind every criterion over findings that did not plainly pass.
 
     Waived findings stay listed, with who waived them and until when.
     """
-    out: dict[str, list[dict[str, object]]] = {}
+    out: dict[str, tuple[FindingRow, ...]] = {}
     for r in evaluation.results:
         if r.status in ("PASS", "N/A"):
             continue
@@ -441,30 +483,23 @@ def findings_behind(
             for u in evaluation.waivers
             if u.criterion == r.key and u.finding is not None and u.state == "applied"
         ]
-        rows: list[dict[str, object]] = []
+        rows: list[FindingRow] = []
         for i in finding_indices(ev.record, key)[:MAX_FINDINGS_LISTED]:
             f = ev.record.findings[i]
             by = next((u for u in applied if waivers.matches(f, u.finding or "")), None)
             rows.append(
-                {
-                    "tool": f.tool,
-                    "rule": f.rule,
-                    "severity": f.severity,
-                    "title": f.title,
-                    "location": f.location,
-                    "package": f.package,
-                    "fixed_version": f.fixed_version,
-                    "fingerprint": f.fingerprint,
-                    "new": f.new,
-                    "waived_by": None
-                    if by is None
-                    else {
-                        "approver": by.approver,
-                        "role": by.role,
-                        "expires": by.expires,
-                        "reason": by.reason,
-                    },
-                }
+                FindingRow(
+                    f.tool,
+                    f.rule,
+                    f.severity,
+                    f.title,
+                    f.location,
+                    f.package,
+                    f.fixed_version,
+                    f.fingerprint,
+                    f.new,
+                    None if by is None else WaivedBy(by.approver, by.role, by.expires, by.reason),
+                )
             )
-        out[r.key] = rows
+        out[r.key] = tuple(rows)
     return out

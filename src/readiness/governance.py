@@ -23,24 +23,81 @@ Every risk is listed with its response.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from readiness.definition import Project
 from readiness.evaluation import Evaluation
 from readiness.evidence.records import Evidence, SignOff, SignOffs
 from readiness.evidence.signoffs import combined_digest, evidence_digests
+from readiness.reasons import Reason
+
+SignOffState = Literal["missing", "approved", "conditional", "rejected", "wrong-version"]
+RiskState = Literal["verified", "unverified", "accepted", "acceptance-expired"]
+
+
+@dataclass(frozen=True)
+class SignOffRow:
+    """One role's sign-off as the rules judged it (a required role without a record: missing)."""
+
+    role: str
+    required: bool
+    status: SignOffState = "missing"
+    name: str | None = None
+    decision: str | None = None
+    date: str | None = None
+    version: str | None = None
+    comment: str | None = None
+    source: str | None = None
+    stale: bool = False
+    stale_reason: str = ""
+    evidence_digest: str = ""
+
+
+@dataclass(frozen=True)
+class RiskCheck:
+    """A criterion that verifies a risk's response plan, with its status."""
+
+    criterion: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """A risk's acceptance: who accepted it, why, until when."""
+
+    reason: str
+    approver: str
+    role: str
+    expires: str  # ISO date
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    """One risk of the register as the rules judged it."""
+
+    id: str
+    title: str
+    impact: str
+    likelihood: str
+    owner: str
+    response: str
+    trigger: str
+    status: RiskState
+    blocking: bool
+    verified_by: tuple[RiskCheck, ...] = ()
+    accepted: Acceptance | None = None
 
 
 @dataclass
 class Governance:
     """What the governance rules add to the verdict, and the report sections they fill."""
 
-    blockers: list[str] = field(default_factory=list)
-    conditions: list[str] = field(default_factory=list)
+    blockers: list[Reason] = field(default_factory=list)
+    conditions: list[Reason] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    signoffs: list[dict[str, Any]] = field(default_factory=list)
-    risks: list[dict[str, Any]] = field(default_factory=list)
+    signoffs: list[SignOffRow] = field(default_factory=list)
+    risks: list[RiskRow] = field(default_factory=list)
 
 
 def _parse(ts: str) -> dt.datetime:
@@ -86,7 +143,10 @@ def signoffs(project: Project, evidence: dict[str, Evidence], gov: Governance) -
         return
     ev = evidence.get(policy.check) if policy.check else None
     if ev is not None and ev.status in ("error", "stale"):
-        gov.blockers.append(f"sign-offs: cannot be read: {ev.message}")
+        files = tuple((f.path, f.sha256) for f in ev.files)
+        gov.blockers.append(
+            Reason("evidence", ev.check, f"sign-offs: cannot be read: {ev.message}", files)
+        )
     records: tuple[SignOff, ...] = ()
     if ev is not None and isinstance(ev.record, SignOffs):
         records = ev.record.records
@@ -98,53 +158,62 @@ def signoffs(project: Project, evidence: dict[str, Evidence], gov: Governance) -
     for role in [*policy.required, *sorted(set(latest) - set(policy.required))]:
         required = role in policy.required
         r = latest.get(role)
-        row: dict[str, Any] = {
-            "role": role,
-            "required": required,
-            "status": "missing",
-            "name": None,
-            "decision": None,
-            "date": None,
-            "version": None,
-            "comment": None,
-            "source": None,
-        }
         if r is None:
-            gov.blockers.append(f"sign-off: no sign-off from the required role {role!r}")
-            gov.signoffs.append(row)
+            text = f"sign-off: no sign-off from the required role {role!r}"
+            gov.blockers.append(Reason("signoff", role, text, owner=role))
+            gov.signoffs.append(SignOffRow(role, required))
             continue
-        row.update(
-            name=r.name,
-            decision=r.decision,
-            date=r.date,
-            version=r.version,
-            comment=r.comment or None,
-            source=r.source,
-        )
-        who = f"{r.name} ({role})"
-        if r.version != version:
-            row["status"] = "wrong-version"
-            msg = f"sign-off: {who} signed version {r.version}, not {version}"
-            (gov.blockers if required else gov.notes).append(msg)
-        elif r.decision == "reject":
-            row["status"] = "rejected"
-            msg = f"sign-off: {who} rejected the release" + (f": {r.comment}" if r.comment else "")
-            (gov.blockers if required else gov.notes).append(msg)
-        else:
-            if r.decision == "approve-with-conditions":
-                row["status"] = "conditional"
-                gov.conditions.append(
-                    f"sign-off: {who} approved with conditions: {r.comment or '-'}"
-                )
-            else:
-                row["status"] = "approved"
-            stale = _stale(r, digests, newest)
-            if stale is not None:
-                row["stale"] = True
-                gov.conditions.append(f"sign-off: {who} {stale}")
-        if r.evidence_digest:
-            row["evidence_digest"] = r.evidence_digest
-        gov.signoffs.append(row)
+        gov.signoffs.append(_judge_signoff(r, role, required, version, digests, newest, gov))
+
+
+def _judge_signoff(
+    r: SignOff,
+    role: str,
+    required: bool,
+    version: str,
+    digests: dict[str, str],
+    newest: float | None,
+    gov: Governance,
+) -> SignOffRow:
+    """One role's latest record against the rules; adds its blocker, condition or note."""
+    row = SignOffRow(
+        role,
+        required,
+        name=r.name,
+        decision=r.decision,
+        date=r.date,
+        version=r.version,
+        comment=r.comment or None,
+        source=r.source,
+        evidence_digest=r.evidence_digest,
+    )
+    who = f"{r.name} ({role})"
+    if r.version != version:
+        text = f"sign-off: {who} signed version {r.version}, not {version}"
+        _block_or_note(gov, required, Reason("signoff", role, text, owner=role))
+        return replace(row, status="wrong-version")
+    if r.decision == "reject":
+        text = f"sign-off: {who} rejected the release" + (f": {r.comment}" if r.comment else "")
+        _block_or_note(gov, required, Reason("signoff", role, text, owner=role))
+        return replace(row, status="rejected")
+    if r.decision == "approve-with-conditions":
+        row = replace(row, status="conditional")
+        text = f"sign-off: {who} approved with conditions: {r.comment or '-'}"
+        gov.conditions.append(Reason("signoff", role, text, owner=role))
+    else:
+        row = replace(row, status="approved")
+    stale = _stale(r, digests, newest)
+    if stale is not None:
+        gov.conditions.append(Reason("signoff", role, f"sign-off: {who} {stale}", owner=role))
+        row = replace(row, stale=True, stale_reason=stale)
+    return row
+
+
+def _block_or_note(gov: Governance, required: bool, reason: Reason) -> None:
+    if required:
+        gov.blockers.append(reason)
+    else:
+        gov.notes.append(reason.text)
 
 
 def risks(project: Project, evaluation: Evaluation, today: dt.date, gov: Governance) -> None:
@@ -152,59 +221,60 @@ def risks(project: Project, evaluation: Evaluation, today: dt.date, gov: Governa
     d = project.definition
     status_of = {r.key: r.status for r in evaluation.results}
     for risk in d.risks:
-        checks = [{"criterion": c, "status": status_of.get(c, "MISSING")} for c in risk.verified_by]
-        verified = bool(checks) and all(c["status"] == "PASS" for c in checks)
-        blocking_impact = risk.impact in d.risk_blocking_impact
+        checks = tuple(RiskCheck(c, status_of.get(c, "MISSING")) for c in risk.verified_by)
+        verified = bool(checks) and all(c.status == "PASS" for c in checks)
         acc = risk.accepted
-        accepted = acc is not None and today <= acc.expires
-        status = "verified" if verified else "unverified"
+        status: RiskState = "verified" if verified else "unverified"
         label = f"risk {risk.id} ({risk.impact} impact): {risk.title}"
-        failing = ", ".join(
-            f"{c['criterion']} {c['status']}" for c in checks if c["status"] != "PASS"
-        )
+        failing = ", ".join(f"{c.criterion} {c.status}" for c in checks if c.status != "PASS")
+        owner = risk.owner or risk.id
         if verified and acc is not None:
             gov.notes.append(f"{label}: verified; acceptance not needed")
+        elif acc is not None and today <= acc.expires:
+            status = "accepted"
+            text = (
+                f"{label}: accepted until {acc.expires.isoformat()} by {acc.approver.name} "
+                f"({acc.approver.role}): {acc.reason}"
+                + (f" (not verified: {failing})" if failing else "")
+            )
+            gov.conditions.append(Reason("risk", risk.id, text, owner=owner))
         elif acc is not None:
-            if accepted:
-                status = "accepted"
-                gov.conditions.append(
-                    f"{label}: accepted until {acc.expires.isoformat()} by {acc.approver.name} "
-                    f"({acc.approver.role}): {acc.reason}"
-                    + (f" (not verified: {failing})" if failing else "")
-                )
-            else:
-                status = "acceptance-expired"
-                gov.notes.append(f"{label}: its acceptance expired on {acc.expires.isoformat()}")
-        blocks = blocking_impact and status in ("unverified", "acceptance-expired")
+            status = "acceptance-expired"
+            gov.notes.append(f"{label}: its acceptance expired on {acc.expires.isoformat()}")
+        blocks = risk.impact in d.risk_blocking_impact and status in (
+            "unverified",
+            "acceptance-expired",
+        )
         if blocks:
-            if not checks:
-                why = "no verifying criterion (verified-by) proves its response plan"
-            else:
-                why = f"its response plan is not proven ({failing})"
-            gov.blockers.append(f"{label}: {why}")
+            why = (
+                f"its response plan is not proven ({failing})"
+                if checks
+                else "no verifying criterion (verified-by) proves its response plan"
+            )
+            gov.blockers.append(Reason("risk", risk.id, f"{label}: {why}", owner=owner))
         elif status == "unverified":
             gov.notes.append(f"{label}: response plan not proven (impact below the blocking level)")
+        accepted = (
+            None
+            if acc is None
+            else Acceptance(
+                acc.reason, acc.approver.name, acc.approver.role, acc.expires.isoformat()
+            )
+        )
         gov.risks.append(
-            {
-                "id": risk.id,
-                "title": risk.title,
-                "impact": risk.impact,
-                "likelihood": risk.likelihood,
-                "owner": risk.owner,
-                "response": risk.response,
-                "trigger": risk.trigger,
-                "status": status,
-                "blocking": blocks,
-                "verified_by": checks,
-                "accepted": None
-                if acc is None
-                else {
-                    "reason": acc.reason,
-                    "approver": acc.approver.name,
-                    "role": acc.approver.role,
-                    "expires": acc.expires.isoformat(),
-                },
-            }
+            RiskRow(
+                risk.id,
+                risk.title,
+                risk.impact,
+                risk.likelihood,
+                risk.owner,
+                risk.response,
+                risk.trigger,
+                status,
+                blocks,
+                checks,
+                accepted,
+            )
         )
 
 

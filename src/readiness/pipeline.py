@@ -11,7 +11,6 @@ import hashlib
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from readiness import __version__, governance
 from readiness.criteria import Stage
@@ -20,10 +19,10 @@ from readiness.errors import DefinitionError, UsageError
 from readiness.evaluation import evaluate as evaluate_criteria
 from readiness.evaluation import findings_behind
 from readiness.evidence import gather as gather_mod
-from readiness.evidence.records import Evidence
+from readiness.evidence.records import Evidence, Findings
 from readiness.evidence.vex import vex_waivers
-from readiness.metrics import MetricTable, validate_refs
-from readiness.render.model import ReleaseInfo, Report
+from readiness.metrics import MetricTable, finding_counts, validate_refs
+from readiness.report import LaunchNotes, ReleaseInfo, Report
 from readiness.verdict import exit_code, judge
 
 
@@ -126,6 +125,7 @@ def build_report(
         definition_sha256=_sha256(definition),
         description=d.description,
     )
+    notes = d.notes
     return Report(
         release=info,
         verdict=verdict,
@@ -133,27 +133,17 @@ def build_report(
         generated_at=clock.iso,
         tool_version=__version__,
         exit_code=exit_code(verdict.verdict, strict=strict),
-        extra=_extra(project, gov, findings_behind(evaluation, evidence)),
+        launch_notes=LaunchNotes(notes.summary, tuple(notes.highlights), tuple(notes.known_issues)),
+        signoffs=tuple(gov.signoffs),
+        risks=tuple(gov.risks),
+        findings=findings_behind(evaluation, evidence),
+        waivers=tuple(evaluation.waivers),
+        finding_counts={
+            ev.check: finding_counts(ev.record)
+            for ev in evidence.values()
+            if isinstance(ev.record, Findings)
+        },
     )
-
-
-def _extra(project: Project, gov: Any, findings: dict[str, Any]) -> dict[str, object]:
-    """Report sections beyond the criteria: sign-offs, risks, launch-notes content."""
-    notes = project.definition.notes
-    extra: dict[str, object] = {
-        "launch_notes": {
-            "summary": notes.summary,
-            "highlights": list(notes.highlights),
-            "known_issues": list(notes.known_issues),
-        }
-    }
-    if gov.signoffs:
-        extra["signoffs"] = gov.signoffs
-    if gov.risks:
-        extra["risks"] = gov.risks
-    if findings:
-        extra["findings_by_criterion"] = findings
-    return extra
 
 
 def report_for(

@@ -117,7 +117,7 @@ def _unused_broken_evidence(
     project: Project, results: list[CriterionResult], evidence: dict[str, Evidence]
 ) -> list[Reason]:
     """Blockers for broken evidence that no counted blocking criterion already reports."""
-    covered = {r.metric.split(".", 1)[0] for r in results if r.counts and r.mode == "blocking"}
+    covered = {r.check for r in results if r.counts and r.mode == "blocking"}
     out = []
     for ev in evidence.values():
         if (

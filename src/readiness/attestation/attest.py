@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from securesystemslib.signer import Key, Signer
 
     from readiness.definition import Project
-    from readiness.render.model import Report
+    from readiness.report import Report
 
 
 @dataclass(frozen=True)

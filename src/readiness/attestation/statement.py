@@ -35,7 +35,7 @@ from readiness.evidence.gather import display_path
 if TYPE_CHECKING:
     from readiness.definition import Project
     from readiness.evaluation import CriterionResult
-    from readiness.render.model import Report
+    from readiness.report import Report
 
 _COMMIT = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
@@ -108,13 +108,10 @@ def _criterion(r: CriterionResult) -> dict[str, Any]:
 
 
 def _waivers(report: Report) -> list[dict[str, Any]]:
-    """Every waiver applied to (or refused for) a criterion, plus each further finding waiver
-    the findings list names; sorted, without duplicates."""
+    """Every waiver of the definition and its VEX documents, with what became of it (applied,
+    expired, unused, ...); sorted, without duplicates."""
     rows: dict[tuple[str, ...], dict[str, Any]] = {}
-    for r in report.verdict.results:
-        w = r.waiver
-        if w is None:
-            continue
+    for w in report.waivers:
         row = {
             "criterion": w.criterion,
             "finding": w.finding,
@@ -125,57 +122,42 @@ def _waivers(report: Report) -> list[dict[str, Any]]:
             "state": w.state,
             "source": w.source or "definition",
         }
-        rows[(w.criterion, w.approver, w.role, w.expires, w.reason)] = row
-    behind = report.extra.get("findings_by_criterion")
-    if isinstance(behind, dict):
-        for key, findings in behind.items():
-            for f in findings if isinstance(findings, list) else []:
-                by = f.get("waived_by") if isinstance(f, dict) else None
-                if not isinstance(by, dict):
-                    continue
-                ident = (key, by["approver"], by["role"], by["expires"], by["reason"])
-                rows.setdefault(
-                    ident,
-                    {
-                        "criterion": key,
-                        "finding": f.get("rule"),
-                        "reason": by["reason"],
-                        "approver": by["approver"],
-                        "role": by["role"],
-                        "expires": by["expires"],
-                        "state": "applied",
-                        "source": "definition",
-                    },
-                )
+        ident = (w.criterion, w.finding or "", w.approver, w.role, w.expires, w.reason, w.source)
+        rows[ident] = row
     return [rows[k] for k in sorted(rows)]
 
 
 def _acceptances(report: Report) -> list[dict[str, Any]]:
-    out = []
-    risks = report.extra.get("risks")
-    for risk in risks if isinstance(risks, list) else []:
-        acc = risk.get("accepted")
-        if not isinstance(acc, dict):
-            continue
-        out.append(
-            {
-                "risk": risk["id"],
-                "title": risk["title"],
-                "impact": risk["impact"],
-                "status": risk["status"],
-                "reason": acc["reason"],
-                "approver": acc["approver"],
-                "role": acc["role"],
-                "expires": acc["expires"],
-            }
-        )
-    return out
+    return [
+        {
+            "risk": risk.id,
+            "title": risk.title,
+            "impact": risk.impact,
+            "status": risk.status,
+            "reason": risk.accepted.reason,
+            "approver": risk.accepted.approver,
+            "role": risk.accepted.role,
+            "expires": risk.accepted.expires,
+        }
+        for risk in report.risks
+        if risk.accepted is not None
+    ]
 
 
 def _signoffs(report: Report) -> list[dict[str, Any]]:
-    rows = report.extra.get("signoffs")
-    keys = ("role", "required", "status", "name", "decision", "date", "version", "comment")
-    return [{k: row.get(k) for k in keys} for row in rows] if isinstance(rows, list) else []
+    return [
+        {
+            "role": s.role,
+            "required": s.required,
+            "status": s.status,
+            "name": s.name,
+            "decision": s.decision,
+            "date": s.date,
+            "version": s.version,
+            "comment": s.comment,
+        }
+        for s in report.signoffs
+    ]
 
 
 def build(

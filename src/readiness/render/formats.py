@@ -16,7 +16,7 @@ from readiness import atomic
 from readiness.errors import UsageError
 
 if TYPE_CHECKING:
-    from readiness.render.model import Report
+    from readiness.report import Report
 
 Format = Literal["json", "html", "markdown", "junit", "notes"]
 NAMES: tuple[Format, ...] = get_args(Format)

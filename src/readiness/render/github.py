@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 from readiness.render import safe
 
 if TYPE_CHECKING:
-    from readiness.evaluation import CriterionResult
-    from readiness.render.model import Report
+    from readiness.report import CriterionResult, Report
 
 BLOCKING = ("FAIL", "ERROR", "MISSING")
 _SOURCE = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?:\s|$)")

@@ -1,7 +1,7 @@
 """The self-contained HTML report: one file, inline CSS and SVG, no script, no network.
 
-The view model is shaped here, in Python, from `jsonreport.to_data(report)` (and from the
-records where the JSON summary is truncated or stringly): the Jinja templates under
+The page's view is shaped here, in Python, from the view model (`view.to_data(report)` and the
+typed report, where the JSON summary is truncated or stringly): the Jinja templates under
 `templates/` only loop and print. Jinja autoescapes everything (test names, messages and
 findings are untrusted) after `safe.visible` has written control, bidi and separator characters
 as visible escapes (the `finalize` of the environment), and fails on any undefined name; the
@@ -16,24 +16,22 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from readiness import report as rpt
 from readiness import units
-from readiness.criteria import STAGE_TITLES, parse
 from readiness.errors import DefinitionError
-from readiness.evidence.records import SEVERITIES, Findings, LoadStats, TestRun
-from readiness.metrics import finding_counts
-from readiness.render import jsonreport, safe, svg
-from readiness.render.notes import findings_by_criterion, risks, signoffs
+from readiness.render import safe, svg, view
+from readiness.report import SEVERITIES, STAGE_TITLES, CriterionResult, Findings, LoadStats, TestRun
 
 if TYPE_CHECKING:
     import jinja2
 
-    from readiness.render.model import Report
+    from readiness.report import Report
 
 MAX_TESTS = 50
 MAX_FINDINGS = 100
 MAX_FAILURES = 20
 MAX_EVIDENCE = 2  # files per criterion row; the Evidence section lists them all
-STATUS_ORDER = ("ERROR", "MISSING", "FAIL", "WARN", "WAIVED", "PASS", "N/A")
+STATUS_ORDER = tuple(sorted(rpt.STATUS_ORDER, key=rpt.STATUS_ORDER.__getitem__))
 VERDICT_CLASS = {"GO": "go", "CONDITIONAL GO": "cond", "NO-GO": "nogo"}
 SEVERITY_COLORS = {
     "critical": "#7B001C",
@@ -103,11 +101,6 @@ def _criterion(c: dict[str, Any], findings: dict[str, list[dict[str, str]]]) -> 
     }
 
 
-def problem_count(rec: TestRun) -> int:
-    """Failed, erroring and flaky tests: the adapter keeps at most 1000 of them as cases."""
-    return max(len(rec.problems), rec.failed + rec.errors + rec.flaky)
-
-
 def _tests(ev: dict[str, Any], rec: TestRun) -> dict[str, Any]:
     data = ev["record"]
     rows = [
@@ -131,25 +124,24 @@ def _tests(ev: dict[str, Any], rec: TestRun) -> dict[str, Any]:
             )
         ],
         "rows": rows,
-        "more": problem_count(rec) - len(rows),
+        "more": view.problem_count(rec) - len(rows),
     }
 
 
-def _reference(check: str, criteria: Sequence[dict[str, Any]]) -> svg.Reference | None:
+def _reference(check: str, results: Sequence[CriterionResult]) -> svg.Reference | None:
     """The threshold of a criterion over the aggregate latency, drawn on the latency chart."""
-    for c in criteria:
-        matched = c["matched"] or ""
-        if not c["threshold"] or not matched.startswith(f"{check}."):
+    for r in results:
+        t = r.pass_threshold
+        if t is None or not r.matched.startswith(f"{check}."):
             continue
-        key = matched.split(".", 1)[1]
+        key = r.matched.split(".", 1)[1]
         if key not in ("aggregated.p50", "aggregated.p95", "aggregated.p99", "sustained.p99"):
             continue
         try:
-            t = parse(c["threshold"])
             value = units.convert(t.value, t.unit, "ms")
         except DefinitionError:
             continue
-        return svg.Reference(value, f"{key.rsplit('.', 1)[1]} {c['threshold']}")
+        return svg.Reference(value, f"{key.rsplit('.', 1)[1]} {r.threshold}")
     return None
 
 
@@ -170,7 +162,7 @@ def fmt_number(value: object, unit: str = "") -> str:
     return f"{text} {unit}" if unit else text
 
 
-def _load(ev: dict[str, Any], rec: LoadStats, criteria: list[dict[str, Any]]) -> dict[str, Any]:
+def _load(ev: dict[str, Any], rec: LoadStats, results: Sequence[CriterionResult]) -> dict[str, Any]:
     groups: dict[str, list[svg.Line]] = {
         "latency": [],
         "throughput": [],
@@ -200,7 +192,7 @@ def _load(ev: dict[str, Any], rec: LoadStats, criteria: list[dict[str, Any]]) ->
             lines,
             title=f"{ev['check']}: {titles[g][0]}",
             unit=titles[g][1],
-            reference=_reference(ev["check"], criteria) if g == "latency" else None,
+            reference=_reference(ev["check"], results) if g == "latency" else None,
             x_range=span,
         )
         for g, lines in groups.items()
@@ -243,8 +235,7 @@ def _opt(value: float | None, unit: str) -> str:
     return "-" if value is None or not math.isfinite(value) else units.fmt(value, unit)
 
 
-def _findings(ev: dict[str, Any], rec: Findings) -> dict[str, Any]:
-    counts = finding_counts(rec)
+def _findings(ev: dict[str, Any], rec: Findings, counts: dict[str, int]) -> dict[str, Any]:
     by_sev = [(s, counts[f"findings.{s}"]) for s in SEVERITIES]
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     listed = sorted(
@@ -267,10 +258,10 @@ def _findings(ev: dict[str, Any], rec: Findings) -> dict[str, Any]:
     }
 
 
-def view(report: Report) -> dict[str, Any]:
+def page(report: Report) -> dict[str, Any]:
     """Everything the template shows, shaped and ordered; no logic is left to the template."""
-    data = jsonreport.to_data(report)
-    fbc = findings_by_criterion(report)
+    data = view.to_data(report)
+    fbc = view.findings_by_criterion(report)
     criteria = {c["criterion"]: _criterion(c, fbc) for c in data["criteria"]}
     statuses = [c["status"] for c in data["criteria"] if c["mode"] != "shadow"]
     tally = [(s, statuses.count(s)) for s in STATUS_ORDER if statuses.count(s)]
@@ -280,9 +271,9 @@ def view(report: Report) -> dict[str, Any]:
         if isinstance(rec, TestRun):
             tests.append(_tests(ev_data, rec))
         elif isinstance(rec, LoadStats):
-            loads.append(_load(ev_data, rec, data["criteria"]))
+            loads.append(_load(ev_data, rec, report.verdict.results))
         elif isinstance(rec, Findings):
-            scans.append(_findings(ev_data, rec))
+            scans.append(_findings(ev_data, rec, report.finding_counts[ev.check]))
     evidence = [
         {
             **e,
@@ -325,8 +316,8 @@ def view(report: Report) -> dict[str, Any]:
         "tests": tests,
         "loads": loads,
         "scans": scans,
-        "signoffs": signoffs(report),
-        "risks": risks(report),
+        "signoffs": view.signoffs(report),
+        "risks": view.risks(report),
         "next_stage": (
             {"title": stage_title(nxt["stage"]), "blockers": nxt["blockers"]} if nxt else None
         ),
@@ -340,7 +331,7 @@ def render(report: Report) -> str:
     """The HTML report as one self-contained document."""
     from markupsafe import Markup
 
-    model = view(report)
+    model = page(report)
     for section in ("loads", "scans"):
         for item in model[section]:
             if "charts" in item:

@@ -17,12 +17,11 @@ import io
 import re
 from typing import TYPE_CHECKING, Any
 
-from readiness.criteria import STAGE_TITLES
 from readiness.render import safe
+from readiness.report import STAGE_TITLES
 
 if TYPE_CHECKING:
-    from readiness.evaluation import CriterionResult
-    from readiness.render.model import Report
+    from readiness.report import CriterionResult, Report
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 VERDICT_SUITE = "readiness.verdict"  # ids hold no dot: no gate can take this name

@@ -16,13 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from readiness.criteria import STAGE_TITLES
-from readiness.evidence.records import TestRun
-from readiness.render import jsonreport, safe
-from readiness.render.html import problem_count
+from readiness.render import safe, view
+from readiness.report import STAGE_TITLES, TestRun
 
 if TYPE_CHECKING:
-    from readiness.render.model import Report
+    from readiness.report import Report
 
 DEFAULT_MAX_BYTES = 64 * 1024
 MIN_MAX_BYTES = 1024
@@ -129,7 +127,7 @@ _TABLE_HEAD = [
 
 
 def _body(report: Report, out: _Budget) -> None:
-    data = jsonreport.to_data(report)
+    data = view.to_data(report)
     v, rel = report.verdict, report.release
     stage = STAGE_TITLES.get(rel.stage, rel.stage)
     evaluated = sum(r.counts for r in v.results)
@@ -171,7 +169,7 @@ def _body(report: Report, out: _Budget) -> None:
                 f"| {escape(p.id)} | {escape(p.message, 200)} |"
             ),
             cap=MAX_TESTS,
-            total=problem_count(rec),
+            total=view.problem_count(rec),
             more="| … and {n} more | | |",
         )
     nxt = data["next_stage"]

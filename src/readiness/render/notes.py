@@ -1,8 +1,7 @@
 """Launch notes: Markdown for ops, support, marketing and compliance, from a replaceable template.
 
 The context is shaped here (see `context`), so a template only prints; the governance sections
-of `report.extra` (sign-offs, risks, findings by criterion) are normalized here for the HTML
-report too, every field present whatever the producer left out; a project replaces the
+come typed from the report through `view`; a project replaces the
 default `templates/launch_notes.md.j2` with `--template PATH`. Every template, the built-in one
 too, runs in Jinja's sandbox (a template is code from the project, not from readiness), with
 StrictUndefined. The output is Markdown, so instead of HTML autoescape every `{{ ... }}` prints
@@ -22,15 +21,14 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from readiness.criteria import STAGE_TITLES
 from readiness.errors import UsageError
-from readiness.evidence.records import LoadStats, TestRun
-from readiness.render import jsonreport, safe
+from readiness.render import safe, view
+from readiness.report import STAGE_TITLES, LoadStats, TestRun
 
 if TYPE_CHECKING:
     import jinja2
 
-    from readiness.render.model import Report
+    from readiness.report import Report
 
 DEFAULT_TEMPLATE = "launch_notes.md.j2"
 RESULT_WORDS = {
@@ -41,85 +39,6 @@ RESULT_WORDS = {
     "MISSING": "not measured",
     "ERROR": "not measured (evidence unreadable)",
 }
-
-
-SIGNOFF_KEYS = ("role", "status", "name", "decision", "date", "version", "comment")
-RISK_KEYS = ("id", "title", "impact", "likelihood", "owner", "response", "trigger", "status")
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def extra_list(report: Report, key: str) -> list[dict[str, Any]]:
-    """A list section of `report.extra` (sign-offs, risks), as dicts; absent -> []."""
-    value = report.extra.get(key)
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def signoffs(report: Report) -> list[dict[str, Any]]:
-    """The sign-offs, every field present (missing ones empty), required ones first."""
-    rows = [
-        {
-            **{k: _text(s.get(k)) for k in SIGNOFF_KEYS},
-            "required": bool(s.get("required")),
-            "stale": bool(s.get("stale")),
-        }
-        for s in extra_list(report, "signoffs")
-    ]
-    return sorted(rows, key=lambda s: not s["required"])
-
-
-def risks(report: Report) -> list[dict[str, Any]]:
-    """The risks, every field present, with verification and acceptance flattened to text."""
-    out = []
-    for r in extra_list(report, "risks"):
-        verified = r.get("verified_by")
-        acc = r.get("accepted")
-        out.append(
-            {
-                **{k: _text(r.get(k)) for k in RISK_KEYS},
-                "blocking": bool(r.get("blocking")),
-                "verified_by": [
-                    f"{_text(v.get('criterion'))}: {_text(v.get('status'))}"
-                    for v in (verified if isinstance(verified, list) else [])
-                    if isinstance(v, dict)
-                ],
-                "accepted": (
-                    f"accepted by {_text(acc.get('approver'))} ({_text(acc.get('role'))}) until "
-                    f"{_text(acc.get('expires'))}: {_text(acc.get('reason'))}"
-                    if isinstance(acc, dict)
-                    else ""
-                ),
-            }
-        )
-    return out
-
-
-FINDING_KEYS = ("tool", "rule", "severity", "title", "location")
-
-
-def findings_by_criterion(report: Report) -> dict[str, list[dict[str, str]]]:
-    """`extra["findings_by_criterion"]`, every finding with the same text fields; absent -> {}."""
-    raw = report.extra.get("findings_by_criterion")
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        str(key): [_finding(f) for f in found if isinstance(f, dict)]
-        for key, found in raw.items()
-        if isinstance(found, list)
-    }
-
-
-def _finding(f: dict[str, Any]) -> dict[str, str]:
-    by = f.get("waived_by")
-    waived = (
-        f"waived by {_text(by.get('approver'))} ({_text(by.get('role'))}) until "
-        f"{_text(by.get('expires'))}: {_text(by.get('reason'))}"
-        if isinstance(by, dict)
-        else ""
-    )
-    return {**{k: _text(f.get(k)) for k in FINDING_KEYS}, "waived": waived}
 
 
 def _stage(stage: str | None) -> str:
@@ -157,10 +76,9 @@ def _load_checks(report: Report) -> set[str]:
 
 def context(report: Report) -> dict[str, Any]:
     """The names a launch-notes template sees (documented in docs/ci.md and the default)."""
-    data = jsonreport.to_data(report)
+    data = view.to_data(report)
     rel = data["release"]
-    notes = report.extra.get("launch_notes")
-    notes = notes if isinstance(notes, dict) else {}
+    notes = report.launch_notes
     load_checks = _load_checks(report)
     criteria = data["criteria"]
     performance = [
@@ -197,7 +115,7 @@ def context(report: Report) -> dict[str, Any]:
         for ev in report.evidence.values()
         if isinstance(ev.record, TestRun)
     ]
-    all_risks = risks(report)
+    all_risks = view.risks(report)
     nxt = data["next_stage"]
     return {
         "release": {
@@ -210,16 +128,16 @@ def context(report: Report) -> dict[str, Any]:
         "blockers": data["blockers"],
         "conditions": data["conditions"],
         "next_stage": {**nxt, "title": _stage(nxt["stage"])} if nxt else None,
-        "summary": str(notes.get("summary") or ""),
-        "highlights": [str(h) for h in notes.get("highlights") or []],
-        "known_issues": [str(k) for k in notes.get("known_issues") or []],
+        "summary": notes.summary,
+        "highlights": list(notes.highlights),
+        "known_issues": list(notes.known_issues),
         "performance": performance,
         "tests": tests,
         "waivers": waivers,
         "risks": all_risks,
         "open_risks": [r for r in all_risks if r["status"] != "verified"],
-        "signoffs": signoffs(report),
-        "has_signoffs": bool(extra_list(report, "signoffs")),
+        "signoffs": view.signoffs(report),
+        "has_signoffs": bool(report.signoffs),
         "criteria": criteria,
         "generated_at": data["generated_at"],
         "generator": data["generator"],

@@ -9,14 +9,23 @@ visibly escaped, no GitHub workflow command), and every output line through `saf
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import click
 
-from readiness.criteria import STAGE_TITLES
-from readiness.evaluation import CriterionResult
-from readiness.evidence.records import LoadStats, TestRun
 from readiness.render import safe
-from readiness.render.model import Report
-from readiness.verdict import Verdict
+from readiness.report import (
+    STAGE_TITLES,
+    STATUS_ORDER,
+    CriterionResult,
+    FindingRow,
+    LoadStats,
+    Report,
+    RiskRow,
+    SignOffRow,
+    TestRun,
+    Verdict,
+)
 
 _COLOURS = {
     "PASS": "green",
@@ -32,7 +41,7 @@ MAX_TESTS = 15
 MAX_FAILURES = 5
 MAX_FINDINGS = 10
 MAX_EVIDENCE = 3
-_ORDER = {"ERROR": 0, "MISSING": 1, "FAIL": 2, "WARN": 3, "WAIVED": 4, "PASS": 5, "N/A": 6}
+_ORDER: dict[str, int] = {str(k): v for k, v in STATUS_ORDER.items()}
 _MODES = {"blocking": 0, "advisory": 1, "shadow": 2}
 _t = safe.terminal
 
@@ -121,7 +130,7 @@ def render(report: Report, *, color: bool = False) -> str:
                 lines.append(f"  {count:>7} x {_t(name)}: {_t(error, 120)}")
             if len(fails) > MAX_FAILURES:
                 lines.append(f"  ... and {len(fails) - MAX_FAILURES} more kinds")
-    lines += _findings(report.extra.get("findings_by_criterion"))
+    lines += _findings(report.findings)
     for ev in report.evidence.values():
         for w in ev.warnings:
             lines.append(f"warning: {_t(ev.check)}: {_t(w)}")
@@ -132,27 +141,24 @@ def render(report: Report, *, color: bool = False) -> str:
             lines += [f"  - {_t(b)}" for b in v.next_stage_blockers]
         else:
             lines.append("  every criterion that passes now also meets its thresholds there")
-    lines += _signoffs(report.extra.get("signoffs"), color=color)
-    lines += _risks(report.extra.get("risks"), color=color)
+    lines += _signoffs(report.signoffs, color=color)
+    lines += _risks(report.risks, color=color)
     return "".join(safe.ci_line(line) + "\n" for line in lines)
 
 
-def _findings(by_criterion: object) -> list[str]:
+def _findings(by_criterion: Mapping[str, Sequence[FindingRow]]) -> list[str]:
     """The findings behind each criterion that did not plainly pass (waived ones marked)."""
-    if not isinstance(by_criterion, dict):
-        return []
     out: list[str] = []
     for key, rows in by_criterion.items():
         if not rows:
             continue
         out += ["", f"Findings behind {_t(key)} ({len(rows)}):"]
         for f in rows[:MAX_FINDINGS]:
-            where = f["location"] or f["package"]
-            w = f.get("waived_by")
-            waived = f"  [waived by {_t(w['approver'])} until {_t(w['expires'])}]" if w else ""
+            where = f.location or f.package
+            w = f.waived_by
+            waived = f"  [waived by {_t(w.approver)} until {_t(w.expires)}]" if w else ""
             out.append(
-                f"  {_t(f['severity']):<8} {_t(f['rule']):<14} {_t(where)}  "
-                f"{_t(f['title'], 80)}{waived}"
+                f"  {_t(f.severity):<8} {_t(f.rule):<14} {_t(where)}  {_t(f.title, 80)}{waived}"
             )
         if len(rows) > MAX_FINDINGS:
             out.append(f"  ... and {len(rows) - MAX_FINDINGS} more (see the HTML or JSON report)")
@@ -162,42 +168,34 @@ def _findings(by_criterion: object) -> list[str]:
 _SIGNOFF_COLOURS = {"approved": "green", "conditional": "yellow", "stale": "yellow"}
 
 
-def _signoffs(rows: object, *, color: bool) -> list[str]:
-    if not isinstance(rows, list) or not rows:
+def _signoffs(rows: Sequence[SignOffRow], *, color: bool) -> list[str]:
+    if not rows:
         return []
     out = ["", "Sign-offs:"]
     for r in rows:
-        status = _style(f"{r['status']:<13}", _SIGNOFF_COLOURS.get(r["status"], "red"), color=color)
-        who = (
-            f"{_t(r['name'])}, {_t(r['date'][:10])}, version {_t(r['version'])}"
-            if r["name"]
-            else "-"
-        )
-        req = "" if r["required"] else " (not required)"
-        req += " (stale: signed before the evidence)" if r.get("stale") else ""
-        comment = f": {_t(r['comment'])}" if r.get("comment") else ""
-        out.append(f"  {status} {_t(r['role']):<14} {who}{req}{comment}")
+        status = _style(f"{r.status:<13}", _SIGNOFF_COLOURS.get(r.status, "red"), color=color)
+        who = f"{_t(r.name)}, {_t((r.date or '')[:10])}, version {_t(r.version)}" if r.name else "-"
+        req = "" if r.required else " (not required)"
+        req += " (stale: signed before the evidence)" if r.stale else ""
+        comment = f": {_t(r.comment)}" if r.comment else ""
+        out.append(f"  {status} {_t(r.role):<14} {who}{req}{comment}")
     return out
 
 
 _RISK_COLOURS = {"verified": "green", "accepted": "cyan"}
 
 
-def _risks(rows: object, *, color: bool) -> list[str]:
-    if not isinstance(rows, list) or not rows:
+def _risks(rows: Sequence[RiskRow], *, color: bool) -> list[str]:
+    if not rows:
         return []
     out = ["", "Risks:"]
     for r in rows:
-        status = _style(f"{r['status']:<18}", _RISK_COLOURS.get(r["status"], "red"), color=color)
-        out.append(
-            f"  {status} {_t(r['id'])} [{_t(r['impact'])}/{_t(r['likelihood'])}] {_t(r['title'])}"
-        )
-        out.append(f"      response: {_t(r['response'])}")
-        for v in r["verified_by"]:
-            out.append(f"      verified by {_t(v['criterion'])}: {_t(v['status'])}")
-        if r["accepted"]:
-            a = r["accepted"]
-            out.append(
-                f"      accepted by {_t(a['approver'])} ({_t(a['role'])}) until {_t(a['expires'])}"
-            )
+        status = _style(f"{r.status:<18}", _RISK_COLOURS.get(r.status, "red"), color=color)
+        out.append(f"  {status} {_t(r.id)} [{_t(r.impact)}/{_t(r.likelihood)}] {_t(r.title)}")
+        out.append(f"      response: {_t(r.response)}")
+        for v in r.verified_by:
+            out.append(f"      verified by {_t(v.criterion)}: {_t(v.status)}")
+        if r.accepted is not None:
+            a = r.accepted
+            out.append(f"      accepted by {_t(a.approver)} ({_t(a.role)}) until {_t(a.expires)}")
     return out
