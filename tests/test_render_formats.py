@@ -111,3 +111,25 @@ def test_json_through_the_registry_does_not_import_jinja(tmp_path: Path) -> None
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_problems_total_counts_every_failing_case_not_the_kept_ones() -> None:
+    """The JSON record of a run with 1,565 failing cases says 1,565, though 1,000 are kept."""
+    from readiness.render import view
+    from readiness.report import Evidence, TestCase, TestRun
+
+    kept = tuple(TestCase(f"t::c{i}", "failed") for i in range(1000))
+    run = TestRun(
+        tests=100_000,
+        passed=98_435,
+        failed=1_500,
+        errors=65,
+        skipped=0,
+        flaky=0,
+        duration_s=1.0,
+        problems=kept,
+    )
+    data = view.record_dict(Evidence("unit-tests", "junit", "ok", record=run))
+    assert data is not None
+    assert data["problems_total"] == 1565
+    assert len(data["problems"]) == 200

@@ -99,7 +99,7 @@ def record_dict(ev: Evidence) -> dict[str, Any] | None:
             "xpassed": rec.xpassed,
             "duplicates_merged": rec.duplicates_merged,
             "duration_s": _num(rec.duration_s),
-            "problems_total": len(rec.problems),
+            "problems_total": problem_count(rec),  # the kept cases are capped; the total is not
             "problems": [dataclasses.asdict(c) for c in rec.problems[:MAX_LISTED]],
         }
     if isinstance(rec, LoadStats):
