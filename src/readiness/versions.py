@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 _VERSION = re.compile(
-    r"^\s*v?(?P<nums>\d+(?:\.\d+)*)(?:[-.]?(?P<pre>[A-Za-z][0-9A-Za-z.-]*))?(?:\+[0-9A-Za-z.-]+)?\s*$"
+    r"^\s*v?(?P<nums>\d+(?:\.\d+)*)(?:-?(?P<pre>[A-Za-z][0-9A-Za-z.-]*))?(?:\+[0-9A-Za-z.-]+)?\s*$"
 )
 _CLAUSE = re.compile(r"^\s*(?P<op>>=|<=|==|!=|>|<)\s*(?P<ver>[^\s,]+)\s*$")
 
