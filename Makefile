@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/junit_inspect.py
 	$(BIN)/python benchmarks/sarif_inspect.py
 	$(BIN)/python benchmarks/history_store.py
+	$(BIN)/python benchmarks/portfolio.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
