@@ -192,3 +192,33 @@ def test_markdown_and_html_are_written_and_self_contained(project: Project) -> N
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in page
     assert json.loads((out / "portfolio.json").read_text())["format_version"] == 1
+
+
+def test_run_runs_each_shared_check_once_then_evaluates(project: Project) -> None:
+    """--run: a check shared by two releases runs once (one log line), and its fresh evidence
+    is what both are judged on."""
+    project.write(
+        "checks/shared.yaml",
+        """
+        schema: 1
+        id: shared
+        kind: junit
+        evidence: build/shared.xml
+        collect:
+          command: ["{python}", "-c", "import shutil; shutil.copy('template.xml', 'build')"]
+        """,
+    )
+    project.write("template.xml", junit_xml(passed=3))
+    (project.root / "checks/shared.yaml").write_text(
+        (project.root / "checks/shared.yaml").read_text().replace("shared.xml", "template.xml")
+    )
+    for name in ("a", "b"):
+        add_release(project, name, extra="")
+        path = project.root / "definitions" / f"{name}.yaml"
+        path.write_text(
+            path.read_text().replace(f"checks: [{name}-tests]", f"checks: [{name}-tests, shared]")
+        )
+    r = run_cli(["portfolio", "--run", "--no-record"], project.root, ENV)
+    assert r.code == 0, r.out + r.err
+    assert r.err.count("shared: ok") == 1, r.err
+    assert (project.root / "build/template.xml").is_file()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -66,9 +67,16 @@ class ReleaseRow:
 
     def blockers_by_owner(self) -> dict[str, list[Reason]]:
         """Blockers grouped by who must act (a gate, a role, a required release)."""
+        risk_owner = {str(r.get("id")): str(r.get("owner") or "") for r in self.risks}
         out: dict[str, list[Reason]] = {}
         for b in self.blockers:
-            out.setdefault(b.owner or b.kind, []).append(b)
+            owner = b.owner
+            if not owner and b.kind == "signoff":  # the role that must sign
+                m = re.search(r"role '([^']+)'|\(([^()]+)\)", b.text)
+                owner = f"role {m[1] or m[2]}" if m else ""
+            if not owner and b.kind == "risk":
+                owner = risk_owner.get(b.subject, "")
+            out.setdefault(owner or b.kind, []).append(b)
         return out
 
 
