@@ -23,6 +23,15 @@ demo: $(STAMP)
 	$(BIN)/readiness run $(DEMO) --report-dir build/report --attest build/keys/readiness.key \
 	  || [ $$? -eq 1 ]
 	$(BIN)/readiness verify build/report/readiness.intoto.json --key build/keys/readiness.pub
+	@# The programme: two small suites of their own (the load tests' evidence above is reused),
+	@# then every release of definitions/ in dependency order. Exit 1 (not all on track) is
+	@# the example's legitimate outcome.
+	mkdir -p build/logs
+	$(BIN)/readiness run definitions/2026.12-risk-limits.yaml --only risk-limits-tests \
+	  > build/logs/risk-limits.txt || [ $$? -eq 1 ]
+	$(BIN)/readiness run definitions/2026.12-wallet-withdrawals-v3.yaml --only wallet-tests \
+	  > build/logs/wallet-withdrawals-v3.txt || [ $$? -eq 1 ]
+	$(BIN)/readiness portfolio --since 7d --report-dir build/portfolio || [ $$? -eq 1 ]
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/junit_inspect.py
 	$(BIN)/python benchmarks/sarif_inspect.py
 	$(BIN)/python benchmarks/history_store.py
+	$(BIN)/python benchmarks/portfolio.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -820,6 +820,145 @@ def verify(
     click.echo(f"verify: OK: {out.checked} files unchanged, no expired waiver or acceptance")
 
 
+@cli.command()
+@click.argument("directory", type=Directory(), default=".", required=False)
+@click.option(
+    "--since",
+    default=None,
+    metavar="7d|DATE",
+    help="Add what changed since the last review: N days ago, or since a date (YYYY-MM-DD).",
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["terminal", "markdown", "json", "html"]),
+    default="terminal",
+    show_default=True,
+    help="What to print on standard output.",
+)
+@click.option(
+    "--report-dir",
+    type=Directory(),
+    default=None,
+    help="Also write portfolio.json, portfolio.md and portfolio.html into this directory.",
+)
+@click.option("--run", "run_checks", is_flag=True, help="Run the checks' commands first.")
+@click.option(
+    "--record/--no-record",
+    default=True,
+    show_default=True,
+    help="Record each release's evaluation in the evaluation store.",
+)
+@click.option(
+    "--store",
+    "store_url",
+    envvar="READINESS_STORE",
+    default=None,
+    help="Evaluation store URL (default: DIR/.readiness/history.sqlite; env: READINESS_STORE).",
+)
+@click.option(
+    "--expiring-within",
+    type=click.IntRange(0, 3660),
+    default=14,
+    show_default=True,
+    help="Days ahead for waivers and risk acceptances that expire soon.",
+)
+@click.option("--color/--no-color", default=None, help="Colour the summary (default: on a tty).")
+def portfolio(
+    directory: Path,
+    since: str | None,
+    format_: str,
+    report_dir: Path | None,
+    run_checks: bool,
+    record: bool,
+    store_url: str | None,
+    expiring_within: int,
+    color: bool | None,
+) -> None:
+    """Evaluate every definition in DIR/definitions in dependency order and print the
+    management view: verdicts, milestones, what blocks whom, risks, what expires, sign-offs
+    owed, what changed (exit 0: all on track and not NO-GO; 1 otherwise; 2: invalid)."""
+    from readiness.portfolio import build as build_mod
+    from readiness.portfolio import render_html, render_text
+
+    runner = _portfolio_runner(directory) if run_checks else None
+    opts = build_mod.Options(
+        store_url=store_url or None,
+        record=record,
+        since=since,
+        expiry_days=expiring_within,
+        runner=runner,
+    )
+    if since is not None:
+        try:
+            build_mod.parse_since(since, _clock())
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    result = build_mod.build(directory, opts)
+    renderers = {
+        "json": render_text.render_json,
+        "markdown": render_text.render_markdown,
+        "html": render_html.render,
+    }
+    if format_ == "terminal":
+        use_color = _isatty(sys.stdout) if color is None else color
+        text = render_text.render_terminal(result, color=use_color)
+    else:
+        text = renderers[format_](result)
+    out = _Stdout()
+    out.echo(text, nl=False)
+    problems = [out.problem] if out.problem else []
+    if report_dir is not None:
+        names = {"json": "portfolio.json", "markdown": "portfolio.md", "html": "portfolio.html"}
+        files = [(report_dir / names[k], render(result)) for k, render in renderers.items()]
+        for path, body in files:
+            try:
+                atomic.write_text(path, body)
+            except WriteError as exc:
+                problems.append(str(exc))
+            else:
+                click.echo(f"report: {path}", err=format_ != "terminal")
+    for problem in problems:
+        click.echo(f"readiness: error: {problem}", err=True)
+    if problems and result.exit_code == 0:
+        raise SystemExit(ExitCode.REPORT_NOT_WRITTEN)
+    raise SystemExit(result.exit_code)
+
+
+def _clock() -> Any:
+    from readiness import pipeline
+
+    return pipeline.Clock()
+
+
+def _portfolio_runner(directory: Path) -> Any:
+    """`portfolio --run`: each release's checks' commands, every shared check only once."""
+    from readiness import collect
+
+    tty = _isatty(sys.stderr)
+
+    def progress(line: str) -> None:
+        click.echo(("\r\x1b[K" if tty else "") + line, err=True)
+
+    def run_member(member: Any, done: set[str]) -> dict[str, str]:
+        todo = set(member.project.checks) - done
+        if not todo:
+            return {}
+        with collect.interrupt_as_keyboard():
+            results = collect.collect(
+                member.project,
+                member.project.root,
+                directory / "build" / "logs",
+                only=todo,
+                allow_remote=False,
+                progress=progress,
+                status_line=None,
+            )
+        return {c: r.message for c, r in results.items() if c in todo and r.outcome != "ok"}
+
+    return run_member
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: run the CLI and map every outcome to the exit-code table."""
     try:

@@ -9,6 +9,7 @@ are collected before failing, so one run of `readiness validate` shows them all.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Iterator
@@ -27,8 +28,9 @@ from pydantic import (
     model_validator,
 )
 
-from readiness import units
+from readiness import units, versions
 from readiness.criteria import (
+    STAGE_TITLES,
     STAGES,
     Stage,
     StageThresholds,
@@ -390,6 +392,72 @@ class BaselinePin(Strict):
     """The version whose latest GO or CONDITIONAL GO evaluation at this stage is the baseline."""
 
 
+def _version_spec(raw: object) -> str:
+    if not isinstance(raw, str | int | float) or isinstance(raw, bool):
+        raise ValueError('expected a version specifier like ">=2.1"')
+    text = str(raw)
+    if text[:1].isdigit():
+        text = "==" + text  # a bare version means exactly that version
+    return str(versions.parse_specifier(text))
+
+
+VersionSpec = Annotated[
+    str,
+    BeforeValidator(_version_spec),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "examples": [">=2.1", ">=2026.12.0, <2027", "==2.1.*"],
+            "description": "Comma-separated clauses (>=, >, <=, <, ==, !=; ==X.* a prefix), "
+            "all of which must hold; a bare version means == that version.",
+        }
+    ),
+]
+
+
+class Requirement(Strict):
+    """Another release this one needs: its latest evaluation (recorded in the store, or made in
+    the same portfolio run) must be at least `stage` with GO or CONDITIONAL GO, at a version
+    `version` matches."""
+
+    release: Id
+    """The required release line (the `release:` of another definition)."""
+    stage: Stage
+    """The least stage it must have reached: mvp, internal, public or launch."""
+    version: VersionSpec | None = None
+    """Which versions count, e.g. ">=2.1" (default: any)."""
+
+
+class Milestones(Strict):
+    """Target dates per stage (YYYY-MM-DD): the day the release should be GO at that stage.
+
+    Reports say, for the next milestone not yet reached, on track / at risk / late."""
+
+    mvp: dt.date | None = None
+    """The date the release should reach MVP."""
+    internal: dt.date | None = None
+    """The date the release should reach internal testing."""
+    public: dt.date | None = None
+    """The date the release should reach public testing."""
+    launch: dt.date | None = None
+    """The launch date."""
+
+    def dated(self) -> list[tuple[Stage, dt.date]]:
+        """(stage, date) in stage order, for the stages that have a date."""
+        return [(s, d) for s in STAGES if (d := getattr(self, s)) is not None]
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Milestones:
+        dated = self.dated()
+        for (s1, d1), (s2, d2) in itertools.pairwise(dated):
+            if d2 < d1:
+                raise ValueError(
+                    f"the {STAGE_TITLES[s2]} milestone ({d2}) is before the "
+                    f"{STAGE_TITLES[s1]} one ({d1}): milestones follow the stages"
+                )
+        return self
+
+
 class Definition(Strict):
     """One release's Definition of Done."""
 
@@ -430,6 +498,13 @@ class Definition(Strict):
     baseline: BaselinePin | None = None
     """Pin the baseline of relative thresholds to a version (default: the latest GO or
     CONDITIONAL GO evaluation of this release at this stage)."""
+    requires: list[Requirement] = Field(default_factory=list)
+    """Other releases this one needs, each at a least stage (and optionally version); an unmet
+    requirement blocks (a `dependency` blocker)."""
+    milestones: Milestones = Field(default_factory=Milestones)
+    """Target dates per stage, e.g. {internal: 2026-11-20, public: 2026-12-05}."""
+    at_risk_days: int = Field(default=7, ge=0, le=366)
+    """A milestone this many days away or nearer is at risk when something blocks."""
 
 
 # ---------------------------------------------------------------- the loaded project
@@ -739,6 +814,13 @@ def _check_references(project: Project, problems: list[str]) -> None:
                     f"{doc.where(('risks', i, 'verified-by', j))}: no criterion {ref!r} "
                     f"(known: {known})"
                 )
+    for i, req in enumerate(d.requires):
+        if req.release == d.release:
+            problems.append(
+                f"{doc.where(('requires', i, 'release'))}: a release cannot require itself"
+            )
+    for dup in sorted(_dupes([r.release for r in d.requires])):
+        problems.append(f"{doc.where(('requires',))}: {dup!r} is required twice")
     if d.signoffs.check is not None and d.signoffs.check not in project.checks:
         problems.append(
             f"{doc.where(('signoffs', 'check'))}: no check {d.signoffs.check!r} in the definition"

@@ -12,7 +12,7 @@ import os
 import time
 from pathlib import Path
 
-from readiness import __version__, governance
+from readiness import __version__, governance, requires
 from readiness.criteria import Stage
 from readiness.definition import Project, load_project_problems
 from readiness.errors import DefinitionError, UsageError
@@ -87,11 +87,13 @@ def build_report(
     clock: Clock,
     strict: bool,
     failed_checks: dict[str, str] | None = None,
+    dependencies: requires.Lookup | None = None,
 ) -> Report:
     """Gather, evaluate and judge: the whole pipeline, as `evaluate` and `run` use it.
 
     `failed_checks` maps a check to the reason its command failed (from `readiness run`): its
-    evidence is then an ERROR whatever files are on disk.
+    evidence is then an ERROR whatever files are on disk. `dependencies`: where the releases
+    named by `requires` are looked up (the portfolio's run); default: the evaluation store.
     """
     d = project.definition
     chosen: Stage = stage or d.stage
@@ -106,10 +108,11 @@ def build_report(
         project, evidence, table, chosen, clock.today, extra_waivers=extra_waivers
     )
     gov = governance.evaluate(project, evidence, evaluation, clock.today)
+    unmet, resolutions = requires.check(d, project.root, dependencies)
     verdict = judge(
         project,
         evaluation,
-        extra_blockers=gov.blockers,
+        extra_blockers=[*gov.blockers, *unmet],
         extra_conditions=gov.conditions,
         extra_notes=[*vex_problems, *gov.notes],
         evidence=evidence,
@@ -143,6 +146,7 @@ def build_report(
             for ev in evidence.values()
             if isinstance(ev.record, Findings)
         },
+        requirements=tuple(resolutions),
     )
 
 

@@ -1,9 +1,10 @@
 """Why a release is blocked or conditional: small typed values, not prose strings.
 
 Each blocker or condition says what kind of thing it is about (a criterion, a check's evidence,
-a waiver, a sign-off role, a risk), which one (`subject`), the evidence behind it, and who must
-act (`owner`), so reports, the history store and the portfolio can group and count them without
-parsing text. `text` is the one line shown to people; `str(reason)` is that line.
+a waiver, a sign-off role, a risk, a required release), which one (`subject`), the evidence
+behind it, and who must act (`owner`), so reports, the history store and the portfolio can
+group and count them without parsing text. `text` is the one line shown to people;
+`str(reason)` is that line.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ ReasonKind = Literal[
     "risk",  # subject: the risk id
     "gate",  # subject: the gate id (no criterion evaluated)
     "release",  # subject: the release (nothing evaluated, or a rule of the whole release)
+    "dependency",  # subject: the required release (`requires`) that is not where it must be
 ]
 REASON_KINDS: tuple[ReasonKind, ...] = (
     "criterion",
@@ -28,6 +30,7 @@ REASON_KINDS: tuple[ReasonKind, ...] = (
     "risk",
     "gate",
     "release",
+    "dependency",
 )
 
 

@@ -39,6 +39,7 @@ from readiness.evidence.records import (
 )
 from readiness.governance import Acceptance, RiskCheck, RiskRow, SignOffRow
 from readiness.reasons import Reason
+from readiness.requires import Resolution
 from readiness.verdict import GateVerdict, ReleaseVerdict, Verdict
 from readiness.waivers import WaiverUse
 
@@ -66,6 +67,7 @@ __all__ = [
     "ReleaseInfo",
     "ReleaseVerdict",
     "Report",
+    "Resolution",
     "RiskCheck",
     "RiskRow",
     "Series",
@@ -124,3 +126,4 @@ class Report:
     findings: dict[str, tuple[FindingRow, ...]] = field(default_factory=dict)  # by criterion
     waivers: tuple[WaiverUse, ...] = ()  # every waiver and what became of it
     finding_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # by check
+    requirements: tuple[Resolution, ...] = ()  # the definition's `requires`, resolved

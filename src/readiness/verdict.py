@@ -138,14 +138,8 @@ def _unused_broken_evidence(
 
 
 def _as_reason(item: str | Reason) -> Reason:
-    """A release-level line from the governance rules, typed by what it is about."""
-    if isinstance(item, Reason):
-        return item
-    if item.startswith("sign-off"):
-        return Reason("signoff", item.split("(", 1)[-1].split(")", 1)[0], item)
-    if item.startswith("risk "):
-        return Reason("risk", item.split(" ", 2)[1], item)
-    return Reason("release", "", item)
+    """A release-level line: the rules pass typed Reasons; plain text is about the release."""
+    return item if isinstance(item, Reason) else Reason("release", "", item)
 
 
 def judge(

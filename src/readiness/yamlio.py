@@ -22,7 +22,7 @@ from readiness.errors import DefinitionError
 MAX_YAML_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64  # no readiness file needs more; PyYAML's composer recurses ~3 frames a level
 MAX_QUOTE = 60
-ID_KEYS = ("id", "criterion", "role", "check")
+ID_KEYS = ("id", "criterion", "role", "check", "release")
 
 
 class _Loader(yaml.SafeLoader):

@@ -132,7 +132,11 @@ def insert(conn: Connection, rec: EvaluationRecord) -> int:
         ],
         GOVERNANCE: [
             {"evaluation_id": eid, "kind": kind, "position": i, "data": _dumps(item)}
-            for kind, items in (("signoff", rec.signoffs), ("waiver", rec.waivers))
+            for kind, items in (
+                ("signoff", rec.signoffs),
+                ("waiver", rec.waivers),
+                ("risk", rec.risks),
+            )
             for i, item in enumerate(items)
         ],
     }
@@ -218,4 +222,5 @@ def _record(e: Mapping[Any, Any], kids: Mapping[Table, list[Any]]) -> StoredEval
             for s in kids[SERIES]
         ),
         attestation_digest=e["attestation_digest"],
+        risks=tuple(_mapping(g.data) for g in kids[GOVERNANCE] if g.kind == "risk"),
     )

@@ -131,7 +131,7 @@ class SeriesRow(Base):
 
 
 class GovernanceRow(Base):
-    """A sign-off or a waiver in force at the evaluation, as a JSON object."""
+    """A sign-off, a waiver or a risk of the register at the evaluation, as a JSON object."""
 
     __tablename__ = "governance"
     __table_args__ = (
@@ -140,6 +140,6 @@ class GovernanceRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     evaluation_id: Mapped[int] = _parent()
-    kind: Mapped[str] = mapped_column(String)  # "signoff" | "waiver"
+    kind: Mapped[str] = mapped_column(String)  # "signoff" | "waiver" | "risk"
     position: Mapped[int] = mapped_column(Integer)
     data: Mapped[str] = mapped_column(Text)  # JSON object of strings

@@ -84,6 +84,10 @@ class EvaluationRecord:
     waivers: tuple[dict[str, str], ...]  # criterion, finding, approver, role, expires, state
     series: tuple[SeriesRecord, ...]
     attestation_digest: str | None = None
+    # id, title, impact, likelihood, owner, response, status (verified | accepted | unverified
+    # | acceptance-expired), accepted-until: the register as evaluated, for "risks added or
+    # accepted since the last review" (the portfolio). Kept as governance rows of kind "risk".
+    risks: tuple[dict[str, str], ...] = ()
 
     def criterion(self, key: str) -> CriterionRecord | None:
         """The criterion with that key, or None."""

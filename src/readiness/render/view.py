@@ -254,6 +254,8 @@ def _sections(report: Report) -> dict[str, Any]:
         "highlights": list(notes.highlights),
         "known_issues": list(notes.known_issues),
     }
+    if report.requirements:
+        out["requires"] = [r.as_dict() for r in report.requirements]
     if report.risks:
         out["risks"] = [_risk_dict(r) for r in report.risks]
     if report.signoffs:
