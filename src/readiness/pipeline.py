@@ -17,8 +17,8 @@ from readiness import __version__, governance
 from readiness.criteria import Stage
 from readiness.definition import Project, load_project_problems
 from readiness.errors import DefinitionError, UsageError
+from readiness.evaluation import Baseline, findings_behind
 from readiness.evaluation import evaluate as evaluate_criteria
-from readiness.evaluation import findings_behind
 from readiness.evidence import gather as gather_mod
 from readiness.evidence.records import Evidence
 from readiness.evidence.vex import vex_waivers
@@ -88,11 +88,14 @@ def build_report(
     clock: Clock,
     strict: bool,
     failed_checks: dict[str, str] | None = None,
+    baseline: Baseline | None = None,
 ) -> Report:
     """Gather, evaluate and judge: the whole pipeline, as `evaluate` and `run` use it.
 
     `failed_checks` maps a check to the reason its command failed (from `readiness run`): its
-    evidence is then an ERROR whatever files are on disk.
+    evidence is then an ERROR whatever files are on disk. `baseline`: the earlier evaluation
+    relative thresholds, regression criteria and deltas compare with (None: no store was
+    consulted); the JSON report names it at the top.
     """
     d = project.definition
     chosen: Stage = stage or d.stage
@@ -104,7 +107,13 @@ def build_report(
     table = MetricTable.build(evidence)
     extra_waivers, vex_problems = vex_waivers(project)
     evaluation = evaluate_criteria(
-        project, evidence, table, chosen, clock.today, extra_waivers=extra_waivers
+        project,
+        evidence,
+        table,
+        chosen,
+        clock.today,
+        extra_waivers=extra_waivers,
+        baseline=baseline,
     )
     gov = governance.evaluate(project, evidence, evaluation, clock.today)
     verdict = judge(
@@ -133,12 +142,16 @@ def build_report(
         generated_at=clock.iso,
         tool_version=__version__,
         exit_code=exit_code(verdict.verdict, strict=strict),
-        extra=_extra(project, gov, findings_behind(evaluation, evidence)),
+        extra=_extra(project, gov, findings_behind(evaluation, evidence), baseline),
     )
 
 
-def _extra(project: Project, gov: Any, findings: dict[str, Any]) -> dict[str, object]:
-    """Report sections beyond the criteria: sign-offs, risks, launch-notes content."""
+def _extra(
+    project: Project, gov: Any, findings: dict[str, Any], baseline: Baseline | None
+) -> dict[str, object]:
+    """Report sections beyond the criteria: sign-offs, risks, launch-notes content, and the
+    baseline compared with (only when a store was consulted: reports without one are
+    unchanged)."""
     notes = project.definition.notes
     extra: dict[str, object] = {
         "launch_notes": {
@@ -153,6 +166,13 @@ def _extra(project: Project, gov: Any, findings: dict[str, Any]) -> dict[str, ob
         extra["risks"] = gov.risks
     if findings:
         extra["findings_by_criterion"] = findings
+    if baseline is not None:
+        extra["baseline"] = {
+            "evaluation": baseline.id,
+            "version": baseline.version or None,
+            "generated_at": baseline.generated_at or None,
+            "sought": baseline.sought,
+        }
     return extra
 
 

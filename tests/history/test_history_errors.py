@@ -150,5 +150,5 @@ def test_without_sqlalchemy_the_package_entry_point_says_what_to_install(tmp_pat
     ).stdout.strip()
     assert out == (
         "evaluation store postgresql://u:***@h/db: "
-        "needs sqlalchemy: pip install 'readiness[history]'"
+        "needs sqlalchemy: reinstall readiness (pip install readiness)"
     )

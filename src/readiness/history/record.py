@@ -60,6 +60,17 @@ class SeriesRecord:
 
 
 @dataclass(frozen=True)
+class ProblemRecord:
+    """A failing test (kind "test": id, outcome) or a finding (kind "finding": rule and
+    location, severity) in the evidence of one check: what `diff` lists as appeared or gone."""
+
+    check: str
+    kind: str
+    ident: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class EvaluationRecord:
     """One evaluation of one release at one stage, as the store keeps it."""
 
@@ -84,6 +95,7 @@ class EvaluationRecord:
     waivers: tuple[dict[str, str], ...]  # criterion, finding, approver, role, expires, state
     series: tuple[SeriesRecord, ...]
     attestation_digest: str | None = None
+    problems: tuple[ProblemRecord, ...] = ()
 
     def criterion(self, key: str) -> CriterionRecord | None:
         """The criterion with that key, or None."""

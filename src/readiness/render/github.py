@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from readiness.evaluation import CriterionResult
     from readiness.render.model import Report
 
-BLOCKING = ("FAIL", "ERROR", "MISSING")
+BLOCKING = ("FAIL", "ERROR", "MISSING", "INCONCLUSIVE")
 _SOURCE = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?:\s|$)")
 
 

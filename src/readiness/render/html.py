@@ -33,7 +33,7 @@ MAX_TESTS = 50
 MAX_FINDINGS = 100
 MAX_FAILURES = 20
 MAX_EVIDENCE = 2  # files per criterion row; the Evidence section lists them all
-STATUS_ORDER = ("ERROR", "MISSING", "FAIL", "WARN", "WAIVED", "PASS", "N/A")
+STATUS_ORDER = ("ERROR", "MISSING", "INCONCLUSIVE", "FAIL", "WARN", "WAIVED", "PASS", "N/A")
 VERDICT_CLASS = {"GO": "go", "CONDITIONAL GO": "cond", "NO-GO": "nogo"}
 SEVERITY_COLORS = {
     "critical": "#7B001C",

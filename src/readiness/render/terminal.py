@@ -23,6 +23,7 @@ _COLOURS = {
     "WARN": "yellow",
     "WAIVED": "cyan",
     "FAIL": "red",
+    "INCONCLUSIVE": "magenta",
     "MISSING": "red",
     "ERROR": "red",
     "N/A": "bright_black",
@@ -32,7 +33,16 @@ MAX_TESTS = 15
 MAX_FAILURES = 5
 MAX_FINDINGS = 10
 MAX_EVIDENCE = 3
-_ORDER = {"ERROR": 0, "MISSING": 1, "FAIL": 2, "WARN": 3, "WAIVED": 4, "PASS": 5, "N/A": 6}
+_ORDER = {
+    "ERROR": 0,
+    "MISSING": 1,
+    "INCONCLUSIVE": 2,
+    "FAIL": 3,
+    "WARN": 4,
+    "WAIVED": 5,
+    "PASS": 6,
+    "N/A": 7,
+}
 _MODES = {"blocking": 0, "advisory": 1, "shadow": 2}
 _t = safe.terminal
 
