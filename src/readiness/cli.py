@@ -868,6 +868,106 @@ def verify(
     click.echo(f"verify: OK: {out.checked} files unchanged, no expired waiver or acceptance")
 
 
+class _DefaultGroup(click.Group):
+    """A group whose first argument, when not one of its commands, goes to `show`:
+    `readiness history DEF` and `readiness history prune` side by side."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+def _store(db: str | None, root: Path) -> Any:
+    from readiness.history import open_store
+
+    return open_store(db or None, root)
+
+
+@cli.group(cls=_DefaultGroup)
+def history() -> None:
+    """Past evaluations in the store: `history DEF` lists them, `history prune` bounds them."""
+
+
+@history.command("show")
+@definition_arg
+@root_option
+@db_option
+@click.option("--last", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--criterion", metavar="GATE.ID", default=None, help="That criterion's series.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
+def history_show(
+    definition: Path,
+    root: Path | None,
+    db: str | None,
+    last: int,
+    criterion: str | None,
+    as_json: bool,
+) -> None:
+    """One line per evaluation of the definition's release, newest first: when, version,
+    stage, commit, verdict, blockers, attested."""
+    from readiness import pipeline
+    from readiness.history import commands
+    from readiness.render import safe
+
+    project = pipeline.load(definition, root)
+    with _store(db, project.root) as store:
+        text = commands.history(
+            store,
+            project.definition.release,
+            last=last,
+            criterion=criterion,
+            as_json=as_json,
+            safe_line=safe.terminal,
+        )
+    click.echo(text, nl=False)
+
+
+@history.command("prune")
+@db_option
+@click.option("--root", type=Directory(), default=None, help="Project root (default: here).")
+@click.option("--keep", type=int, default=None, help="Keep each release line's newest N.")
+@click.option("--older-than", metavar="AGE", default=None, help="Delete older, e.g. 90d.")
+def history_prune(
+    db: str | None, root: Path | None, keep: int | None, older_than: str | None
+) -> None:
+    """Delete old evaluations; each release line's baseline is always kept."""
+    from readiness import pipeline
+    from readiness.history import commands
+
+    now = pipeline.Clock().epoch
+    if keep is None and older_than is None:
+        raise UsageError("history prune: give --keep N, --older-than AGE, or both")
+    with _store(db, root if root is not None else Path.cwd()) as store:
+        click.echo(commands.prune(store, keep, older_than, now), nl=False)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True, metavar="DEF | A B")
+@root_option
+@db_option
+def diff(targets: tuple[str, ...], root: Path | None, db: str | None) -> None:
+    """What changed between two evaluations (ids A B), or between a definition's latest
+    evaluation and its baseline: verdict, flipped criteria, metric deltas, evidence, failing
+    tests and findings."""
+    from readiness.history import commands
+    from readiness.render import safe
+
+    if len(targets) == 2 and all(t.isdigit() for t in targets):
+        with _store(db, root if root is not None else Path.cwd()) as store:
+            a, b = store.get(int(targets[0])), store.get(int(targets[1]))
+    elif len(targets) == 1 and not targets[0].isdigit():
+        from readiness import pipeline
+
+        project = pipeline.load(Path(targets[0]), root)
+        d = project.definition
+        with _store(db, project.root) as store:
+            a, b = commands.latest_and_baseline(store, d.release, d.stage)
+    else:
+        raise UsageError("diff takes two evaluation ids (diff 3 7) or one definition (diff DEF)")
+    click.echo(commands.diff(a, b, safe_line=safe.terminal), nl=False)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: run the CLI and map every outcome to the exit-code table."""
     try:
