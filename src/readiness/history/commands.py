@@ -80,10 +80,7 @@ def history(
     """The release line's last evaluations, newest first, one line each; with `criterion`
     (`gate.id`), that criterion's series instead."""
     if criterion is not None:
-        key = criterion.replace(".", "/", 1) if "/" not in criterion else criterion
-        points = store.criterion_series(release, key, last) or store.criterion_series(
-            release, criterion, last
-        )
+        points = store.criterion_series(release, criterion, last)
         if as_json:
             rows = [p._asdict() for p in points]
             return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
