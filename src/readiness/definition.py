@@ -88,11 +88,11 @@ def _thresholds(raw: object) -> StageThresholds:
         raise ValueError(str(exc)) from None
 
 
-_THRESHOLD_PATTERN = r"^\s*(<=|>=|==|!=|<|>)\s*[0-9.]"
+_THRESHOLD_PATTERN = r"^\s*(<=|>=|==|!=|<|>)\s*[+-]?[0-9.]"  # signed: relative
 _THRESHOLD: dict[str, Any] = {
     "type": "string",
     "pattern": _THRESHOLD_PATTERN,
-    "examples": ["<= 5 ms", ">= 99.5%", "== 0", ">= 800 /s"],
+    "examples": ["<= 5 ms", ">= 99.5%", "== 0", ">= 800 /s", "<= +10%"],
 }
 _DURATION_SCHEMA: dict[str, Any] = {
     "anyOf": [
