@@ -64,6 +64,16 @@ class Baseline:
     sought: str = ""
     # metric name -> (unit, per-second samples), for regression criteria
     series: Mapping[str, tuple[str, tuple[float, ...]]] = field(default_factory=dict)
+    # False: no evaluation met the baseline rule, and this is merely the previous one (say a
+    # NO-GO): deltas are shown against it, but relative thresholds and regressions never
+    # compare with it (a failed evaluation never becomes a baseline).
+    judges: bool = True
+    verdict: str = ""
+
+    @property
+    def for_thresholds(self) -> Baseline:
+        """What relative thresholds and regressions may compare with: itself, or "none found"."""
+        return self if self.judges else Baseline(None, sought=self.sought)
 
     @property
     def label(self) -> str:
@@ -191,7 +201,8 @@ def evaluate_criterion(
         more = f" (and {len(unusable) - 1} more unusable metric(s))" if len(unusable) > 1 else ""
         return replace(base, matched=unusable[0].name, message=unusable[0].unusable + more)
     if spec.regression is not None:
-        return _regression(base, spec, crit.key, metrics, ev, baseline)
+        judging = baseline.for_thresholds if baseline is not None else None
+        return _regression(base, spec, crit.key, metrics, ev, judging)
     prior = baseline.values.get(crit.key) if baseline is not None else None
     if pass_t.relative or (warn_t is not None and warn_t.relative):
         if len(metrics) > 1:
@@ -199,8 +210,10 @@ def evaluate_criterion(
                 base,
                 message=f"a relative threshold compares one metric; {len(metrics)} matched",
             )
-        if prior is None:
-            return _no_baseline(base, spec, crit.key, baseline, metric=metrics[0])
+        if prior is None or (baseline is not None and not baseline.judges):
+            judging = baseline.for_thresholds if baseline is not None else None
+            result = _no_baseline(base, spec, crit.key, judging, metric=metrics[0])
+            return replace(result, baseline=_baseline_value(baseline, prior, metrics[0]))
         assert baseline is not None
         pass_t = pass_t.against(*prior)
         warn_t = warn_t.against(*prior) if warn_t is not None else None

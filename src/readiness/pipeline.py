@@ -172,6 +172,10 @@ def _extra(
             "version": baseline.version or None,
             "generated_at": baseline.generated_at or None,
             "sought": baseline.sought,
+            "verdict": baseline.verdict or None,
+            # false: no evaluation met the baseline rule; deltas are against this previous
+            # one, relative thresholds and regressions compared with nothing
+            "judges": baseline.judges,
         }
     return extra
 

@@ -73,9 +73,9 @@ def _sought(project: Project, stage: Stage, baseline_id: int | None) -> str:
     return f"{BASELINE_RULE} of {d.release} at stage {stage}"
 
 
-def as_baseline(stored: StoredEvaluation, sought: str) -> Baseline:
+def as_baseline(stored: StoredEvaluation, sought: str, *, judges: bool = True) -> Baseline:
     """The evaluation's criterion values and per-second series, as relative thresholds,
-    regression criteria and deltas read them."""
+    regression criteria and deltas read them (`judges=False`: for deltas only)."""
     values = {
         c.key: (c.value, c.unit)
         for c in stored.criteria
@@ -89,6 +89,8 @@ def as_baseline(stored: StoredEvaluation, sought: str) -> Baseline:
         values=values,
         sought=sought,
         series=series,
+        judges=judges,
+        verdict=stored.verdict,
     )
 
 
@@ -146,10 +148,18 @@ def open_memory(
                 version=d.baseline.version if d.baseline is not None else None,
                 before_epoch=math.nextafter(epoch, math.inf),  # at or before this evaluation
             )
+        previous = None
+        if found is None and baseline_id is None:  # deltas against the previous evaluation
+            previous = next(iter(store.list(d.release, stage, last=1)), None)
     except StoreError as exc:
         memory.problem = exc
         return memory
-    memory.baseline = as_baseline(found, sought) if found else Baseline(None, sought=sought)
+    if found is not None:
+        memory.baseline = as_baseline(found, sought)
+    elif previous is not None:
+        memory.baseline = as_baseline(previous, sought, judges=False)
+    else:
+        memory.baseline = Baseline(None, sought=sought)
     return memory
 
 
@@ -292,8 +302,13 @@ def record(
         memory.close()
     b = memory.baseline
     against = ""
-    if b is not None and b.id is not None:
+    if b is not None and b.id is not None and b.judges:
         against = f" (baseline #{b.id}: {b.version}, {b.generated_at})"
+    elif b is not None and b.id is not None:
+        against = (
+            f" (no baseline: found no {b.sought}; deltas against the previous, "
+            f"#{b.id}: {b.version} {b.verdict}, {b.generated_at})"
+        )
     elif b is not None:
         against = f" (no baseline: found no {b.sought})"
     if memory.recorded is not None:
