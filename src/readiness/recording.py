@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 DB_ENV = "READINESS_DB"
 BASELINE_RULE = "GO or CONDITIONAL GO evaluation"
 SERIES_INTERVAL_S = 1.0  # LoadStats.intervals are per second
+_PREVIOUS_SCAN = 5  # evaluations read to find the previous one strictly before this one
 
 
 def compares(project: Project, baseline_id: int | None) -> bool:
@@ -127,7 +128,8 @@ def open_memory(
 ) -> Memory:
     """Open the store if this evaluation records or compares, and look up its baseline:
     `--baseline ID`, else the definition's pinned version, else the latest GO or CONDITIONAL GO
-    evaluation of the release at `stage` at or before `epoch`. Never raises StoreError."""
+    evaluation of the release at `stage` strictly before `epoch`; failing that, the previous
+    evaluation for deltas only. Never raises StoreError."""
     if not record and not compares(project, baseline_id):
         return Memory(None, record)
     url = db if db else os.environ.get(DB_ENV) or None
@@ -146,11 +148,14 @@ def open_memory(
                 d.release,
                 stage,
                 version=d.baseline.version if d.baseline is not None else None,
-                before_epoch=math.nextafter(epoch, math.inf),  # at or before this evaluation
+                # strictly earlier: a rerun at the same SOURCE_DATE_EPOCH compares with what the
+                # first run compared with, so its reports are byte-identical
+                before_epoch=epoch,
             )
         previous = None
         if found is None and baseline_id is None:  # deltas against the previous evaluation
-            previous = next(iter(store.list(d.release, stage, last=1)), None)
+            recent = store.list(d.release, stage, last=_PREVIOUS_SCAN)
+            previous = next((e for e in recent if e.epoch < epoch), None)
     except StoreError as exc:
         memory.problem = exc
         return memory

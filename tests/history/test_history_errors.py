@@ -129,7 +129,7 @@ def test_without_the_postgresql_driver(monkeypatch: pytest.MonkeyPatch, tmp_path
     import sys
 
     monkeypatch.setitem(sys.modules, "psycopg", None)
-    with pytest.raises(StoreError, match=r"needs psycopg: pip install 'readiness\[history\]'"):
+    with pytest.raises(StoreError, match=r"needs psycopg: pip install 'readiness\[postgres\]'"):
         open_store(f"postgresql://u:pw@127.0.0.1:{free_port()}/db", tmp_path)
 
 
