@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             rebate_bps=args.rebate_bps,
             access_log=args.access_log,
         )
-    except RemoteBindRefused as exc:
+    except (RemoteBindRefused, ValueError) as exc:  # ValueError: READINESS_SANDBOX_DELAY_MS
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -5,11 +5,17 @@ a parent process can read the port chosen for `--port 0`), and runs until SIGTER
 then stops accepting, lets in-flight requests finish (up to 2 s) and returns 0.
 
 A non-loopback address is refused unless `allow_remote` is set: the API has no authentication.
+
+`READINESS_SANDBOX_DELAY_MS=N` (a number of milliseconds, default 0) slows every `POST /orders`
+by N ms, cooperatively (other requests keep flowing): the documented switch that makes the
+example's regression criterion on order-entry p99 see a real shift against its baseline.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
+import os
 import signal
 import socket
 import sys
@@ -20,6 +26,22 @@ from sandbox.app import DEFAULT_SYMBOLS, Exchange, SandboxApp
 
 DEFAULT_PORT = 8700
 STOP_TIMEOUT_S = 2.0
+DELAY_ENV = "READINESS_SANDBOX_DELAY_MS"
+
+
+def order_delay_s(environ: dict[str, str]) -> float:
+    """The delay added to each `POST /orders`, in seconds, from READINESS_SANDBOX_DELAY_MS;
+    ValueError naming the variable when it is not a finite number from 0 to 10000."""
+    raw = environ.get(DELAY_ENV, "").strip()
+    if not raw:
+        return 0.0
+    try:
+        ms = float(raw)
+    except ValueError:
+        raise ValueError(f"{DELAY_ENV}={raw!r} is not a number of milliseconds") from None
+    if not math.isfinite(ms) or not 0 <= ms <= 10_000:
+        raise ValueError(f"{DELAY_ENV}={raw!r} must be between 0 and 10000 ms")
+    return ms / 1000.0
 
 
 class RemoteBindRefused(Exception):
@@ -70,7 +92,17 @@ def serve(
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             super().handle(sock, address)
 
-    app = SandboxApp(Exchange(symbols, rebate_bps=rebate_bps))
+    app: Any = SandboxApp(Exchange(symbols, rebate_bps=rebate_bps))
+    delay = order_delay_s(dict(os.environ))
+    if delay > 0:
+        inner = app
+
+        def app(environ: dict[str, Any], start_response: Any) -> Any:
+            if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == "/orders":
+                gevent.sleep(delay)
+            return inner(environ, start_response)
+
+        print(f"{DELAY_ENV}: every POST /orders is slowed by {delay * 1000:g} ms", file=sys.stderr)
     server = NoDelayServer(
         (host, port),
         app,

@@ -25,6 +25,7 @@ from readiness.criteria import STAGES, Stage
 from readiness.errors import ExitCode, ReadinessError, UsageError, WriteError
 
 if TYPE_CHECKING:
+    from readiness.recording import Memory
     from readiness.report import Report
 
 # Heavy modules (pydantic models, the evaluation, renderers) are imported inside the commands
@@ -63,6 +64,8 @@ def _finish(
     report_dir: Path | None = None,
     formats_: tuple[str, ...] = (),
     notes_template: Path | None = None,
+    memory: Memory | None = None,
+    require_record: bool = False,
 ) -> NoReturn:
     """Print the summary, write the requested reports (and GitHub Actions annotations and step
     summary when running there), exit with the verdict's code.
@@ -70,7 +73,9 @@ def _finish(
     A report that cannot be written never hides behind the verdict: each failure is one line
     after the summary, the other reports are still written, and the exit code is the verdict's
     when it is already non-zero, else `ExitCode.REPORT_NOT_WRITTEN` (2): a CI step relying on
-    the reports must not see a plain GO.
+    the reports must not see a plain GO. The same holds for the evaluation store: what became
+    of the recording is one line after the reports, and an evaluation that was not recorded
+    exits as its verdict says, unless `--require-record` (then `ExitCode.NOT_RECORDED`).
     """
     from readiness.render import jsonreport, terminal
 
@@ -102,6 +107,13 @@ def _finish(
         problems.insert(0, out.problem)
     for problem in problems:
         click.echo(f"readiness: error: {problem}", err=True)
+    for line in memory.lines if memory is not None else ():
+        if line.startswith("readiness:"):
+            click.echo(line, err=True)
+        else:
+            out.echo(line)
+    if memory is not None and memory.failed and require_record:
+        raise SystemExit(ExitCode.NOT_RECORDED)
     if problems and report.exit_code == ExitCode.GO:
         raise SystemExit(ExitCode.REPORT_NOT_WRITTEN)
     raise SystemExit(report.exit_code)
@@ -193,7 +205,8 @@ def _write_attestation(
     out: Path | None,
     report_dir: Path | None,
     evidence_dir: Path | None,
-) -> None:
+) -> str:
+    """Write the attestation; the sha256 of its statement (kept with the evaluation)."""
     from readiness.attestation import FILE_NAME
     from readiness.attestation.attest import attest
 
@@ -201,6 +214,84 @@ def _write_attestation(
         out = report_dir / FILE_NAME if report_dir is not None else Path(FILE_NAME)
     done = attest(report, project, signer, out, evidence_dir=evidence_dir)
     click.echo(f"attestation: {done.path} (key {done.keyid[:16]})")
+    return f"sha256:{done.statement_sha256}"
+
+
+db_option = click.option(
+    "--db",
+    metavar="URL",
+    envvar="READINESS_DB",
+    default=None,
+    help="The evaluation store: postgresql://USER@HOST/DB or sqlite:///PATH "
+    "(env: READINESS_DB; default: .readiness/history.sqlite under the project root).",
+)
+history_options = [
+    db_option,
+    click.option("--no-record", is_flag=True, help="Do not record this evaluation in the store."),
+    click.option(
+        "--require-record",
+        is_flag=True,
+        help="Exit 2 when the evaluation could not be recorded (default: the verdict's code).",
+    ),
+    click.option(
+        "--baseline",
+        "baseline_id",
+        type=click.IntRange(min=1),
+        metavar="EVAL_ID",
+        default=None,
+        help="Compare with this stored evaluation instead of the latest GO or CONDITIONAL GO.",
+    ),
+]
+
+
+def _judge_and_finish(
+    project: Any,
+    definition: Path,
+    opts: dict[str, Any],
+    failed_checks: dict[str, str] | None = None,
+) -> NoReturn:
+    """Look up the baseline, evaluate, attest, record, then print and write (`_finish`)."""
+    from readiness import pipeline, recording
+
+    if opts["no_record"] and opts["require_record"]:
+        raise UsageError("--require-record and --no-record contradict each other")
+    signer = _signer(opts["attest_key"], opts["attest_out"])
+    clock = pipeline.Clock()
+    stage = opts["stage"] or project.definition.stage
+    memory = recording.open_memory(
+        project,
+        db=opts["db"],
+        record=not opts["no_record"],
+        baseline_id=opts["baseline_id"],
+        stage=stage,
+        epoch=clock.epoch,
+    )
+    report = pipeline.build_report(
+        project,
+        definition,
+        stage=opts["stage"],
+        evidence_dir=opts["evidence_dir"],
+        clock=clock,
+        strict=opts["strict"],
+        failed_checks=failed_checks,
+        baseline=memory.baseline,
+    )
+    digest = None
+    if signer is not None:
+        digest = _write_attestation(
+            report, project, signer, opts["attest_out"], opts["report_dir"], opts["evidence_dir"]
+        )
+    recording.record(memory, report, project, clock.epoch, attestation_digest=digest)
+    _finish(
+        report,
+        opts["json_path"],
+        opts["color"],
+        opts["report_dir"],
+        opts["formats_"],
+        opts["notes_template"],
+        memory=memory,
+        require_record=opts["require_record"],
+    )
 
 
 def report_options(func: Any) -> Any:
@@ -240,6 +331,7 @@ def report_options(func: Any) -> Any:
             "--color/--no-color", default=None, help="Colour the summary (default: on a tty)."
         ),
         *attest_options,
+        *history_options,
     ]
     for option in reversed(options):
         func = option(func)
@@ -269,40 +361,13 @@ def validate(definition: Path, root: Path | None) -> None:
 
 @cli.command()
 @report_options
-def evaluate(
-    definition: Path,
-    stage: Stage | None,
-    evidence_dir: Path | None,
-    root: Path | None,
-    json_path: Path | None,
-    report_dir: Path | None,
-    formats_: tuple[str, ...],
-    notes_template: Path | None,
-    strict: bool,
-    color: bool | None,
-    attest_key: Path | None,
-    attest_out: Path | None,
-) -> None:
-    """Evaluate the evidence already on disk and print the verdict."""
+def evaluate(definition: Path, root: Path | None, **opts: Any) -> None:
+    """Evaluate the evidence already on disk, print the verdict and record it in the
+    evaluation store (unless --no-record)."""
     from readiness import pipeline
 
-    signer = _signer(attest_key, attest_out)
-    if signer is None:
-        report = pipeline.report_for(
-            definition, root=root, stage=stage, evidence_dir=evidence_dir, strict=strict
-        )
-    else:
-        project = pipeline.load(definition, root)
-        report = pipeline.build_report(
-            project,
-            definition,
-            stage=stage,
-            evidence_dir=evidence_dir,
-            clock=pipeline.Clock(),
-            strict=strict,
-        )
-        _write_attestation(report, project, signer, attest_out, report_dir, evidence_dir)
-    _finish(report, json_path, color, report_dir, formats_, notes_template)
+    project = pipeline.load(definition, root)
+    _judge_and_finish(project, definition, opts)
 
 
 @cli.command()
@@ -321,25 +386,19 @@ def evaluate(
 )
 def run(
     definition: Path,
-    stage: Stage | None,
-    evidence_dir: Path | None,
     root: Path | None,
-    json_path: Path | None,
-    report_dir: Path | None,
-    formats_: tuple[str, ...],
-    notes_template: Path | None,
-    strict: bool,
-    color: bool | None,
-    attest_key: Path | None,
-    attest_out: Path | None,
+    evidence_dir: Path | None,
     only: tuple[str, ...],
     log_dir: Path | None,
     allow_remote: bool,
+    **opts: Any,
 ) -> None:
-    """Run the checks' commands (starting their services), then evaluate as `evaluate` does."""
+    """Run the checks' commands (starting their services), then evaluate and record as
+    `evaluate` does."""
     from readiness import collect, pipeline
 
-    signer = _signer(attest_key, attest_out)
+    _signer(opts["attest_key"], opts["attest_out"])  # a bad key fails before anything runs
+    opts["evidence_dir"] = evidence_dir
     project = pipeline.load(definition, root)
     unknown = sorted(set(only) - set(project.checks))
     if unknown:
@@ -365,18 +424,7 @@ def run(
             status_line=status_line if tty else None,
         )
     failed = {c: r.message for c, r in results.items() if r.outcome != "ok"}
-    report = pipeline.build_report(
-        project,
-        definition,
-        stage=stage,
-        evidence_dir=evidence_dir,
-        clock=pipeline.Clock(),
-        strict=strict,
-        failed_checks=failed,
-    )
-    if signer is not None:
-        _write_attestation(report, project, signer, attest_out, report_dir, evidence_dir)
-    _finish(report, json_path, color, report_dir, formats_, notes_template)
+    _judge_and_finish(project, definition, opts, failed_checks=failed)
 
 
 @cli.command()
@@ -850,11 +898,11 @@ def verify(
     help="Record each release's evaluation in the evaluation store.",
 )
 @click.option(
-    "--store",
+    "--db",
     "store_url",
-    envvar="READINESS_STORE",
+    envvar="READINESS_DB",
     default=None,
-    help="Evaluation store URL (default: DIR/.readiness/history.sqlite; env: READINESS_STORE).",
+    help="Evaluation store URL (default: DIR/.readiness/history.sqlite; env: READINESS_DB).",
 )
 @click.option(
     "--expiring-within",
@@ -957,6 +1005,106 @@ def _portfolio_runner(directory: Path) -> Any:
         return {c: r.message for c, r in results.items() if c in todo and r.outcome != "ok"}
 
     return run_member
+
+
+class _DefaultGroup(click.Group):
+    """A group whose first argument, when not one of its commands, goes to `show`:
+    `readiness history DEF` and `readiness history prune` side by side."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+def _store(db: str | None, root: Path) -> Any:
+    from readiness.history import open_store
+
+    return open_store(db or None, root)
+
+
+@cli.group(cls=_DefaultGroup)
+def history() -> None:
+    """Past evaluations in the store: `history DEF` lists them, `history prune` bounds them."""
+
+
+@history.command("show")
+@definition_arg
+@root_option
+@db_option
+@click.option("--last", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--criterion", metavar="GATE.ID", default=None, help="That criterion's series.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines.")
+def history_show(
+    definition: Path,
+    root: Path | None,
+    db: str | None,
+    last: int,
+    criterion: str | None,
+    as_json: bool,
+) -> None:
+    """One line per evaluation of the definition's release, newest first: when, version,
+    stage, commit, verdict, blockers, attested."""
+    from readiness import pipeline
+    from readiness.history import commands
+    from readiness.render import safe
+
+    project = pipeline.load(definition, root)
+    with _store(db, project.root) as store:
+        text = commands.history(
+            store,
+            project.definition.release,
+            last=last,
+            criterion=criterion,
+            as_json=as_json,
+            safe_line=safe.terminal,
+        )
+    click.echo(text, nl=False)
+
+
+@history.command("prune")
+@db_option
+@click.option("--root", type=Directory(), default=None, help="Project root (default: here).")
+@click.option("--keep", type=int, default=None, help="Keep each release line's newest N.")
+@click.option("--older-than", metavar="AGE", default=None, help="Delete older, e.g. 90d.")
+def history_prune(
+    db: str | None, root: Path | None, keep: int | None, older_than: str | None
+) -> None:
+    """Delete old evaluations; each release line's baseline is always kept."""
+    from readiness import pipeline
+    from readiness.history import commands
+
+    now = pipeline.Clock().epoch
+    if keep is None and older_than is None:
+        raise UsageError("history prune: give --keep N, --older-than AGE, or both")
+    with _store(db, root if root is not None else Path.cwd()) as store:
+        click.echo(commands.prune(store, keep, older_than, now), nl=False)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True, metavar="DEF | A B")
+@root_option
+@db_option
+def diff(targets: tuple[str, ...], root: Path | None, db: str | None) -> None:
+    """What changed between two evaluations (ids A B), or between a definition's latest
+    evaluation and its baseline: verdict, flipped criteria, metric deltas, evidence, failing
+    tests and findings."""
+    from readiness.history import commands
+    from readiness.render import safe
+
+    if len(targets) == 2 and all(t.isdigit() for t in targets):
+        with _store(db, root if root is not None else Path.cwd()) as store:
+            a, b = store.get(int(targets[0])), store.get(int(targets[1]))
+    elif len(targets) == 1 and not targets[0].isdigit():
+        from readiness import pipeline
+
+        project = pipeline.load(Path(targets[0]), root)
+        d = project.definition
+        with _store(db, project.root) as store:
+            a, b = commands.latest_and_baseline(store, d.release, d.stage)
+    else:
+        raise UsageError("diff takes two evaluation ids (diff 3 7) or one definition (diff DEF)")
+    click.echo(commands.diff(a, b, safe_line=safe.terminal), nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -90,11 +90,11 @@ def _thresholds(raw: object) -> StageThresholds:
         raise ValueError(str(exc)) from None
 
 
-_THRESHOLD_PATTERN = r"^\s*(<=|>=|==|!=|<|>)\s*[0-9.]"
+_THRESHOLD_PATTERN = r"^\s*(<=|>=|==|!=|<|>)\s*[+-]?[0-9.]"  # signed: relative
 _THRESHOLD: dict[str, Any] = {
     "type": "string",
     "pattern": _THRESHOLD_PATTERN,
-    "examples": ["<= 5 ms", ">= 99.5%", "== 0", ">= 800 /s"],
+    "examples": ["<= 5 ms", ">= 99.5%", "== 0", ">= 800 /s", "<= +10%"],
 }
 _DURATION_SCHEMA: dict[str, Any] = {
     "anyOf": [
@@ -219,8 +219,74 @@ class CheckSpec(Strict):
 # ---------------------------------------------------------------- gates/<id>.yaml
 
 
+_SHIFT = re.compile(r"^\s*([+-])\s*(\d+(?:\.\d+)?)\s*(%|[a-z/]+)?\s*$")
+
+
+class Regression(Strict):
+    """A comparison of this run's per-second samples of a load-test metric with the baseline's
+    (Mann-Whitney U test, Hodges-Lehmann shift with its confidence interval): FAIL only on a
+    significant shift beyond `max-shift`, PASS only on a significant absence of it, INCONCLUSIVE
+    (blocks like MISSING) when it cannot tell or has too few intervals."""
+
+    metric: str = Field(min_length=3)
+    """The metric compared: a p99 or rps of `requests["..."]` or `aggregated` of a locust check."""
+    max_shift: str
+    """The allowed shift, signed: `+10%` (at most 10% above the baseline's median: latency),
+    `-5%` (at most 5% below: throughput), or absolute in the metric's unit (`+2 ms`)."""
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    """How sure the test must be, between 0.5 and 1 (exclusive)."""
+    min_samples: int = Field(default=10, ge=3, le=100_000)
+    """Fewer intervals than this on either side: INCONCLUSIVE."""
+
+    @field_validator("max_shift")
+    @classmethod
+    def _shift(cls, raw: str) -> str:
+        m = _SHIFT.match(raw)
+        if m is None:
+            raise ValueError(f'"{raw}" is not a signed shift: expected e.g. "+10%", "-5%", "+2 ms"')
+        if m[3] not in (None, "%"):
+            units.canonical(m[3])  # an unknown unit is an error here, not at evaluation
+        return raw.strip()
+
+    @property
+    def shift(self) -> tuple[float, str]:
+        """(signed amount, unit): (0.10, "%") for +10%, (2.0, "ms") for +2 ms."""
+        m = _SHIFT.match(self.max_shift)
+        assert m is not None  # validated
+        value = float(m[2]) * (-1 if m[1] == "-" else 1)
+        unit = m[3] or ""
+        if unit == "%":
+            return value / 100, "%"
+        return value, units.canonical(unit) if unit else ""
+
+
+def _regression_as_threshold(data: Any) -> Any:
+    """A regression criterion's metric is `regression.metric` and its pass threshold the
+    relative `max-shift` (so stage, unit and metric checks apply); it takes neither of its own."""
+    if not isinstance(data, dict) or not isinstance(data.get("regression"), dict):
+        return data
+    taken = [k for k in ("metric", "pass", "pass_", "warn") if k in data]
+    if taken:
+        raise ValueError(
+            f"a regression criterion takes no {taken[0].rstrip('_')}: its metric is "
+            "regression.metric and its limit regression.max-shift"
+        )
+    reg = data["regression"]
+    shift = str(reg.get("max-shift", reg.get("max_shift", "+0%"))).strip()
+    op = ">=" if shift.startswith("-") else "<="
+    return {**data, "metric": reg.get("metric", ""), "pass": f"{op} {shift}"}
+
+
+def _criterion_schema(schema: dict[str, Any]) -> None:
+    """In the JSON Schema: `metric` and `pass`, or `regression` instead of both."""
+    schema["required"] = [k for k in schema.get("required", []) if k not in ("metric", "pass")]
+    schema["anyOf"] = [{"required": ["metric", "pass"]}, {"required": ["regression"]}]
+
+
 class CriterionSpec(Strict):
     """One rule over one metric: pass band, optional warn band, how it counts."""
+
+    model_config = ConfigDict(**Strict.model_config, json_schema_extra=_criterion_schema)
 
     id: Id
     """The criterion's id, unique in its gate; referenced as `<gate>.<id>`."""
@@ -241,6 +307,14 @@ class CriterionSpec(Strict):
     on_no_baseline: Literal["pass", "warn", "fail"] = "fail"
     """What a relative threshold does without a baseline (a first run): fail (MISSING,
     blocks), warn (a condition) or pass; shown in every report."""
+    regression: Regression | None = None
+    """Instead of `metric` and `pass`: compare this run's per-second samples with the
+    baseline's (see Regression)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _regression(cls, data: Any) -> Any:
+        return _regression_as_threshold(data)
 
 
 class GateSpec(Strict):

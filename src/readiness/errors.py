@@ -85,5 +85,6 @@ class ExitCode:
     NO_GO = 1
     INVALID = 2  # invalid definition, usage or plugin error
     REPORT_NOT_WRITTEN = 2  # the verdict was GO/CONDITIONAL GO, but a report could not be written
+    NOT_RECORDED = 2  # --require-record, and the evaluation store could not record it
     INTERNAL = 3  # a bug in readiness: reported with a traceback
     INTERRUPTED = 130

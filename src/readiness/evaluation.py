@@ -16,22 +16,42 @@ from readiness.criteria import STAGE_TITLES, Stage, Threshold, next_stage, warn_
 from readiness.definition import Criterion, CriterionSpec, Project, Waiver
 from readiness.errors import DefinitionError
 from readiness.evidence.records import Evidence, Findings
-from readiness.metrics import CATALOGUE, Metric, MetricTable, finding_indices
+from readiness.metrics import CATALOGUE, Metric, MetricTable, finding_indices, interval_samples
 from readiness.waivers import WaiverUse
 
-Status = Literal["PASS", "WARN", "FAIL", "WAIVED", "MISSING", "ERROR", "N/A"]
-STATUSES: tuple[Status, ...] = ("PASS", "WARN", "FAIL", "WAIVED", "MISSING", "ERROR", "N/A")
+Status = Literal["PASS", "WARN", "FAIL", "WAIVED", "INCONCLUSIVE", "MISSING", "ERROR", "N/A"]
+STATUSES: tuple[Status, ...] = (
+    "PASS",
+    "WARN",
+    "FAIL",
+    "WAIVED",
+    "INCONCLUSIVE",
+    "MISSING",
+    "ERROR",
+    "N/A",
+)
 # How reports order criteria: what blocks first, what does not apply last.
 STATUS_ORDER: dict[Status, int] = {
     "ERROR": 0,
     "MISSING": 1,
-    "FAIL": 2,
-    "WARN": 3,
-    "WAIVED": 4,
-    "PASS": 5,
-    "N/A": 6,
+    "INCONCLUSIVE": 2,
+    "FAIL": 3,
+    "WARN": 4,
+    "WAIVED": 5,
+    "PASS": 6,
+    "N/A": 7,
 }
-_WORST = {"N/A": 0, "PASS": 1, "WAIVED": 2, "WARN": 3, "FAIL": 4, "MISSING": 5, "ERROR": 6}
+# INCONCLUSIVE (a comparison without enough data to decide) weighs like MISSING, just below it.
+_WORST = {
+    "N/A": 0,
+    "PASS": 1,
+    "WAIVED": 2,
+    "WARN": 3,
+    "FAIL": 4,
+    "INCONCLUSIVE": 5,
+    "MISSING": 6,
+    "ERROR": 7,
+}
 # A waiver covers a measured failure only: MISSING and ERROR (no evidence, no such metric,
 # unreadable or stale evidence) block whatever a waiver says.
 WAIVABLE_STATUSES = ("FAIL", "WARN")
@@ -63,6 +83,18 @@ class Baseline:
     generated_at: str = ""
     values: Mapping[str, tuple[float, str]] = field(default_factory=dict)  # key -> (value, unit)
     sought: str = ""
+    # metric name -> (unit, per-second samples), for regression criteria
+    series: Mapping[str, tuple[str, tuple[float, ...]]] = field(default_factory=dict)
+    # False: no evaluation met the baseline rule, and this is merely the previous one (say a
+    # NO-GO): deltas are shown against it, but relative thresholds and regressions never
+    # compare with it (a failed evaluation never becomes a baseline).
+    judges: bool = True
+    verdict: str = ""
+
+    @property
+    def for_thresholds(self) -> Baseline:
+        """What relative thresholds and regressions may compare with: itself, or "none found"."""
+        return self if self.judges else Baseline(None, sought=self.sought)
 
     @property
     def label(self) -> str:
@@ -194,6 +226,9 @@ def evaluate_criterion(
     if unusable:  # e.g. a latency over requests that mostly failed: not a measurement
         more = f" (and {len(unusable) - 1} more unusable metric(s))" if len(unusable) > 1 else ""
         return replace(base, matched=unusable[0].name, message=unusable[0].unusable + more)
+    if spec.regression is not None:
+        judging = baseline.for_thresholds if baseline is not None else None
+        return _regression(base, spec, crit.key, metrics, ev, judging)
     prior = baseline.values.get(crit.key) if baseline is not None else None
     if pass_t.relative or (warn_t is not None and warn_t.relative):
         if len(metrics) > 1:
@@ -201,8 +236,10 @@ def evaluate_criterion(
                 base,
                 message=f"a relative threshold compares one metric; {len(metrics)} matched",
             )
-        if prior is None:
-            return _no_baseline(base, spec, crit.key, baseline)
+        if prior is None or (baseline is not None and not baseline.judges):
+            judging = baseline.for_thresholds if baseline is not None else None
+            result = _no_baseline(base, spec, crit.key, judging, metric=metrics[0])
+            return replace(result, baseline=_baseline_value(baseline, prior, metrics[0]))
         assert baseline is not None
         pass_t = pass_t.against(*prior)
         warn_t = warn_t.against(*prior) if warn_t is not None else None
@@ -255,12 +292,117 @@ def _baseline_value(
     )
 
 
+def _signed(value: float, unit: str) -> str:
+    return ("-" if value < 0 else "+") + units.fmt(abs(value), unit)
+
+
+def _regression(
+    base: CriterionResult,
+    spec: CriterionSpec,
+    key: str,
+    metrics: list[Metric],
+    ev: Evidence,
+    baseline: Baseline | None,
+) -> CriterionResult:
+    """A regression criterion: this run's per-second samples against the baseline's, through
+    `history.regression.compare`. Never a PASS without both series and enough of them."""
+    reg = spec.regression
+    assert reg is not None
+    if len(metrics) > 1:
+        return replace(base, message=f"a regression compares one metric; {len(metrics)} matched")
+    metric = metrics[0]
+    conf = f"{reg.confidence:.0%}"
+    base = replace(
+        base,
+        threshold=f"shift {base.threshold.split(' ', 1)[0]} {reg.max_shift} ({conf} confidence)",
+        matched=metric.name,
+    )
+    current = interval_samples(ev.check, ev.record).get(metric.name)
+    if current is None:
+        return replace(
+            base,
+            status="MISSING",
+            message=f"the evidence of {ev.check} has no per-second samples of {metric.name} "
+            "(p99 needs the HDR interval log, rps the --json-file)",
+        )
+    if baseline is None or baseline.id is None:
+        return _no_baseline(base, spec, key, baseline)
+    prior = baseline.series.get(metric.name)
+    if prior is None:
+        why = f"no baseline series: baseline {baseline.label} has no per-second samples of "
+        return _no_baseline(base, spec, key, baseline, why + metric.name)
+    amount, unit = reg.shift
+    relative = unit == "%"
+    try:
+        before = tuple(units.convert(v, prior[0], current[0]) for v in prior[1])
+        allowed = amount if relative else units.convert(amount, unit or current[0], current[0])
+    except DefinitionError as exc:
+        return replace(base, status="ERROR", message=str(exc))
+    try:
+        from readiness.history import regression
+
+        cmp = regression.compare(
+            current[1],
+            before,
+            max_shift=allowed,
+            relative=relative,
+            confidence=reg.confidence,
+            min_samples=reg.min_samples,
+        )
+    except ImportError as exc:  # numpy and scipy come with the `regression` extra
+        need = exc.name or "scipy"
+        why = f"a regression criterion needs {need}: pip install 'readiness[regression]'"
+        return replace(base, status="ERROR", message=why)
+    u = current[0]
+    counts = f"{cmp.n_current} intervals vs {cmp.n_baseline} in baseline {baseline.label}"
+    if cmp.shift is None or cmp.shift_ci is None:
+        message = f"{cmp.outcome}: {cmp.reason}; {counts}"
+        return replace(base, status=cmp.outcome, message=message)
+    rel = f" ({cmp.relative_shift:+.1%})" if cmp.relative_shift is not None else ""
+    low, high = cmp.shift_ci
+    allowed_text = _signed(cmp.allowed_shift or 0.0, u)
+    verdict = {
+        "FAIL": "significant regression",
+        "PASS": "no regression",
+        "INCONCLUSIVE": "cannot tell",
+    }[cmp.outcome]
+    p = f"p={cmp.p_value:.3g}" if cmp.p_value is not None else "p=n/a"
+    message = (
+        f"{verdict}: shift {_signed(cmp.shift, u)}{rel}, {conf} CI {_signed(low, u)} .. "
+        f"{_signed(high, u)}, {p}; allowed {allowed_text}; {counts}"
+    )
+    return replace(
+        base,
+        status=cmp.outcome,
+        value=cmp.shift,
+        unit=u,
+        observed=f"shift {_signed(cmp.shift, u)}{rel}",
+        message=message,
+    )
+
+
 def _no_baseline(
-    base: CriterionResult, spec: CriterionSpec, key: str, baseline: Baseline | None
+    base: CriterionResult,
+    spec: CriterionSpec,
+    key: str,
+    baseline: Baseline | None,
+    reason: str = "",
+    metric: Metric | None = None,
 ) -> CriterionResult:
     """A relative threshold without a baseline value is never a silent pass: MISSING, unless
-    the criterion says what a first run does (`on-no-baseline`)."""
-    if baseline is None:
+    the criterion says what a first run does (`on-no-baseline`). The observed value is kept,
+    so the evaluation recorded becomes the next one's baseline for it."""
+    if metric is not None:
+        base = replace(
+            base,
+            value=metric.value,
+            unit=metric.unit,
+            observed=units.fmt(metric.value, metric.unit),
+            matched=metric.name,
+        )
+    if reason:
+        why = reason
+    elif baseline is None:
         why = "no baseline: no evaluation store was consulted"
     elif baseline.id is None:
         why = f"no baseline: found no {baseline.sought or 'earlier passing evaluation'}"
@@ -430,7 +572,8 @@ def _apply(
 
 
 def worst(statuses: list[Status]) -> Status:
-    """The worst of several statuses (ERROR > MISSING > FAIL > WARN > WAIVED > PASS > N/A)."""
+    """The worst of several statuses (ERROR > MISSING > INCONCLUSIVE > FAIL > WARN > WAIVED >
+    PASS > N/A)."""
     return max(statuses, key=lambda s: _WORST[s], default="N/A")
 
 

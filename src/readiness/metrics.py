@@ -234,6 +234,31 @@ def finding_counts(record: Findings) -> dict[str, int]:
     return counts
 
 
+#: The metrics with per-interval samples (`LoadStats.intervals`): what a regression criterion
+#: can compare.
+INTERVAL_KEYS = {
+    "requests[*].p99": "ms",
+    "aggregated.p99": "ms",
+    "requests[*].rps": "/s",
+    "aggregated.rps": "/s",
+}
+
+
+def interval_samples(check: str, record: Record | None) -> dict[str, tuple[str, tuple[float, ...]]]:
+    """Metric name -> (unit, per-second samples) of a load test's steady state; {} for other
+    records or without per-second data."""
+    if not isinstance(record, LoadStats):
+        return {}
+    out: dict[str, tuple[str, tuple[float, ...]]] = {}
+    for i in record.intervals:
+        prefix = "aggregated" if i.name is None else f"requests[{quote_name(i.name)}]"
+        if i.p99_ms:
+            out[f"{check}.{prefix}.p99"] = ("ms", i.p99_ms)
+        if i.rps:
+            out[f"{check}.{prefix}.rps"] = ("/s", i.rps)
+    return out
+
+
 @dataclass
 class MetricTable:
     """All metrics of all checks with usable evidence."""
@@ -293,6 +318,13 @@ def validate_refs(project: Project) -> list[str]:
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             problems.append(
                 f'{where}: check "{check}" (kind {spec.kind}) has no metric "{key}"{hint}'
+            )
+            continue
+        if crit.spec.regression is not None and pattern_of(key) not in INTERVAL_KEYS:
+            problems.append(
+                f"{crit.doc.where((*crit.loc, 'regression', 'metric'))}: a regression compares "
+                f"per-second samples, which only {', '.join(INTERVAL_KEYS)} of a locust check "
+                f"have, not {key}"
             )
             continue
         for field in ("pass_", "warn"):

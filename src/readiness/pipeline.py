@@ -16,8 +16,8 @@ from readiness import __version__, governance, requires
 from readiness.criteria import Stage
 from readiness.definition import Project, load_project_problems
 from readiness.errors import DefinitionError, UsageError
+from readiness.evaluation import Baseline, findings_behind
 from readiness.evaluation import evaluate as evaluate_criteria
-from readiness.evaluation import findings_behind
 from readiness.evidence import gather as gather_mod
 from readiness.evidence.records import Evidence, Findings
 from readiness.evidence.vex import vex_waivers
@@ -88,12 +88,15 @@ def build_report(
     strict: bool,
     failed_checks: dict[str, str] | None = None,
     dependencies: requires.Lookup | None = None,
+    baseline: Baseline | None = None,
 ) -> Report:
     """Gather, evaluate and judge: the whole pipeline, as `evaluate` and `run` use it.
 
     `failed_checks` maps a check to the reason its command failed (from `readiness run`): its
     evidence is then an ERROR whatever files are on disk. `dependencies`: where the releases
     named by `requires` are looked up (the portfolio's run); default: the evaluation store.
+    `baseline`: the earlier evaluation relative thresholds, regression criteria and deltas
+    compare with (None: no store was consulted); the JSON report names it at the top.
     """
     d = project.definition
     chosen: Stage = stage or d.stage
@@ -105,7 +108,13 @@ def build_report(
     table = MetricTable.build(evidence)
     extra_waivers, vex_problems = vex_waivers(project)
     evaluation = evaluate_criteria(
-        project, evidence, table, chosen, clock.today, extra_waivers=extra_waivers
+        project,
+        evidence,
+        table,
+        chosen,
+        clock.today,
+        extra_waivers=extra_waivers,
+        baseline=baseline,
     )
     gov = governance.evaluate(project, evidence, evaluation, clock.today)
     unmet, resolutions = requires.check(d, project.root, dependencies)
@@ -147,6 +156,7 @@ def build_report(
             if isinstance(ev.record, Findings)
         },
         requirements=tuple(resolutions),
+        baseline=baseline,
     )
 
 

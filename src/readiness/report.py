@@ -14,6 +14,7 @@ from readiness.criteria import STAGE_TITLES, STAGES, Stage, Threshold
 from readiness.evaluation import (
     STATUS_ORDER,
     STATUSES,
+    Baseline,
     BaselineValue,
     CriterionResult,
     FindingRow,
@@ -50,6 +51,7 @@ __all__ = [
     "STATUSES",
     "STATUS_ORDER",
     "Acceptance",
+    "Baseline",
     "BaselineValue",
     "CriterionResult",
     "EndpointStats",
@@ -127,3 +129,4 @@ class Report:
     waivers: tuple[WaiverUse, ...] = ()  # every waiver and what became of it
     finding_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # by check
     requirements: tuple[Resolution, ...] = ()  # the definition's `requires`, resolved
+    baseline: Baseline | None = None  # what relative criteria and deltas compared with

@@ -30,7 +30,7 @@ from readiness.versions import parse_specifier
 if TYPE_CHECKING:
     from readiness.history.store import Store
 
-STORE_ENV = "READINESS_STORE"  # the store URL, when not the default SQLite file under the root
+STORE_ENV = "READINESS_DB"  # the store URL, when not the default SQLite file under the root
 PASSING = ("GO", "CONDITIONAL GO")
 
 
@@ -198,7 +198,7 @@ def check(
     definition: Definition, root: Path, lookup: Lookup | None = None
 ) -> tuple[list[Reason], list[Resolution]]:
     """(blockers, resolutions) of the definition's `requires`: from `lookup` (the portfolio's),
-    else from the store (`$READINESS_STORE`, or the default SQLite file under `root`), opened
+    else from the store (`$READINESS_DB`, or the default SQLite file under `root`), opened
     only when the definition requires something."""
     if not definition.requires:
         return [], []

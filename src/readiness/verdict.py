@@ -20,7 +20,8 @@ from readiness.evaluation import CriterionResult, Evaluation
 from readiness.evidence.records import Evidence
 from readiness.reasons import Reason
 
-BLOCKING_STATUSES = ("FAIL", "MISSING", "ERROR")
+# INCONCLUSIVE: a regression comparison that cannot tell (too few intervals); never a pass.
+BLOCKING_STATUSES = ("FAIL", "INCONCLUSIVE", "MISSING", "ERROR")
 
 
 class Verdict(StrEnum):

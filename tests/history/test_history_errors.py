@@ -129,7 +129,7 @@ def test_without_the_postgresql_driver(monkeypatch: pytest.MonkeyPatch, tmp_path
     import sys
 
     monkeypatch.setitem(sys.modules, "psycopg", None)
-    with pytest.raises(StoreError, match=r"needs psycopg: pip install 'readiness\[history\]'"):
+    with pytest.raises(StoreError, match=r"needs psycopg: pip install 'readiness\[postgres\]'"):
         open_store(f"postgresql://u:pw@127.0.0.1:{free_port()}/db", tmp_path)
 
 
@@ -150,5 +150,5 @@ def test_without_sqlalchemy_the_package_entry_point_says_what_to_install(tmp_pat
     ).stdout.strip()
     assert out == (
         "evaluation store postgresql://u:***@h/db: "
-        "needs sqlalchemy: pip install 'readiness[history]'"
+        "needs sqlalchemy: reinstall readiness (pip install readiness)"
     )

@@ -104,6 +104,7 @@ class HdrResult:
     window_p99_ms: dict[int, float]
     p50_series: list[tuple[float, float]]
     p99_series: list[tuple[float, float]]
+    key_p99: dict[str, dict[int, float]]  # request key -> second -> p99 ms (tagged lines)
     start_s: float  # epoch seconds: the first interval's start
     end_s: float  # epoch seconds: the last interval's end
 
@@ -158,6 +159,7 @@ def read_hlog(path: Path, display: str, window_of: Callable[[int], int | None]) 
     windows = _WindowCache(empty_like, decode)
     p50: dict[int, float] = {}
     p99: dict[int, float] = {}
+    key_p99: dict[str, dict[int, float]] = {}
     for interval in intervals:
         try:
             hist = decode(interval.payload)
@@ -188,6 +190,10 @@ def read_hlog(path: Path, display: str, window_of: Callable[[int], int | None]) 
         if interval.tag is None and n and second not in p99:  # one point per second
             p50[second] = hist.get_value_at_percentile(50.0) / 1000.0
             p99[second] = hist.get_value_at_percentile(99.0) / 1000.0
+        if interval.tag is not None and n:
+            mine = key_p99.setdefault(interval.tag, {})
+            if second not in mine:  # one point per second, as above
+                mine[second] = hist.get_value_at_percentile(99.0) / 1000.0
     window_p99 = {
         w: h.get_value_at_percentile(99.0) / 1000.0
         for w, h in windows.items()
@@ -199,6 +205,7 @@ def read_hlog(path: Path, display: str, window_of: Callable[[int], int | None]) 
         window_p99,
         sorted((float(s), v) for s, v in p50.items()),
         sorted((float(s), v) for s, v in p99.items()),
+        key_p99,
         min(i.start for i in intervals),
         max(i.start + i.length for i in intervals),
     )

@@ -75,8 +75,8 @@ from readiness.evidence.locust_csv import (
     read_stats,
 )
 from readiness.evidence.locust_json import aggregate_json, read_json
-from readiness.evidence.locust_steady import steady_state, sustained_metrics
-from readiness.evidence.records import EndpointStats, LoadStats, Series
+from readiness.evidence.locust_steady import Steady, steady_state, sustained_metrics
+from readiness.evidence.records import EndpointStats, Intervals, LoadStats, Series
 
 
 class LocustParams(AdapterParams):
@@ -281,6 +281,7 @@ class LocustAdapter:
             series=self._series(history, hdr, json_aggregate),
             failures=failures,
             warnings=tuple(warnings),
+            intervals=_intervals(steady, hdr, json_entries or {}, json_aggregate),
         )
 
     # -- pieces ----------------------------------------------------------------------------
@@ -367,3 +368,33 @@ class LocustAdapter:
             out.append(Series("hdr_p50", "ms", tuple(hdr.p50_series)))
             out.append(Series("hdr_p99", "ms", tuple(hdr.p99_series)))
         return tuple(out)
+
+
+def _intervals(
+    steady: Steady | None,
+    hdr: HdrResult | None,
+    entries: dict[str, Entry],
+    aggregate: Entry | None,
+) -> tuple[Intervals, ...]:
+    """Per-second p99 (HDR log) and request rate (JSON) of each request name and of all
+    requests, over the steady state's whole seconds only: ramp-up and the cut-off last second
+    would read as a shift. Nothing without a steady state."""
+    if steady is None or steady.span <= 0:
+        return ()
+    seconds = range(steady.start, steady.end)
+
+    def p99s(points: dict[int, float]) -> tuple[float, ...]:
+        return tuple(points[s] for s in seconds if s in points)
+
+    def rates(entry: Entry | None) -> tuple[float, ...]:
+        if entry is None or not entry.per_second:
+            return ()
+        return tuple(float(entry.per_second.get(s, 0)) for s in seconds)
+
+    out = [
+        Intervals(key, p99s(hdr.key_p99.get(key, {})) if hdr else (), rates(entries.get(key)))
+        for key in sorted({*entries, *(hdr.key_p99 if hdr else {})})
+    ]
+    hdr_all = {int(s): v for s, v in hdr.p99_series} if hdr is not None else {}
+    out.append(Intervals(None, p99s(hdr_all), rates(aggregate)))
+    return tuple(i for i in out if i.p99_ms or i.rps)

@@ -85,6 +85,17 @@ class EndpointStats:
 
 
 @dataclass(frozen=True)
+class Intervals:
+    """Per-second samples of one request name (None: all requests) over the steady state, kept
+    for a statistical comparison with another run (the regression criterion): exact p99 from the
+    HDR interval log, request rate from the JSON's per-second counts. Empty when absent."""
+
+    name: str | None
+    p99_ms: tuple[float, ...] = ()
+    rps: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class LoadStats:
     """A load-test run: per-endpoint and aggregate stats, duration, users, series."""
 
@@ -97,6 +108,7 @@ class LoadStats:
     series: tuple[Series, ...] = ()
     failures: tuple[tuple[str, str, int], ...] = ()  # (request name, error, occurrences)
     warnings: tuple[str, ...] = ()
+    intervals: tuple[Intervals, ...] = ()  # per request name, then the aggregate (name None)
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,13 @@ _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 
 def open_store(url: str | None, root: Path, *, timeout: float = 10.0) -> Store:
-    """`store.open_store`, imported only now; without the `history` extra installed this is a
-    StoreError saying how to install it, not an ImportError."""
+    """`store.open_store`, imported only now; with SQLAlchemy or Alembic missing (a broken
+    install) this is a StoreError saying so, not an ImportError."""
     try:
         from readiness.history import store
     except ImportError as e:
         name = _PASSWORD.sub(r"\1***@", url) if url else str(root / ".readiness/history.sqlite")
         raise StoreError(
-            name, f"needs {e.name or 'SQLAlchemy'}: pip install 'readiness[history]'"
+            name, f"needs {e.name or 'SQLAlchemy'}: reinstall readiness (pip install readiness)"
         ) from None
     return store.open_store(url, root, timeout=timeout)

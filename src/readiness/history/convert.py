@@ -23,12 +23,14 @@ from readiness.history.models import (
     EvaluationRow,
     EvidenceRow,
     GovernanceRow,
+    ProblemRow,
     SeriesRow,
 )
 from readiness.history.record import (
     CriterionRecord,
     EvaluationRecord,
     EvidenceDigest,
+    ProblemRecord,
     SeriesRecord,
     StoredEvaluation,
 )
@@ -38,7 +40,8 @@ CRITERION: Table = CriterionRow.__table__  # type: ignore[assignment]
 EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
 SERIES: Table = SeriesRow.__table__  # type: ignore[assignment]
 GOVERNANCE: Table = GovernanceRow.__table__  # type: ignore[assignment]
-CHILDREN = (CRITERION, EVIDENCE, SERIES, GOVERNANCE)
+PROBLEM: Table = ProblemRow.__table__  # type: ignore[assignment]
+CHILDREN = (CRITERION, EVIDENCE, SERIES, GOVERNANCE, PROBLEM)
 _IN_CHUNK = 500  # ids per IN (...), well under every back-end's parameter limit
 
 
@@ -139,6 +142,17 @@ def insert(conn: Connection, rec: EvaluationRecord) -> int:
             )
             for i, item in enumerate(items)
         ],
+        PROBLEM: [
+            {
+                "evaluation_id": eid,
+                "position": i,
+                "check_id": p.check,
+                "kind": p.kind,
+                "ident": p.ident,
+                "detail": p.detail,
+            }
+            for i, p in enumerate(rec.problems)
+        ],
     }
     for table, rows in children.items():
         if rows:
@@ -223,4 +237,8 @@ def _record(e: Mapping[Any, Any], kids: Mapping[Table, list[Any]]) -> StoredEval
         ),
         attestation_digest=e["attestation_digest"],
         risks=tuple(_mapping(g.data) for g in kids[GOVERNANCE] if g.kind == "risk"),
+        problems=tuple(
+            ProblemRecord(check=p.check_id, kind=p.kind, ident=p.ident, detail=p.detail)
+            for p in kids[PROBLEM]
+        ),
     )

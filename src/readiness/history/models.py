@@ -66,6 +66,9 @@ class EvaluationRow(Base):
     governance: Mapped[list[GovernanceRow]] = relationship(
         order_by="GovernanceRow.position", cascade="all, delete-orphan", passive_deletes=True
     )
+    problems: Mapped[list[ProblemRow]] = relationship(
+        order_by="ProblemRow.position", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 def _parent() -> Mapped[int]:
@@ -143,3 +146,18 @@ class GovernanceRow(Base):
     kind: Mapped[str] = mapped_column(String)  # "signoff" | "waiver" | "risk"
     position: Mapped[int] = mapped_column(Integer)
     data: Mapped[str] = mapped_column(Text)  # JSON object of strings
+
+
+class ProblemRow(Base):
+    """A failing test or a finding of the evaluation's evidence (revision 0002), for `diff`."""
+
+    __tablename__ = "problem"
+    __table_args__ = (Index("ix_problem_evaluation", "evaluation_id", "position", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = _parent()
+    position: Mapped[int] = mapped_column(Integer)
+    check_id: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String)  # "test" | "finding"
+    ident: Mapped[str] = mapped_column(Text)  # the test id; a finding's rule and location
+    detail: Mapped[str] = mapped_column(Text)  # the test's outcome; the finding's severity

@@ -60,6 +60,17 @@ class SeriesRecord:
 
 
 @dataclass(frozen=True)
+class ProblemRecord:
+    """A failing test (kind "test": id, outcome) or a finding (kind "finding": rule and
+    location, severity) in the evidence of one check: what `diff` lists as appeared or gone."""
+
+    check: str
+    kind: str
+    ident: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class EvaluationRecord:
     """One evaluation of one release at one stage, as the store keeps it."""
 
@@ -88,6 +99,7 @@ class EvaluationRecord:
     # | acceptance-expired), accepted-until: the register as evaluated, for "risks added or
     # accepted since the last review" (the portfolio). Kept as governance rows of kind "risk".
     risks: tuple[dict[str, str], ...] = ()
+    problems: tuple[ProblemRecord, ...] = ()
 
     def criterion(self, key: str) -> CriterionRecord | None:
         """The criterion with that key, or None."""

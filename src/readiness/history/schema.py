@@ -19,7 +19,7 @@ from readiness.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest revision this readiness knows; moves with every file in migrations/versions/.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 VERSION_TABLE = "alembic_version"
 # pg_advisory_xact_lock key: the bytes of "rdns-mig" as a signed 64-bit integer.
 _LOCK_KEY = int.from_bytes(b"rdns-mig", "big", signed=True)

@@ -151,8 +151,8 @@ def open_store(url: str | None, root: Path, *, timeout: float = DEFAULT_TIMEOUT_
                 connect_args={"connect_timeout": max(1, round(timeout))},
                 pool_pre_ping=True,
             )
-    except ImportError as e:  # the driver: psycopg comes with the `history` extra
-        raise StoreError(name, f"needs {e.name}: pip install 'readiness[history]'") from None
+    except ImportError as e:  # the driver: psycopg comes with the `postgres` extra
+        raise StoreError(name, f"needs {e.name}: pip install 'readiness[postgres]'") from None
     store = Store(engine, name, timeout)
     with store._errors(close_on_error=True):
         schema.ensure_head(engine, store._write_engine, name)

@@ -239,7 +239,7 @@ def build(root: Path, opts: Options) -> Portfolio:
             )
             same_run[m.release] = found_of(report)
             if store is not None and opts.record:
-                store.record(to_record(report, git))
+                store.record(to_record(report, m.project, git))
             resolutions = resolve_all(m.project.definition, lookup)  # as the pipeline did
             row = _row(m, report, resolutions, history.get(m.release, []), slip_total, today)
             rows.append(row)

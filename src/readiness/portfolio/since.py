@@ -73,7 +73,7 @@ def changes(
     out += [Change(name, "closed blocker", before[k]) for k in before if k not in now]
     old_status = {c.key: c.status for c in then.criteria}
     for r in report.verdict.results:
-        was = old_status.get(f"{r.gate}/{r.id}")
+        was = old_status.get(r.key)
         if was in _RANK and r.status in _RANK and _RANK[r.status] > _RANK[was]:
             shown = f" ({r.observed} vs {r.threshold})" if r.observed else ""
             out.append(Change(name, "regressed", f"{r.key}: {was} → {r.status}{shown}"))

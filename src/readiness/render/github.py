@@ -17,7 +17,7 @@ from readiness.render import safe
 if TYPE_CHECKING:
     from readiness.report import CriterionResult, Report
 
-BLOCKING = ("FAIL", "ERROR", "MISSING")
+BLOCKING = ("FAIL", "ERROR", "MISSING", "INCONCLUSIVE")
 _SOURCE = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?:\s|$)")
 
 

@@ -111,7 +111,7 @@ def _case(jp: Any, r: CriterionResult, stage: str) -> Any:
         advisory = " (advisory: does not block)" if r.mode == "advisory" else ""
         result = jp.Failure(summary + advisory, "FAIL")
         result.text = details
-    elif r.status in ("ERROR", "MISSING"):
+    elif r.status in ("ERROR", "MISSING", "INCONCLUSIVE"):
         advisory = " (advisory: does not block)" if r.mode == "advisory" else ""
         result = jp.Error(summary + advisory, r.status)
         result.text = details

@@ -32,11 +32,21 @@ STATUS_ICONS = {
     "WARN": "⚠️",
     "WAIVED": "🔷",
     "FAIL": "❌",
+    "INCONCLUSIVE": "❔",
     "MISSING": "❓",
     "ERROR": "💥",
     "N/A": "⚪",
 }
-_ORDER = {"ERROR": 0, "MISSING": 1, "FAIL": 2, "WARN": 3, "WAIVED": 4, "PASS": 5, "N/A": 6}
+_ORDER = {
+    "ERROR": 0,
+    "MISSING": 1,
+    "INCONCLUSIVE": 2,
+    "FAIL": 3,
+    "WARN": 4,
+    "WAIVED": 5,
+    "PASS": 6,
+    "N/A": 7,
+}
 _CLOSE = "\n</details>\n"
 _TRAILER = "\n_Summary truncated to fit {limit} bytes: the HTML and JSON reports have it all._\n"
 

@@ -36,6 +36,7 @@ RESULT_WORDS = {
     "WARN": "within the warning band",
     "FAIL": "not met",
     "WAIVED": "not met (waived)",
+    "INCONCLUSIVE": "not shown either way (too little data to compare)",
     "MISSING": "not measured",
     "ERROR": "not measured (evidence unreadable)",
 }

@@ -32,6 +32,7 @@ _COLOURS = {
     "WARN": "yellow",
     "WAIVED": "cyan",
     "FAIL": "red",
+    "INCONCLUSIVE": "magenta",
     "MISSING": "red",
     "ERROR": "red",
     "N/A": "bright_black",

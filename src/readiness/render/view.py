@@ -245,6 +245,18 @@ def _sections(report: Report) -> dict[str, Any]:
     """The report's sections beyond the criteria, in key order (absent when empty)."""
     notes = report.launch_notes
     out: dict[str, Any] = {}
+    b = report.baseline
+    if b is not None:  # only when a store was consulted: reports without one are unchanged
+        out["baseline"] = {
+            "evaluation": b.id,
+            "version": b.version or None,
+            "generated_at": b.generated_at or None,
+            "sought": b.sought,
+            "verdict": b.verdict or None,
+            # false: no evaluation met the baseline rule; deltas are against this previous
+            # one, relative thresholds and regressions compared with nothing
+            "judges": b.judges,
+        }
     if report.findings:
         out["findings_by_criterion"] = {
             k: [dataclasses.asdict(f) for f in rows] for k, rows in report.findings.items()
