@@ -21,10 +21,10 @@ from readiness.evaluation import evaluate as evaluate_criteria
 from readiness.evaluation import findings_behind
 from readiness.evidence import gather as gather_mod
 from readiness.evidence.records import Evidence
-from readiness.evidence.vex import vex_waivers
 from readiness.metrics import MetricTable, validate_refs
 from readiness.render.model import ReleaseInfo, Report
 from readiness.verdict import exit_code, judge
+from readiness.vex import vex_waivers
 
 
 class Clock:

@@ -1,5 +1,5 @@
 """JUnit / xUnit XML: pytest (xunit1, xunit2), Surefire/Gradle, jest-junit, go-junit-report,
-gotestsum, PHPUnit, GoogleTest, CTest, ... streamed through libxml2 (`junit_xml`).
+gotestsum, PHPUnit, GoogleTest, CTest, ... streamed through libxml2 (`stream`).
 
 Counts are recounted from the `<testcase>` elements, never taken from the declared attributes,
 which are only cross-checked (a mismatch is a warning; declared errors or failures with no case
@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from readiness.errors import EvidenceError
 from readiness.evidence.base import AdapterParams
-from readiness.evidence.junit_case import (
+from readiness.evidence.junit.case import (
     MAX_MESSAGE,
     RANK,
     RESULT_TAGS,
@@ -40,7 +40,7 @@ from readiness.evidence.junit_case import (
     parse_time,
     quote,
 )
-from readiness.evidence.junit_xml import MAX_DEPTH, stream
+from readiness.evidence.junit.stream import MAX_DEPTH, stream
 from readiness.evidence.records import Outcome, TestCase, TestRun
 
 _RANK = RANK

@@ -12,8 +12,8 @@ from typing import Any, Final
 
 from readiness.evidence._json import Shape
 from readiness.evidence.records import Severity
-from readiness.evidence.sarif_results import local_path
-from readiness.evidence.scanners_common import Partial, first_line, plural, score_or_word_severity
+from readiness.evidence.sarif.results import local_path
+from readiness.evidence.scanners.base import Partial, first_line, plural, score_or_word_severity
 
 LEVEL_SEVERITY: Final[dict[str, Severity]] = {
     "error": "high",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from readiness.errors import EvidenceError
 from readiness.evidence.base import iter_text_lines
-from readiness.evidence.locust_common import (
+from readiness.evidence.locust.common import (
     AGGREGATED,
     MAX_COUNT,
     MAX_NUMBER,

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from readiness.evidence.base import iter_text_lines
-from readiness.evidence.locust_common import MAX_NUMBER, PERCENTILES, check_size, fail, shown
+from readiness.evidence.locust.common import MAX_NUMBER, PERCENTILES, check_size, fail, shown
 
 _START_TIME = re.compile(r"^#\[StartTime: *([-+0-9.eE]+)")
 _BASE_TIME = re.compile(r"^#\[BaseTime: *([-+0-9.eE]+)")

@@ -13,7 +13,7 @@ from typing import Any
 
 from readiness.errors import EvidenceError
 from readiness.evidence._json import kind_of
-from readiness.evidence.locust_common import (
+from readiness.evidence.locust.common import (
     AGGREGATED,
     MAX_COUNT,
     MAX_NUMBER,

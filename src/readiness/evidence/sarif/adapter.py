@@ -11,8 +11,8 @@ issue's bound. A writer who can edit the evidence file can also write a clean on
 integrity is what the attestation issue answers, not this parser.
 
 This module holds the adapter and the per-result loop. The rules, and the invocations that
-configure them, are resolved in `sarif_rules`; a result's location, suppressions and Trivy
-package are read in `sarif_results`.
+configure them, are resolved in `rules`; a result's location, suppressions and Trivy
+package are read in `results`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pydantic import Field
 
 from readiness.evidence._json import Shape, kind_of, load_json
 from readiness.evidence.records import Finding, Findings, Severity
-from readiness.evidence.sarif_results import is_suppressed, physical_location, trivy_package
-from readiness.evidence.sarif_rules import (
+from readiness.evidence.sarif.results import is_suppressed, physical_location, trivy_package
+from readiness.evidence.sarif.rules import (
     LEVEL_SEVERITY,
     Rule,
     lookup_rule,
@@ -33,13 +33,13 @@ from readiness.evidence.sarif_rules import (
     read_rules,
     security_severity,
 )
-from readiness.evidence.scanners_bandit import (
+from readiness.evidence.scanners.bandit import (
     bandit_metrics,
     bandit_path,
     check_scanned,
     redact_message,
 )
-from readiness.evidence.scanners_common import (
+from readiness.evidence.scanners.base import (
     PLACEHOLDERS,
     Partial,
     ScannerParams,

@@ -23,7 +23,7 @@ Sources of each number, in order of trust (see FORMATS.md section 2):
   recomputed exactly as Locust's `calculate_response_time_percentile` does (stats.py), else from
   the CSV's (bucketed) percentile cells. An HDR log must be this run's: its time range and
   its sample counts (per request name and in all) must agree with Locust's within a tolerance
-  (`locust_checks.check_hdr_is_this_runs`), else it is an evidence error, never a silent override.
+  (`checks.check_hdr_is_this_runs`), else it is an evidence error, never a silent override.
   Locust rounds to ~2 significant digits and picks the
   (floor(n*p)+1)-th bucket, so its values are coarse and biased upward at bucket boundaries.
 - **Duration**: JSON first request to last request; else the history's first to last row.
@@ -50,8 +50,8 @@ The Aggregated row's requests and failures must equal the sums of the endpoint r
 This module and the readers beside it read files only: they never import Locust or gevent, and
 import `hdrh` only when an `.hlog` file is present.
 
-The readers live beside this module: `locust_csv`, `locust_json` and `hdr` (the HDR interval
-log), with what they share in `locust_common`; the steady-state windows are `locust_steady`.
+The readers live beside this module: `csv`, `json` and `hdr` (the HDR interval log), with what
+they share in `common`; the steady-state windows are `steady`, the cross-checks `checks`.
 """
 
 from __future__ import annotations
@@ -64,18 +64,18 @@ from pydantic import BaseModel, Field
 
 from readiness.errors import EvidenceError
 from readiness.evidence.base import AdapterParams
-from readiness.evidence.hdr import HdrResult, hdr_percentiles, read_hlog
-from readiness.evidence.locust_checks import check_hdr_is_this_runs, mark_unusable, stale_warning
-from readiness.evidence.locust_common import Entry, FileKind, classify, fail
-from readiness.evidence.locust_csv import (
+from readiness.evidence.locust.checks import check_hdr_is_this_runs, mark_unusable, stale_warning
+from readiness.evidence.locust.common import Entry, FileKind, classify, fail
+from readiness.evidence.locust.csv import (
     History,
     read_exceptions,
     read_failures,
     read_history,
     read_stats,
 )
-from readiness.evidence.locust_json import aggregate_json, read_json
-from readiness.evidence.locust_steady import steady_state, sustained_metrics
+from readiness.evidence.locust.hdr import HdrResult, hdr_percentiles, read_hlog
+from readiness.evidence.locust.json import aggregate_json, read_json
+from readiness.evidence.locust.steady import steady_state, sustained_metrics
 from readiness.evidence.records import EndpointStats, LoadStats, Series
 
 
