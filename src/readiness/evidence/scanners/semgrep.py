@@ -85,6 +85,15 @@ def _read_semgrep(path: Path, shown: str) -> Partial:
         shape.fail(f'expected an object with "results" (semgrep --json), got {kind_of(doc)}')
     results = shape.arr(doc["results"], "results")
     part = Partial(shown, "semgrep")
+    _read_errors(shape, doc, results, part)
+    for i, item in enumerate(results):
+        part.findings.append(_finding(shape, item, f"results[{i}]"))
+    return part
+
+
+def _read_errors(shape: Shape, doc: dict[str, Any], results: list[Any], part: Partial) -> None:
+    """Semgrep's `errors`: a scan with errors and no result, or that scanned no file, failed;
+    otherwise they are a warning, and the files they name are listed as skipped."""
     failed: list[str] = []
     errors: list[str] = []
     for i, item in enumerate(shape.opt_arr(doc, "errors", "")):
@@ -103,51 +112,50 @@ def _read_semgrep(path: Path, shown: str) -> Partial:
         shape.fail("Semgrep scanned no file: an empty result proves nothing")
     if errors:
         part.warnings.append(f"Semgrep reported {plural(len(errors), 'error')} ({errors[0]})")
-    for i, item in enumerate(results):
-        where = f"results[{i}]"
-        r = shape.obj(item, where)
-        rule = shape.string(r, "check_id", where)
-        file = shape.string(r, "path", where)
-        line = shape.opt_int(shape.opt_obj(r, "start", where), "line", f"{where}.start")
-        location = f"{file}:{line}" if line else file
-        extra = shape.obj(r.get("extra"), f"{where}.extra")
-        meta = shape.opt_obj(extra, "metadata", f"{where}.extra")
-        severity: Severity | None
-        if meta.get("security-severity") is not None:
-            severity = score_or_word_severity(meta["security-severity"])
-            if severity is None:
-                shape.fail(
-                    f'{where}.extra.metadata["security-severity"] '
-                    f"{shape.quote(meta['security-severity'])} is neither a score nor a "
-                    "severity word"
-                )
-        else:
-            word = shape.string(extra, "severity", f"{where}.extra")
-            severity = _SEMGREP_SEVERITY.get(word.upper())
-            if severity is None:
-                shape.fail(f"{where}.extra.severity {shape.quote(word)} is not a Semgrep severity")
-        message = shape.opt_str(extra, "message", f"{where}.extra")
-        lines = extra.get("lines")
-        title = first_line(message)
-        if (
-            isinstance(lines, str)
-            and lines.strip() not in PLACEHOLDERS
-            and lines.strip() in message
-        ):
-            title = ""  # the message quotes the matched code, which may be a secret
-        given = extra.get("fingerprint")
-        ignored = extra.get("is_ignored")
-        part.findings.append(
-            Finding(
-                tool="semgrep",
-                rule=rule,
-                severity=severity,
-                title=title or rule,
-                location=location,
-                fingerprint=given
-                if isinstance(given, str) and given not in PLACEHOLDERS
-                else fingerprint(rule, location, ""),
-                suppressed=ignored is True,
+
+
+def _finding(shape: Shape, item: object, where: str) -> Finding:
+    """One entry of `results`."""
+    r = shape.obj(item, where)
+    rule = shape.string(r, "check_id", where)
+    file = shape.string(r, "path", where)
+    line = shape.opt_int(shape.opt_obj(r, "start", where), "line", f"{where}.start")
+    location = f"{file}:{line}" if line else file
+    extra = shape.obj(r.get("extra"), f"{where}.extra")
+    severity = _severity(shape, extra, where)
+    message = shape.opt_str(extra, "message", f"{where}.extra")
+    lines = extra.get("lines")
+    title = first_line(message)
+    if isinstance(lines, str) and lines.strip() not in PLACEHOLDERS and lines.strip() in message:
+        title = ""  # the message quotes the matched code, which may be a secret
+    given = extra.get("fingerprint")
+    return Finding(
+        tool="semgrep",
+        rule=rule,
+        severity=severity,
+        title=title or rule,
+        location=location,
+        fingerprint=given
+        if isinstance(given, str) and given not in PLACEHOLDERS
+        else fingerprint(rule, location, ""),
+        suppressed=extra.get("is_ignored") is True,
+    )
+
+
+def _severity(shape: Shape, extra: dict[str, Any], where: str) -> Severity:
+    """The rule's `security-severity` (score or word) when given, else Semgrep's severity."""
+    meta = shape.opt_obj(extra, "metadata", f"{where}.extra")
+    if meta.get("security-severity") is not None:
+        severity = score_or_word_severity(meta["security-severity"])
+        if severity is None:
+            shape.fail(
+                f'{where}.extra.metadata["security-severity"] '
+                f"{shape.quote(meta['security-severity'])} is neither a score nor a "
+                "severity word"
             )
-        )
-    return part
+        return severity
+    word = shape.string(extra, "severity", f"{where}.extra")
+    known = _SEMGREP_SEVERITY.get(word.upper())
+    if known is None:
+        shape.fail(f"{where}.extra.severity {shape.quote(word)} is not a Semgrep severity")
+    return known
