@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from readiness.evidence.locust_csv import History, _HistoryRow, read_history
-from readiness.evidence.locust_steady import Steady, _history_min_rps
+from readiness.evidence.locust.csv import History, _HistoryRow, read_history
+from readiness.evidence.locust.steady import Steady, _history_min_rps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "locust"
 

@@ -152,7 +152,7 @@ def test_duplicate_json_keys_are_refused(kind: str, tmp_path: Path) -> None:
 def test_duplicate_keys_in_signoff_json_and_vex_are_refused(tmp_path: Path) -> None:
     """Sign-off JSON (a reject hidden by a later approve) and VEX refuse duplicate keys too."""
     from readiness.evidence.signoffs import parse_records
-    from readiness.evidence.vex import statements
+    from readiness.vex import statements
 
     signoffs = tmp_path / "signoffs.json"
     signoffs.write_text(
@@ -192,7 +192,7 @@ def test_deeply_nested_json_is_a_clear_error(kind: str, tmp_path: Path) -> None:
 def test_deeply_nested_signoff_and_vex_json_is_a_clear_error(tmp_path: Path) -> None:
     """The sign-off and VEX readers answer deep nesting with an evidence error too."""
     from readiness.evidence.signoffs import parse_records
-    from readiness.evidence.vex import statements
+    from readiness.vex import statements
 
     f = tmp_path / "deep.json"
     f.write_text('{"a":' * 100_000 + "1" + "}" * 100_000)

@@ -668,6 +668,32 @@ def test_adapters_import_from_the_scanners_module() -> None:
     assert kinds == classes
 
 
+def test_a_kind_loads_only_its_own_scanner_module() -> None:
+    """Reading Trivy evidence, or SARIF (which shares Bandit's helpers), imports no other
+    tool's module from readiness.evidence.scanners (lazy exports, start-up cost)."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from readiness.evidence import registry\n"
+        "kind, path = sys.argv[1], Path(sys.argv[2])\n"
+        "a = registry.get(kind)\n"
+        "a.read([path], {path: path.name}, a.Params())\n"
+        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules\n"
+        "             if m.startswith('readiness.evidence.scanners.')))\n"
+    )
+    loaded = {}
+    for kind, name in (("trivy", "trivy.json"), ("sarif", "bandit.sarif")):
+        done = subprocess.run(
+            [sys.executable, "-c", script, kind, str(EXAMPLES / name)],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        loaded[kind] = done.stdout.strip()
+    assert loaded == {"trivy": "['base', 'trivy']", "sarif": "['bandit', 'base']"}
+
+
 def test_merging_files_of_one_check(tmp_path: Path) -> None:
     """Several files of one check merge into one record named after the first file's tool,
     with skipped entries and extra counts combined."""

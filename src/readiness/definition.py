@@ -825,6 +825,33 @@ def _dupes(items: list[str]) -> set[str]:
 
 
 def _check_references(project: Project, problems: list[str]) -> None:
+    """Duplicate ids, and every reference to a check or a criterion, resolved (in this order:
+    duplicates, criteria, overrides, waivers, VEX, risks, sign-offs)."""
+    _check_duplicates(project, problems)
+    crits = project.criteria()
+    keys = {c.key for c in crits}
+    known = ", ".join(sorted(keys)) or "none"
+    keys |= {f"{g}.{i}" for g, ids in project.broken_gates.items() for i in ids}
+    for crit in crits:
+        _check_criterion(project, crit, problems)
+    _check_criterion_refs(project, keys, known, problems)
+    _check_requires(project, problems)
+    _check_signoff_refs(project, problems)
+
+
+def _check_requires(project: Project, problems: list[str]) -> None:
+    """A release does not require itself, nor another release twice."""
+    d, doc = project.definition, project.doc
+    for i, req in enumerate(d.requires):
+        if req.release == d.release:
+            problems.append(
+                f"{doc.where(('requires', i, 'release'))}: a release cannot require itself"
+            )
+    for dup in sorted(_dupes([r.release for r in d.requires])):
+        problems.append(f"{doc.where(('requires',))}: {dup!r} is required twice")
+
+
+def _check_duplicates(project: Project, problems: list[str]) -> None:
     d, doc = project.definition, project.doc
     for name in ("checks", "gates"):
         for dup in sorted(_dupes(getattr(d, name))):
@@ -836,65 +863,57 @@ def _check_references(project: Project, problems: list[str]) -> None:
             )
     for dup in sorted(_dupes([c.id for c in d.criteria])):
         problems.append(f"{doc.where(('criteria',))}: duplicate id {dup!r}")
-    crits = project.criteria()
-    keys = {c.key for c in crits}
-    known = ", ".join(sorted(keys)) or "none"
-    keys |= {f"{g}.{i}" for g, ids in project.broken_gates.items() for i in ids}
-    for crit in crits:
-        check = crit.check
-        if check not in project.checks and check not in project.broken_checks:
-            problems.append(
-                f"{crit.doc.where((*crit.loc, 'metric'))}: metric {crit.spec.metric!r} names "
-                f'check "{check}", which the definition does not list (checks: '
-                f"{', '.join(d.checks)})"
-            )
-        if crit.spec.warn is not None:
-            for t_unit in crit.spec.warn.units() | crit.spec.pass_.units():
-                if not _same_dim(t_unit, crit.spec.pass_):
-                    problems.append(
-                        f"{crit.doc.where((*crit.loc, 'warn'))}: warn and pass use units of "
-                        "different kinds"
-                    )
-                    break
-            problems.extend(_warn_problems(crit))
-        relative = crit.spec.pass_.relative or (crit.spec.warn and crit.spec.warn.relative)
-        if relative and any(ch in crit.spec.metric.split(".", 1)[-1] for ch in "*?"):
-            problems.append(
-                f"{crit.doc.where((*crit.loc, 'metric'))}: a relative threshold compares one "
-                "metric with its baseline; a glob names several (write one criterion each)"
-            )
-    for i, o in enumerate(d.overrides):
-        if o.criterion not in keys:
-            problems.append(
-                f"{doc.where(('overrides', i, 'criterion'))}: no criterion {o.criterion!r} "
-                f"(known: {known})"
-            )
-    for i, w in enumerate(d.waivers):
-        if w.criterion not in keys:
-            problems.append(
-                f"{doc.where(('waivers', i, 'criterion'))}: no criterion {w.criterion!r} "
-                f"(known: {known})"
-            )
-    for i, v in enumerate(d.vex):
-        if v.criterion not in keys:
-            problems.append(
-                f"{doc.where(('vex', i, 'criterion'))}: no criterion {v.criterion!r} "
-                f"(known: {known})"
-            )
-    for i, r in enumerate(d.risks):
-        for j, ref in enumerate(r.verified_by):
-            if ref not in keys:
+
+
+def _check_criterion(project: Project, crit: Criterion, problems: list[str]) -> None:
+    """A criterion's metric names a listed check; its warn band fits its pass threshold; a
+    relative threshold names one metric, not a glob."""
+    check = crit.check
+    if check not in project.checks and check not in project.broken_checks:
+        problems.append(
+            f"{crit.doc.where((*crit.loc, 'metric'))}: metric {crit.spec.metric!r} names "
+            f'check "{check}", which the definition does not list (checks: '
+            f"{', '.join(project.definition.checks)})"
+        )
+    if crit.spec.warn is not None:
+        for t_unit in crit.spec.warn.units() | crit.spec.pass_.units():
+            if not _same_dim(t_unit, crit.spec.pass_):
                 problems.append(
-                    f"{doc.where(('risks', i, 'verified-by', j))}: no criterion {ref!r} "
-                    f"(known: {known})"
+                    f"{crit.doc.where((*crit.loc, 'warn'))}: warn and pass use units of "
+                    "different kinds"
                 )
-    for i, req in enumerate(d.requires):
-        if req.release == d.release:
-            problems.append(
-                f"{doc.where(('requires', i, 'release'))}: a release cannot require itself"
-            )
-    for dup in sorted(_dupes([r.release for r in d.requires])):
-        problems.append(f"{doc.where(('requires',))}: {dup!r} is required twice")
+                break
+        problems.extend(_warn_problems(crit))
+    relative = crit.spec.pass_.relative or (crit.spec.warn and crit.spec.warn.relative)
+    if relative and any(ch in crit.spec.metric.split(".", 1)[-1] for ch in "*?"):
+        problems.append(
+            f"{crit.doc.where((*crit.loc, 'metric'))}: a relative threshold compares one "
+            "metric with its baseline; a glob names several (write one criterion each)"
+        )
+
+
+def _check_criterion_refs(
+    project: Project, keys: set[str], known: str, problems: list[str]
+) -> None:
+    """Overrides, waivers, VEX entries and risks' `verified-by` name existing criteria."""
+    d, doc = project.definition, project.doc
+    named: list[tuple[tuple[str | int, ...], str]] = [
+        *((("overrides", i, "criterion"), o.criterion) for i, o in enumerate(d.overrides)),
+        *((("waivers", i, "criterion"), w.criterion) for i, w in enumerate(d.waivers)),
+        *((("vex", i, "criterion"), v.criterion) for i, v in enumerate(d.vex)),
+        *(
+            (("risks", i, "verified-by", j), ref)
+            for i, r in enumerate(d.risks)
+            for j, ref in enumerate(r.verified_by)
+        ),
+    ]
+    for where, ref in named:
+        if ref not in keys:
+            problems.append(f"{doc.where(where)}: no criterion {ref!r} (known: {known})")
+
+
+def _check_signoff_refs(project: Project, problems: list[str]) -> None:
+    d, doc = project.definition, project.doc
     if d.signoffs.check is not None and d.signoffs.check not in project.checks:
         problems.append(
             f"{doc.where(('signoffs', 'check'))}: no check {d.signoffs.check!r} in the definition"

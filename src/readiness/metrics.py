@@ -13,12 +13,13 @@ import fnmatch
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from readiness import units
 from readiness.errors import PluginError
 from readiness.evidence import registry
 from readiness.evidence.records import (
+    RECORD_TYPES,
     SEVERITIES,
     EndpointStats,
     Evidence,
@@ -47,41 +48,58 @@ _LOAD_STATS = {
     "max": "ms",
 }
 
-# record type -> {key pattern: unit}; `[*]` stands for any bracketed name
-CATALOGUE: dict[str, dict[str, str]] = {
-    "TestRun": {
-        "tests": "count",
-        "passed": "count",
-        "failed": "count",
-        "errors": "count",
-        "skipped": "count",
-        "flaky": "count",
-        "xfailed": "count",
-        "pass_rate": "%",
-        "duration": "s",
-    },
-    "LoadStats": {
-        **{f"requests[*].{k}": u for k, u in _LOAD_STATS.items()},
-        **{f"aggregated.{k}": u for k, u in _LOAD_STATS.items()},
-        "duration": "s",
-        "peak_users": "count",
-        "sustained.p99": "ms",
-        "sustained.min_rps": "/s",
-    },
-    "Findings": {
-        **{f"findings.{s}": "count" for s in SEVERITIES},
-        "findings.total": "count",
-        **{f"findings.new.{s}": "count" for s in SEVERITIES},
-        "findings.suppressed": "count",
-        "skipped": "count",
-        "extra[*]": "count",  # tool-specific counts: extra["nosec"], extra["needs-review"], ...
-    },
-    "SignOffs": {
-        "approved": "count",
-        "rejected": "count",
-        "conditional": "count",
-    },
+_TEST_RUN: dict[str, str] = {
+    "tests": "count",
+    "passed": "count",
+    "failed": "count",
+    "errors": "count",
+    "skipped": "count",
+    "flaky": "count",
+    "xfailed": "count",
+    "pass_rate": "%",
+    "duration": "s",
 }
+_LOAD: dict[str, str] = {
+    **{f"requests[*].{k}": u for k, u in _LOAD_STATS.items()},
+    **{f"aggregated.{k}": u for k, u in _LOAD_STATS.items()},
+    "duration": "s",
+    "peak_users": "count",
+    "sustained.p99": "ms",
+    "sustained.min_rps": "/s",
+}
+_FINDINGS: dict[str, str] = {
+    **{f"findings.{s}": "count" for s in SEVERITIES},
+    "findings.total": "count",
+    **{f"findings.new.{s}": "count" for s in SEVERITIES},
+    "findings.suppressed": "count",
+    "skipped": "count",
+    "extra[*]": "count",  # tool-specific counts: extra["nosec"], extra["needs-review"], ...
+}
+_SIGNOFFS: dict[str, str] = {
+    "approved": "count",
+    "rejected": "count",
+    "conditional": "count",
+}
+
+
+def catalogue_of(record: type[Record]) -> dict[str, str]:
+    """The metric keys a record type provides, with their units (`[*]`: any bracketed name).
+
+    Exhaustive over `Record`: a record type added to the union and not handled here fails
+    `mypy` at `assert_never`."""
+    if issubclass(record, TestRun):
+        return _TEST_RUN
+    if issubclass(record, LoadStats):
+        return _LOAD
+    if issubclass(record, Findings):
+        return _FINDINGS
+    if issubclass(record, SignOffs):
+        return _SIGNOFFS
+    assert_never(record)
+
+
+# record type name (an adapter's `record`) -> {key pattern: unit}
+CATALOGUE: dict[str, dict[str, str]] = {cls.__name__: catalogue_of(cls) for cls in RECORD_TYPES}
 
 
 @dataclass(frozen=True)
@@ -169,52 +187,74 @@ def _endpoint(check: str, prefix: str, e: EndpointStats) -> list[Metric]:
 
 
 def from_record(check: str, record: Record) -> list[Metric]:
-    """Every metric a record provides."""
+    """Every metric a record provides.
+
+    Exhaustive over `Record`: a record type added to the union and not handled here fails
+    `mypy` at `assert_never` (and would raise, never return no metrics, if it ran)."""
+    match record:
+        case TestRun():
+            return _test_run_metrics(check, record)
+        case LoadStats():
+            return _load_metrics(check, record)
+        case Findings():
+            return _findings_metrics(check, record)
+        case SignOffs():
+            return _signoff_metrics(check, record)
+        case _:
+            assert_never(record)
+
+
+def _test_run_metrics(check: str, record: TestRun) -> list[Metric]:
+    ran = record.passed + record.failed + record.errors
+    rate = 100.0 * record.passed / ran if ran else 0.0
+    values = (
+        ("tests", record.tests),
+        ("passed", record.passed),
+        ("failed", record.failed),
+        ("errors", record.errors),
+        ("skipped", record.skipped),
+        ("flaky", record.flaky),
+        ("xfailed", record.xfailed),
+        ("pass_rate", rate),
+        ("duration", record.duration_s),
+    )
+    return [Metric(check, key, float(value), _TEST_RUN[key]) for key, value in values]
+
+
+def _load_metrics(check: str, record: LoadStats) -> list[Metric]:
     out: list[Metric] = []
-    if isinstance(record, TestRun):
-        ran = record.passed + record.failed + record.errors
-        rate = 100.0 * record.passed / ran if ran else 0.0
-        for key, value in (
-            ("tests", record.tests),
-            ("passed", record.passed),
-            ("failed", record.failed),
-            ("errors", record.errors),
-            ("skipped", record.skipped),
-            ("flaky", record.flaky),
-            ("xfailed", record.xfailed),
-            ("pass_rate", rate),
-            ("duration", record.duration_s),
-        ):
-            out.append(Metric(check, key, float(value), CATALOGUE["TestRun"][key]))
-    elif isinstance(record, LoadStats):
-        for e in record.endpoints:
-            out.extend(_endpoint(check, f"requests[{quote_name(e.name)}]", e))
-        out.extend(_endpoint(check, "aggregated", record.aggregate))
-        out.append(Metric(check, "duration", record.duration_s, "s"))
-        if record.peak_users is not None:
-            out.append(Metric(check, "peak_users", float(record.peak_users), "count"))
-        why = record.aggregate.unusable
-        sustained: tuple[tuple[str, float | None, str], ...] = (
-            ("sustained.p99", record.sustained_p99_ms, "ms"),
-            ("sustained.min_rps", record.sustained_min_rps, "/s"),
-        )
-        for name, number, unit in sustained:
-            if number is not None:
-                out.append(Metric(check, name, math.nan if why else number, unit, why))
-    elif isinstance(record, Findings):
-        counts = finding_counts(record)
-        out.extend(Metric(check, k, float(v), "count") for k, v in counts.items())
-        out.append(Metric(check, "skipped", float(len(record.skipped)), "count"))
-        for key, value in sorted(record.extra_counts.items()):
-            out.append(Metric(check, f"extra[{quote_name(key)}]", float(value), "count"))
-    elif isinstance(record, SignOffs):
-        decisions = [r.decision for r in record.records]
-        out.append(Metric(check, "approved", float(decisions.count("approve")), "count"))
-        out.append(Metric(check, "rejected", float(decisions.count("reject")), "count"))
-        out.append(
-            Metric(check, "conditional", float(decisions.count("approve-with-conditions")), "count")
-        )
+    for e in record.endpoints:
+        out.extend(_endpoint(check, f"requests[{quote_name(e.name)}]", e))
+    out.extend(_endpoint(check, "aggregated", record.aggregate))
+    out.append(Metric(check, "duration", record.duration_s, "s"))
+    if record.peak_users is not None:
+        out.append(Metric(check, "peak_users", float(record.peak_users), "count"))
+    why = record.aggregate.unusable
+    sustained: tuple[tuple[str, float | None, str], ...] = (
+        ("sustained.p99", record.sustained_p99_ms, "ms"),
+        ("sustained.min_rps", record.sustained_min_rps, "/s"),
+    )
+    for name, number, unit in sustained:
+        if number is not None:
+            out.append(Metric(check, name, math.nan if why else number, unit, why))
     return out
+
+
+def _findings_metrics(check: str, record: Findings) -> list[Metric]:
+    out = [Metric(check, k, float(v), "count") for k, v in finding_counts(record).items()]
+    out.append(Metric(check, "skipped", float(len(record.skipped)), "count"))
+    for key, value in sorted(record.extra_counts.items()):
+        out.append(Metric(check, f"extra[{quote_name(key)}]", float(value), "count"))
+    return out
+
+
+def _signoff_metrics(check: str, record: SignOffs) -> list[Metric]:
+    decisions = [r.decision for r in record.records]
+    return [
+        Metric(check, "approved", float(decisions.count("approve")), "count"),
+        Metric(check, "rejected", float(decisions.count("reject")), "count"),
+        Metric(check, "conditional", float(decisions.count("approve-with-conditions")), "count"),
+    ]
 
 
 def finding_counts(record: Findings) -> dict[str, int]:
@@ -310,7 +350,7 @@ def validate_refs(project: Project) -> list[str]:
             continue  # reported by validate_checks
         catalogue = CATALOGUE.get(record)
         if catalogue is None:
-            continue  # a plugin's own record type: checked at evaluation time
+            continue  # a plugin declaring a record readiness lacks: its read is a PluginError
         unit = catalogue.get(pattern_of(key))
         where = crit.doc.where((*crit.loc, "metric"))
         if unit is None:

@@ -20,10 +20,10 @@ from readiness.evaluation import Baseline, findings_behind
 from readiness.evaluation import evaluate as evaluate_criteria
 from readiness.evidence import gather as gather_mod
 from readiness.evidence.records import Evidence, Findings
-from readiness.evidence.vex import vex_waivers
 from readiness.metrics import MetricTable, finding_counts, validate_refs
 from readiness.report import LaunchNotes, ReleaseInfo, Report
 from readiness.verdict import exit_code, judge
+from readiness.vex import vex_waivers
 
 
 class Clock:

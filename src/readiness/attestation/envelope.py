@@ -134,7 +134,17 @@ def load(data: bytes, where: str) -> Envelope:
         raise AttestationError(f"{where}: not a DSSE envelope ({what})")
     if not isinstance(doc["payload"], str) or not isinstance(doc["payloadType"], str):
         raise AttestationError(f"{where}: payload and payloadType must be strings")
-    sigs = doc["signatures"]
+    _check_signatures(doc["signatures"], where)
+    try:
+        return Envelope.from_dict(doc)
+    except (binascii.Error, ValueError, KeyError, TypeError, FormatError) as exc:
+        raise AttestationError(
+            f"{where}: malformed envelope (bad base64 or signature: {exc})"
+        ) from None
+
+
+def _check_signatures(sigs: object, where: str) -> None:
+    """One to MAX_SIGNATURES signatures, each a keyid and a sig, no key twice."""
     if not isinstance(sigs, list) or not sigs:
         raise AttestationError(f"{where}: no signatures")
     if len(sigs) > MAX_SIGNATURES:
@@ -149,12 +159,6 @@ def load(data: bytes, where: str) -> Envelope:
                 "(a key counts once toward a threshold)"
             )
         seen.add(s["keyid"])
-    try:
-        return Envelope.from_dict(doc)
-    except (binascii.Error, ValueError, KeyError, TypeError, FormatError) as exc:
-        raise AttestationError(
-            f"{where}: malformed envelope (bad base64 or signature: {exc})"
-        ) from None
 
 
 def verify(env: Envelope, keys: list[Key], threshold: int, where: str) -> list[str]:

@@ -114,25 +114,7 @@ def load_json(
     `max_bytes` defaults to MAX_JSON_BYTES (read at call time). With `unique_keys` (the
     default) an object holding a key twice is an error naming the key.
     """
-    if max_bytes is None:
-        max_bytes = MAX_JSON_BYTES
-    try:
-        with path.open("rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size > max_bytes:
-                raise EvidenceError(
-                    f"{size} bytes exceeds the {max_bytes}-byte limit for JSON evidence",
-                    path=display,
-                )
-            data = fh.read(size + 1) if size else _read_capped(fh, max_bytes)
-    except OSError as exc:
-        raise EvidenceError(f"cannot read ({exc.strerror or exc})", path=display) from None
-    if len(data) > max_bytes:
-        raise EvidenceError(
-            f"file exceeds the {max_bytes}-byte limit for JSON evidence", path=display
-        )
-    if not data or data.isspace():
-        raise EvidenceError("empty file: the tool wrote no output", path=display)
+    data = _read_bytes(path, display, MAX_JSON_BYTES if max_bytes is None else max_bytes)
     try:
         if unique_keys:
             return json.loads(
@@ -153,6 +135,28 @@ def load_json(
         raise EvidenceError("invalid JSON: nested too deeply to parse", path=display) from None
     except ValueError as exc:  # NaN/Infinity, integers over Python's digit limit
         raise EvidenceError(f"invalid JSON: {exc}", path=display) from None
+
+
+def _read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
+    """The file's bytes, refused above `max_bytes` (also when it grows while read) or empty."""
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise EvidenceError(
+                    f"{size} bytes exceeds the {max_bytes}-byte limit for JSON evidence",
+                    path=display,
+                )
+            data = fh.read(size + 1) if size else _read_capped(fh, max_bytes)
+    except OSError as exc:
+        raise EvidenceError(f"cannot read ({exc.strerror or exc})", path=display) from None
+    if len(data) > max_bytes:
+        raise EvidenceError(
+            f"file exceeds the {max_bytes}-byte limit for JSON evidence", path=display
+        )
+    if not data or data.isspace():
+        raise EvidenceError("empty file: the tool wrote no output", path=display)
+    return data
 
 
 class Shape:

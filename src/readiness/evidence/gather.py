@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from readiness.errors import EvidenceError, PluginError
 from readiness.evidence import registry
 from readiness.evidence.base import MAX_EVIDENCE_BYTES, sha256_file
-from readiness.evidence.records import Evidence, EvidenceFile, Record, SignOffs
+from readiness.evidence.records import RECORD_TYPES, Evidence, EvidenceFile, Record, SignOffs
 from readiness.evidence.signoffs import dated_after
 
 if TYPE_CHECKING:
@@ -98,11 +98,22 @@ def file_metas(files: list[Path], root: Path) -> tuple[EvidenceFile, ...]:
 def read_files(
     kind: str, files: list[Path], root: Path, options: dict[str, Any] | BaseModel
 ) -> Record:
-    """Read `files` with the adapter of `kind`; raises EvidenceError/PluginError."""
+    """Read `files` with the adapter of `kind`; raises EvidenceError/PluginError.
+
+    The record must be the one the adapter declares and one of `Record`'s types: a plugin that
+    returns anything else is a PluginError, so metrics and renderers only ever see records they
+    handle (they are exhaustive over `Record`)."""
     adapter = registry.get(kind)
     params = options if isinstance(options, BaseModel) else adapter.Params.model_validate(options)
     display = {p: display_path(p, root) for p in files}
-    return adapter.read(files, display, params)
+    record: object = adapter.read(files, display, params)
+    got = type(record).__name__
+    if got != adapter.record or not isinstance(record, RECORD_TYPES):
+        raise PluginError(
+            f"evidence kind {kind!r}: the adapter returned {got}, not the {adapter.record} it "
+            f"declares (a record is one of {', '.join(t.__name__ for t in RECORD_TYPES)})"
+        )
+    return record
 
 
 def evidence_base(spec: CheckSpec, root: Path, evidence_dir: Path) -> Path:

@@ -7,7 +7,7 @@ without knowing the producing tool.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -166,6 +166,7 @@ class SignOffs:
 
 
 Record = TestRun | LoadStats | Findings | SignOffs
+RECORD_TYPES: tuple[type[Record], ...] = get_args(Record)  # for isinstance checks
 EvidenceStatus = Literal["ok", "missing", "error", "stale"]
 
 

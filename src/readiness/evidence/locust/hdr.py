@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from readiness.evidence.base import iter_text_lines
-from readiness.evidence.locust_common import MAX_NUMBER, PERCENTILES, check_size, fail, shown
+from readiness.evidence.locust.common import MAX_NUMBER, PERCENTILES, check_size, fail, shown
 
 _START_TIME = re.compile(r"^#\[StartTime: *([-+0-9.eE]+)")
 _BASE_TIME = re.compile(r"^#\[BaseTime: *([-+0-9.eE]+)")
@@ -39,48 +39,58 @@ def _read_hlog_lines(path: Path, display: str) -> list[_Interval]:
     HistogramLogReader's rules: BaseTime if given; else timestamps more than a year before
     StartTime are relative to it; else they are absolute)."""
     check_size(path, display)
-    start_time: float | None = None
-    base_time: float | None = None
+    header: dict[str, float] = {}
     raw: list[tuple[int, str | None, float, float, str]] = []
     last = ""
     number = 0
     for number, line in enumerate(iter_text_lines(path, display), start=1):
         last = line
         text = line.strip()
-        if not text:
+        if not text or text.startswith('"StartTimestamp"'):
             continue
         if text.startswith("#"):
-            if m := _START_TIME.match(text):
-                start_time = _finite(m[1], display, number, "StartTime")
-            elif m := _BASE_TIME.match(text):
-                base_time = _finite(m[1], display, number, "BaseTime")
-            continue
-        if text.startswith('"StartTimestamp"'):
-            continue
-        tag: str | None = None
-        if text.startswith("Tag="):
-            tag_text, sep, text = text[4:].partition(",")
-            if not sep or not tag_text:
-                raise fail("malformed Tag= prefix", display, number)
-            tag = unquote(tag_text)
-        m = _INTERVAL.match(text)
-        if m is None:
-            raise fail("not an interval line (start,length,max,histogram)", display, number)
-        ts = _finite(m[1], display, number, "StartTimestamp")
-        length = _finite(m[2], display, number, "Interval_Length")
-        _finite(m[3], display, number, "Interval_Max")
-        if length < 0:
-            raise fail("negative Interval_Length", display, number)
-        raw.append((number, tag, ts, length, m[4]))
+            _header_line(text, display, number, header)
+        else:
+            raw.append(_interval_line(text, display, number))
     if not last.endswith("\n"):
         raise fail("truncated: the last line has no line break", display, number)
     if not raw:
         raise fail("no interval histograms (empty or truncated HDR log)", display)
     first = raw[0][2]
+    base_time = header.get("BaseTime")
     if base_time is None:
-        start = start_time if start_time is not None else first
+        start = header.get("StartTime", first)
         base_time = start if first < start - _YEAR_S else 0.0
     return [_Interval(n, tag, ts + base_time, span, data) for n, tag, ts, span, data in raw]
+
+
+def _header_line(text: str, display: str, number: int, header: dict[str, float]) -> None:
+    """A `#[StartTime: ...]` or `#[BaseTime: ...]` comment into `header`; others are ignored."""
+    if m := _START_TIME.match(text):
+        header["StartTime"] = _finite(m[1], display, number, "StartTime")
+    elif m := _BASE_TIME.match(text):
+        header["BaseTime"] = _finite(m[1], display, number, "BaseTime")
+
+
+def _interval_line(
+    text: str, display: str, number: int
+) -> tuple[int, str | None, float, float, str]:
+    """(line, tag, start, length, payload) of an interval line, with its optional `Tag=`."""
+    tag: str | None = None
+    if text.startswith("Tag="):
+        tag_text, sep, text = text[4:].partition(",")
+        if not sep or not tag_text:
+            raise fail("malformed Tag= prefix", display, number)
+        tag = unquote(tag_text)
+    m = _INTERVAL.match(text)
+    if m is None:
+        raise fail("not an interval line (start,length,max,histogram)", display, number)
+    ts = _finite(m[1], display, number, "StartTimestamp")
+    length = _finite(m[2], display, number, "Interval_Length")
+    _finite(m[3], display, number, "Interval_Max")
+    if length < 0:
+        raise fail("negative Interval_Length", display, number)
+    return number, tag, ts, length, m[4]
 
 
 def _finite(text: str, display: str, line: int, what: str) -> float:
@@ -139,6 +149,34 @@ class _WindowCache:
             yield window, self._decode(encoded)
 
 
+def _decoded(decode: Callable[[str], Any], interval: _Interval, display: str) -> Any:
+    """An interval's histogram; an undecodable one is an evidence error at its line."""
+    try:
+        return decode(interval.payload)
+    except Exception as exc:  # hdrh raises exceptions of many types on bad input
+        raise fail(
+            f"undecodable histogram ({type(exc).__name__})", display, interval.line
+        ) from None
+
+
+def _add(
+    totals: dict[str | None, Any],
+    hist: Any,
+    tag: str | None,
+    in_aggregate: bool,
+    empty_like: Callable[[Any], Any],
+) -> None:
+    """Add `hist` to its tag's total and, when it is in the aggregate stream, to the aggregate's
+    (the untagged lines, or every tagged line if there are none)."""
+    keys: list[str | None] = [tag]
+    if in_aggregate and tag is not None:
+        keys.append(None)
+    for key in keys:
+        if key not in totals:
+            totals[key] = empty_like(hist)
+        totals[key].add(hist)
+
+
 def read_hlog(path: Path, display: str, window_of: Callable[[int], int | None]) -> HdrResult:
     from hdrh.histogram import HdrHistogram  # lazy: only when an .hlog is evidence
 
@@ -161,22 +199,11 @@ def read_hlog(path: Path, display: str, window_of: Callable[[int], int | None]) 
     p99: dict[int, float] = {}
     key_p99: dict[str, dict[int, float]] = {}
     for interval in intervals:
+        hist = _decoded(decode, interval, display)
+        in_aggregate = not untagged or interval.tag is None
+        second = math.floor(interval.start)
         try:
-            hist = decode(interval.payload)
-        except Exception as exc:  # hdrh raises exceptions of many types on bad input
-            raise fail(
-                f"undecodable histogram ({type(exc).__name__})", display, interval.line
-            ) from None
-        keys: list[str | None] = [interval.tag]
-        if not untagged:
-            keys.append(None)
-        in_aggregate = None in keys
-        try:
-            for key in keys:
-                if key not in totals:
-                    totals[key] = empty_like(hist)
-                totals[key].add(hist)
-            second = math.floor(interval.start)
+            _add(totals, hist, interval.tag, in_aggregate, empty_like)
             window = window_of(second) if in_aggregate else None
             if window is not None:
                 windows.add(window, hist)

@@ -1,5 +1,5 @@
-"""Pieces shared by the Locust evidence readers (`locust_csv`, `locust_json`, `hdr`,
-`locust_steady`) and the adapter in `readiness.evidence.locust`: the percentiles reported, the
+"""Pieces shared by the Locust evidence readers (`csv`, `json`, `hdr`,
+`steady`) and the adapter in `readiness.evidence.locust.adapter`: the percentiles reported, the
 kinds of output file, the error and size-check helpers, one endpoint's totals (`Entry`) and
 Locust's own percentile function.
 """

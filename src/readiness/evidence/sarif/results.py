@@ -33,41 +33,50 @@ def physical_location(
     """(uri, start line, snippet text) of a physicalLocation."""
     if type(phys) is not dict:
         shape.fail(f"{where}.locations[0].physicalLocation must be an object")
-    uri: object = ""
+    uri = ""
     art = phys.get("artifactLocation")
     if art is not None:
-        if type(art) is not dict:
-            shape.fail(f"{where}.locations[0].physicalLocation.artifactLocation must be an object")
-        uri = art.get("uri")
-        if uri is None:  # an index into run.artifacts instead of a uri
-            index = art.get("index")
-            if type(index) is int and isinstance(artifacts, list) and 0 <= index < len(artifacts):
-                entry = artifacts[index]
-                loc = entry.get("location") if type(entry) is dict else None
-                uri = loc.get("uri") if type(loc) is dict else None
-            uri = uri or ""
-        if type(uri) is not str:
-            shape.fail(
-                f"{where}.locations[0].physicalLocation.artifactLocation.uri must be a string"
-            )
-        if uri.startswith("file:"):
-            uri = local_path(uri)
-    line = None
+        uri = _artifact_uri(shape, art, artifacts, where)
+    line: int | None = None
     snippet = ""
     region = phys.get("region")
     if region is not None:
-        if type(region) is not dict:
-            shape.fail(f"{where}.locations[0].physicalLocation.region must be an object")
-        line = region.get("startLine")
-        if line is not None and (type(line) is not int or not 0 <= line <= MAX_INT):
-            shape.fail(
-                f"{where}.locations[0]...region.startLine must be a positive integer "
-                f"(got {shape.quote(line)}: out of range or not an integer)"
-            )
-        snip = region.get("snippet")
-        if type(snip) is dict and type(snip.get("text")) is str:
-            snippet = snip["text"].strip()
-    return str(uri), line, snippet
+        line, snippet = _region(shape, region, where)
+    return uri, line, snippet
+
+
+def _artifact_uri(shape: Shape, art: object, artifacts: object, where: str) -> str:
+    """An artifactLocation's uri, or that of the run's artifact it indexes; `file:` as a path."""
+    if type(art) is not dict:
+        shape.fail(f"{where}.locations[0].physicalLocation.artifactLocation must be an object")
+    uri = art.get("uri")
+    if uri is None:  # an index into run.artifacts instead of a uri
+        index = art.get("index")
+        if type(index) is int and isinstance(artifacts, list) and 0 <= index < len(artifacts):
+            entry = artifacts[index]
+            loc = entry.get("location") if type(entry) is dict else None
+            uri = loc.get("uri") if type(loc) is dict else None
+        uri = uri or ""
+    if type(uri) is not str:
+        shape.fail(f"{where}.locations[0].physicalLocation.artifactLocation.uri must be a string")
+    return local_path(uri) if uri.startswith("file:") else uri
+
+
+def _region(shape: Shape, region: object, where: str) -> tuple[int | None, str]:
+    """A region's start line (checked) and snippet text."""
+    if type(region) is not dict:
+        shape.fail(f"{where}.locations[0].physicalLocation.region must be an object")
+    line = region.get("startLine")
+    if line is not None and (type(line) is not int or not 0 <= line <= MAX_INT):
+        shape.fail(
+            f"{where}.locations[0]...region.startLine must be a positive integer "
+            f"(got {shape.quote(line)}: out of range or not an integer)"
+        )
+    snip = region.get("snippet")
+    snippet = ""
+    if type(snip) is dict and type(snip.get("text")) is str:
+        snippet = snip["text"].strip()
+    return line, snippet
 
 
 def local_path(uri: str) -> str:

@@ -12,8 +12,8 @@ from typing import Any, Final
 
 from readiness.evidence._json import Shape
 from readiness.evidence.records import Severity
-from readiness.evidence.sarif_results import local_path
-from readiness.evidence.scanners_common import Partial, first_line, plural, score_or_word_severity
+from readiness.evidence.sarif.results import local_path
+from readiness.evidence.scanners.base import Partial, first_line, plural, score_or_word_severity
 
 LEVEL_SEVERITY: Final[dict[str, Severity]] = {
     "error": "high",
@@ -175,45 +175,68 @@ def read_invocations(
     for k, item in enumerate(shape.opt_arr(run, "invocations", where)):
         iwhere = f"{where}.invocations[{k}]"
         inv = shape.obj(item, iwhere)
-        messages: list[str] = []
-        for key in ("toolExecutionNotifications", "toolConfigurationNotifications"):
-            for n, raw_note in enumerate(shape.opt_arr(inv, key, iwhere)):
-                nwhere = f"{iwhere}.{key}[{n}]"
-                note = shape.obj(raw_note, nwhere)
-                if note.get("level", "warning") != "error":
-                    continue
-                text = first_line(_text(shape, note.get("message"), f"{nwhere}.message"))
-                uri = ""
-                for loc in shape.opt_arr(note, "locations", nwhere)[:1]:
-                    phys = shape.opt_obj(
-                        shape.obj(loc, f"{nwhere}.locations[0]"), "physicalLocation", nwhere
-                    )
-                    art = shape.opt_obj(phys, "artifactLocation", nwhere)
-                    uri = local_path(shape.opt_str(art, "uri", nwhere))
-                messages.append(f"{uri}: {text}" if uri else text)
-                if uri:
-                    errors[uri] = text
-                    part.skipped.append(f"{uri}: {text}")
-        success = inv.get("executionSuccessful")
-        if success is False:
-            why = f": {messages[0]}" if messages else ""
-            shape.fail(f"{iwhere}: the scan did not complete (executionSuccessful is false){why}")
-        if success is not None and success is not True:
-            shape.fail(
-                f"{iwhere}.executionSuccessful must be true or false (got {shape.quote(success)})"
-            )
+        messages = _error_notifications(shape, inv, iwhere, part, errors)
+        _check_success(shape, inv, iwhere, messages)
         if messages:
             part.warnings.append(
                 f"{plural(len(messages), 'error-level tool notification')} ({messages[0]})"
             )
             every.extend(messages)
-        for o, raw_ov in enumerate(shape.opt_arr(inv, "ruleConfigurationOverrides", iwhere)):
-            owhere = f"{iwhere}.ruleConfigurationOverrides[{o}]"
-            override = shape.obj(raw_ov, owhere)
-            descriptor = shape.obj(override.get("descriptor"), f"{owhere}.descriptor")
-            config = shape.opt_obj(override, "configuration", owhere)
-            level = _level(shape, config.get("level"), f"{owhere}.configuration")
-            rule = lookup(descriptor, f"{owhere}.descriptor")
-            if rule is not None and level is not None:
-                rule.level = level
+        _apply_overrides(shape, inv, iwhere, lookup)
     return errors, every
+
+
+def _error_notifications(
+    shape: Shape, inv: dict[str, Any], iwhere: str, part: Partial, errors: dict[str, str]
+) -> list[str]:
+    """An invocation's error-level notifications, as `uri: text`; those naming a file are also
+    recorded in `errors` and listed as skipped."""
+    messages: list[str] = []
+    for key in ("toolExecutionNotifications", "toolConfigurationNotifications"):
+        for n, raw_note in enumerate(shape.opt_arr(inv, key, iwhere)):
+            nwhere = f"{iwhere}.{key}[{n}]"
+            note = shape.obj(raw_note, nwhere)
+            if note.get("level", "warning") != "error":
+                continue
+            text = first_line(_text(shape, note.get("message"), f"{nwhere}.message"))
+            uri = _notification_uri(shape, note, nwhere)
+            messages.append(f"{uri}: {text}" if uri else text)
+            if uri:
+                errors[uri] = text
+                part.skipped.append(f"{uri}: {text}")
+    return messages
+
+
+def _notification_uri(shape: Shape, note: dict[str, Any], nwhere: str) -> str:
+    """The file a notification's first location names ("" if none)."""
+    uri = ""
+    for loc in shape.opt_arr(note, "locations", nwhere)[:1]:
+        phys = shape.opt_obj(shape.obj(loc, f"{nwhere}.locations[0]"), "physicalLocation", nwhere)
+        art = shape.opt_obj(phys, "artifactLocation", nwhere)
+        uri = local_path(shape.opt_str(art, "uri", nwhere))
+    return uri
+
+
+def _check_success(shape: Shape, inv: dict[str, Any], iwhere: str, messages: list[str]) -> None:
+    """An invocation whose `executionSuccessful` is false (or not a boolean) failed the scan."""
+    success = inv.get("executionSuccessful")
+    if success is False:
+        why = f": {messages[0]}" if messages else ""
+        shape.fail(f"{iwhere}: the scan did not complete (executionSuccessful is false){why}")
+    if success is not None and success is not True:
+        shape.fail(
+            f"{iwhere}.executionSuccessful must be true or false (got {shape.quote(success)})"
+        )
+
+
+def _apply_overrides(shape: Shape, inv: dict[str, Any], iwhere: str, lookup: Any) -> None:
+    """`ruleConfigurationOverrides`: set the level of the rules they name."""
+    for o, raw_ov in enumerate(shape.opt_arr(inv, "ruleConfigurationOverrides", iwhere)):
+        owhere = f"{iwhere}.ruleConfigurationOverrides[{o}]"
+        override = shape.obj(raw_ov, owhere)
+        descriptor = shape.obj(override.get("descriptor"), f"{owhere}.descriptor")
+        config = shape.opt_obj(override, "configuration", owhere)
+        level = _level(shape, config.get("level"), f"{owhere}.configuration")
+        rule = lookup(descriptor, f"{owhere}.descriptor")
+        if rule is not None and level is not None:
+            rule.level = level

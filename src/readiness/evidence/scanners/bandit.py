@@ -9,7 +9,7 @@ from pydantic import Field
 
 from readiness.evidence._json import Shape, load_json
 from readiness.evidence.records import Finding, Findings, Severity
-from readiness.evidence.scanners_common import (
+from readiness.evidence.scanners.base import (
     Partial,
     ScannerParams,
     fingerprint,

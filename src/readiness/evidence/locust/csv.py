@@ -14,7 +14,7 @@ from pathlib import Path
 
 from readiness.errors import EvidenceError
 from readiness.evidence.base import iter_text_lines
-from readiness.evidence.locust_common import (
+from readiness.evidence.locust.common import (
     AGGREGATED,
     MAX_COUNT,
     MAX_NUMBER,
@@ -181,6 +181,7 @@ class _Cells:
 
 
 def read_stats(path: Path, display: str) -> tuple[dict[str, Entry], Entry]:
+    """`_stats.csv`: the endpoint rows by key, and the Aggregated row (which must come last)."""
     header, rows = _read_csv(path, display)
     _check_header(header, display, "_stats.csv", STATS_HEAD, percentiles=True)
     entries: dict[str, Entry] = {}
@@ -189,38 +190,7 @@ def read_stats(path: Path, display: str) -> tuple[dict[str, Entry], Entry]:
         row = _Cells(header, cells, display, line)
         if aggregate is not None:
             raise fail("a row follows the Aggregated row (two runs in one file?)", display, line)
-        entry = Entry(
-            method=row.text("Type"),
-            name=row.text("Name"),
-            requests=row.count("Request Count"),
-            failures=row.count("Failure Count"),
-            avg_ms=row.number("Average Response Time"),
-            min_ms=row.number("Min Response Time"),
-            max_ms=row.number("Max Response Time"),
-            percentiles={
-                p: v for p, _ in PERCENTILES if (v := row.percentile(f"{p}%")) is not None
-            },
-            rps=row.number("Requests/s"),
-        )
-        if entry.requests and len(entry.percentiles) < len(PERCENTILES):
-            gone = next(f"{p}%" for p, _ in PERCENTILES if p not in entry.percentiles)
-            raise fail(
-                f'{gone} is "N/A" on a row with {entry.requests} requests: Locust writes N/A '
-                "only for a row without requests (corrupt or hand-edited file)",
-                display,
-                line,
-            )
-        row.number("Median Response Time")
-        row.number("Average Content Size")
-        row.number("Failures/s")
-        if entry.failures > entry.requests:
-            raise fail(
-                f"Failure Count {entry.failures} exceeds Request Count {entry.requests}",
-                display,
-                line,
-            )
-        if entry.requests == 0:
-            entry.avg_ms = entry.min_ms = entry.max_ms = None
+        entry = _stats_row(row, display, line)
         if not entry.method and entry.name == AGGREGATED:
             aggregate = entry
             continue
@@ -229,9 +199,49 @@ def read_stats(path: Path, display: str) -> tuple[dict[str, Entry], Entry]:
         entries[entry.key] = entry
     if aggregate is None:
         raise fail("no Aggregated row: the file is truncated or not Locust's", display)
-    # Locust increments the Aggregated entry with every endpoint's, so both counts agree
-    # exactly (no rounding): a mismatch is a hand-edited or mixed file, and its failures
-    # figure is what a failure-ratio criterion would read.
+    _check_sums(entries, aggregate, display)
+    return entries, aggregate
+
+
+def _stats_row(row: _Cells, display: str, line: int) -> Entry:
+    """One row of `_stats.csv`, every cell checked."""
+    entry = Entry(
+        method=row.text("Type"),
+        name=row.text("Name"),
+        requests=row.count("Request Count"),
+        failures=row.count("Failure Count"),
+        avg_ms=row.number("Average Response Time"),
+        min_ms=row.number("Min Response Time"),
+        max_ms=row.number("Max Response Time"),
+        percentiles={p: v for p, _ in PERCENTILES if (v := row.percentile(f"{p}%")) is not None},
+        rps=row.number("Requests/s"),
+    )
+    if entry.requests and len(entry.percentiles) < len(PERCENTILES):
+        gone = next(f"{p}%" for p, _ in PERCENTILES if p not in entry.percentiles)
+        raise fail(
+            f'{gone} is "N/A" on a row with {entry.requests} requests: Locust writes N/A '
+            "only for a row without requests (corrupt or hand-edited file)",
+            display,
+            line,
+        )
+    row.number("Median Response Time")
+    row.number("Average Content Size")
+    row.number("Failures/s")
+    if entry.failures > entry.requests:
+        raise fail(
+            f"Failure Count {entry.failures} exceeds Request Count {entry.requests}",
+            display,
+            line,
+        )
+    if entry.requests == 0:
+        entry.avg_ms = entry.min_ms = entry.max_ms = None
+    return entry
+
+
+def _check_sums(entries: dict[str, Entry], aggregate: Entry, display: str) -> None:
+    """Locust increments the Aggregated entry with every endpoint's, so both counts agree
+    exactly (no rounding): a mismatch is a hand-edited or mixed file, and its failures figure
+    is what a failure-ratio criterion would read."""
     for what in ("requests", "failures"):
         summed = sum(getattr(e, what) for e in entries.values())
         if summed != getattr(aggregate, what):
@@ -240,7 +250,6 @@ def read_stats(path: Path, display: str) -> tuple[dict[str, Entry], Entry]:
                 f"rows sum to {summed}",
                 display,
             )
-    return entries, aggregate
 
 
 @dataclass(frozen=True)

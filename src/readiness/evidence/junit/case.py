@@ -89,39 +89,52 @@ def _status_outcome(case: dict[str, str]) -> tuple[Outcome, str]:
     return "error", f"unknown test status {quote(status)!r}: not counted as a pass"
 
 
+@dataclass
+class _Case:
+    """What a case's status and result children have said so far."""
+
+    outcome: Outcome = "passed"
+    message: str = ""
+    flaky: bool = False
+    xfail: bool = False
+    xpass: bool = False
+    teardown: bool = True  # every error so far is pytest's teardown error
+
+
 def case_outcome(
     case: dict[str, str], children: list[Child]
 ) -> tuple[Outcome, str, bool, bool, bool, bool]:
     """(outcome, message, flaky, xfail, strict-xpass, teardown-only error) of one `<testcase>`."""
-    outcome: Outcome = "passed"
-    message = ""
-    flaky = xfail = xpass = False
-    teardown = True
+    seen = _Case()
     if "status" in case or "result" in case:
-        outcome, message = _status_outcome(case)
-        teardown = False
+        seen.outcome, seen.message = _status_outcome(case)
+        seen.teardown = False
     for child in children:
-        tag = child.tag
-        text = (child.attrs.get("message") or "".join(child.text)).strip()
-        if tag in ("error", "rerunError"):
-            teardown = teardown and text.startswith(_TEARDOWN)
-            if RANK["error"] > RANK[outcome]:
-                outcome, message = "error", text
-        elif tag in ("failure", "rerunFailure"):
-            teardown = False
-            if RANK["failed"] > RANK[outcome]:
-                outcome, message = "failed", text
-            if text.startswith("[XPASS(strict)]"):
-                xpass = True
-        elif tag == "skipped":
-            if outcome == "passed":
-                outcome, message = "skipped", text
-            if child.attrs.get("type") == "pytest.xfail":
-                xfail = True
-        elif tag in ("flakyFailure", "flakyError"):
-            flaky = True
-            message = message or text
-    if outcome in ("failed", "error"):
-        flaky = False
+        _add_child(seen, child)
+    outcome, message = seen.outcome, seen.message
+    flaky = seen.flaky and outcome not in ("failed", "error")
     first = message.splitlines()[0][:MAX_MESSAGE] if message else ""
-    return outcome, first, flaky, xfail, xpass, teardown and outcome == "error"
+    return outcome, first, flaky, seen.xfail, seen.xpass, seen.teardown and outcome == "error"
+
+
+def _add_child(seen: _Case, child: Child) -> None:
+    """One result child (error, failure, skipped, flaky... and their reruns): the worst
+    outcome wins, and its message with it."""
+    tag = child.tag
+    text = (child.attrs.get("message") or "".join(child.text)).strip()
+    if tag in ("error", "rerunError"):
+        seen.teardown = seen.teardown and text.startswith(_TEARDOWN)
+        if RANK["error"] > RANK[seen.outcome]:
+            seen.outcome, seen.message = "error", text
+    elif tag in ("failure", "rerunFailure"):
+        seen.teardown = False
+        if RANK["failed"] > RANK[seen.outcome]:
+            seen.outcome, seen.message = "failed", text
+        seen.xpass = seen.xpass or text.startswith("[XPASS(strict)]")
+    elif tag == "skipped":
+        if seen.outcome == "passed":
+            seen.outcome, seen.message = "skipped", text
+        seen.xfail = seen.xfail or child.attrs.get("type") == "pytest.xfail"
+    elif tag in ("flakyFailure", "flakyError"):
+        seen.flaky = True
+        seen.message = seen.message or text

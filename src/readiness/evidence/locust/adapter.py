@@ -23,7 +23,7 @@ Sources of each number, in order of trust (see FORMATS.md section 2):
   recomputed exactly as Locust's `calculate_response_time_percentile` does (stats.py), else from
   the CSV's (bucketed) percentile cells. An HDR log must be this run's: its time range and
   its sample counts (per request name and in all) must agree with Locust's within a tolerance
-  (`locust_checks.check_hdr_is_this_runs`), else it is an evidence error, never a silent override.
+  (`checks.check_hdr_is_this_runs`), else it is an evidence error, never a silent override.
   Locust rounds to ~2 significant digits and picks the
   (floor(n*p)+1)-th bucket, so its values are coarse and biased upward at bucket boundaries.
 - **Duration**: JSON first request to last request; else the history's first to last row.
@@ -50,8 +50,8 @@ The Aggregated row's requests and failures must equal the sums of the endpoint r
 This module and the readers beside it read files only: they never import Locust or gevent, and
 import `hdrh` only when an `.hlog` file is present.
 
-The readers live beside this module: `locust_csv`, `locust_json` and `hdr` (the HDR interval
-log), with what they share in `locust_common`; the steady-state windows are `locust_steady`.
+The readers live beside this module: `csv`, `json` and `hdr` (the HDR interval log), with what
+they share in `common`; the steady-state windows are `steady`, the cross-checks `checks`.
 """
 
 from __future__ import annotations
@@ -64,18 +64,18 @@ from pydantic import BaseModel, Field
 
 from readiness.errors import EvidenceError
 from readiness.evidence.base import AdapterParams
-from readiness.evidence.hdr import HdrResult, hdr_percentiles, read_hlog
-from readiness.evidence.locust_checks import check_hdr_is_this_runs, mark_unusable, stale_warning
-from readiness.evidence.locust_common import Entry, FileKind, classify, fail
-from readiness.evidence.locust_csv import (
+from readiness.evidence.locust.checks import check_hdr_is_this_runs, mark_unusable, stale_warning
+from readiness.evidence.locust.common import Entry, FileKind, classify, fail
+from readiness.evidence.locust.csv import (
     History,
     read_exceptions,
     read_failures,
     read_history,
     read_stats,
 )
-from readiness.evidence.locust_json import aggregate_json, read_json
-from readiness.evidence.locust_steady import Steady, steady_state, sustained_metrics
+from readiness.evidence.locust.hdr import HdrResult, hdr_percentiles, read_hlog
+from readiness.evidence.locust.json import aggregate_json, read_json
+from readiness.evidence.locust.steady import Steady, steady_state, sustained_metrics
 from readiness.evidence.records import EndpointStats, Intervals, LoadStats, Series
 
 
@@ -145,6 +145,124 @@ def _sort_files(files: list[Path], display: dict[Path, str]) -> _Inputs:
     return found
 
 
+@dataclass
+class _Totals:
+    """The run's totals: per endpoint and aggregated, from the JSON when present, else the CSV."""
+
+    entries: dict[str, Entry]
+    aggregate: Entry
+    source: str  # the file they come from, shown
+    json_aggregate: Entry | None  # the JSON's aggregate (its per-second counts), if any
+
+
+def _totals(got: dict[FileKind, tuple[Path, str]], warnings: list[str]) -> _Totals:
+    """Read the JSON and `_stats.csv`, cross-check them, and keep the JSON's totals when present;
+    a run without statistics, or that sent no request, is an evidence error."""
+    if "json" not in got and "stats" not in got:
+        shown = ", ".join(s for _, s in got.values()) or "no files"
+        raise EvidenceError(
+            "no Locust statistics: expected Locust's --json-file output (*.json) or "
+            f"--csv output (*_stats.csv); found {shown}"
+        )
+    from_json = _json_totals(got)
+    from_csv = read_stats(*got["stats"]) if "stats" in got else None
+    if from_json is not None:
+        totals = _Totals(*from_json, got["json"][1], from_json[1])
+        if from_csv is not None:
+            stale = stale_warning(*from_csv, *from_json, got["stats"][1])
+            if stale:
+                warnings.append(stale)
+    else:
+        assert from_csv is not None
+        totals = _Totals(*from_csv, got["stats"][1], None)
+        warnings.append(
+            "no --json-file output: totals come from _stats.csv, which Locust does not "
+            "rewrite at shutdown (it may miss the last second)"
+        )
+    if totals.aggregate.requests == 0:
+        raise fail(
+            "no requests recorded: a run that sent nothing proves nothing (an empty stats "
+            "list is also what a worker, or --json combined with --json-file, writes)",
+            totals.source,
+        )
+    return totals
+
+
+def _json_totals(got: dict[FileKind, tuple[Path, str]]) -> tuple[dict[str, Entry], Entry] | None:
+    """The JSON's entries and their aggregate, if there is a JSON file."""
+    if "json" not in got:
+        return None
+    entries = read_json(*got["json"])
+    return entries, aggregate_json(entries)
+
+
+def _failures(
+    got: dict[FileKind, tuple[Path, str]], aggregate: Entry, warnings: list[str]
+) -> tuple[tuple[str, str, int], ...]:
+    """`_failures.csv`'s rows (checked against the totals) and `_exceptions.csv` as warnings."""
+    failures = tuple(read_failures(*got["failures"])) if "failures" in got else ()
+    listed = sum(n for _, _, n in failures)
+    if "failures" in got and listed != aggregate.failures:
+        warnings.append(
+            f"{got['failures'][1]} lists {listed} failures, the totals say "
+            f"{aggregate.failures}: Locust rewrites it only every second (like _stats.csv)"
+        )
+    if "exceptions" in got:
+        warnings.extend(read_exceptions(*got["exceptions"]))
+    return failures
+
+
+def _check_run_size(
+    opts: LocustParams,
+    got: dict[FileKind, tuple[Path, str]],
+    totals: _Totals,
+    history: History | None,
+    peak_users: int | None,
+    duration: float,
+) -> None:
+    """The run reached `target-users` and lasted `min-duration` with `min-requests`."""
+    if opts.target_users is not None:
+        if history is None:
+            raise EvidenceError(
+                "target-users needs the _stats_history.csv (run Locust with --csv) to "
+                "show the user count reached"
+            )
+        if peak_users is None or peak_users < opts.target_users:
+            raise fail(
+                f"never reached {opts.target_users} users (peak {peak_users})",
+                got["history"][1],
+            )
+    if opts.min_duration is not None and duration < opts.min_duration:
+        raise fail(
+            f"the run lasted {duration:.1f} s, less than min-duration {opts.min_duration:g} s",
+            totals.source,
+        )
+    requests = totals.aggregate.requests
+    if opts.min_requests is not None and requests < opts.min_requests:
+        raise fail(
+            f"{requests} requests recorded, fewer than min-requests {opts.min_requests}",
+            totals.source,
+        )
+
+
+def _read_hdr(
+    got: dict[FileKind, tuple[Path, str]],
+    steady: Steady | None,
+    totals: _Totals,
+    history: History | None,
+    duration: float,
+) -> HdrResult | None:
+    """The HDR interval log, if present, checked to be this run's."""
+    if "hlog" not in got:
+        return None
+    path, shown = got["hlog"]
+    hdr = read_hlog(path, shown, steady.window_of if steady is not None else lambda _s: None)
+    check_hdr_is_this_runs(
+        hdr, totals.entries, totals.aggregate, history, duration, "json" not in got, shown
+    )
+    return hdr
+
+
 class LocustAdapter:
     """Locust output files -> LoadStats (see the module docstring)."""
 
@@ -156,120 +274,33 @@ class LocustAdapter:
         """Read one run's files; EvidenceError for any problem, never a partial record."""
         opts = params if isinstance(params, LocustParams) else LocustParams.model_validate(params)
         inputs = _sort_files(files, display)
-        warnings = inputs.warnings
-        got = inputs.files
-
-        if "json" not in got and "stats" not in got:
-            shown = ", ".join(s for _, s in got.values()) or "no files"
-            raise EvidenceError(
-                "no Locust statistics: expected Locust's --json-file output (*.json) or "
-                f"--csv output (*_stats.csv); found {shown}"
-            )
-
-        json_entries: dict[str, Entry] | None = None
-        json_aggregate: Entry | None = None
-        if "json" in got:
-            path, shown = got["json"]
-            json_entries = read_json(path, shown)
-            json_aggregate = aggregate_json(json_entries)
-        csv_entries: dict[str, Entry] | None = None
-        csv_aggregate: Entry | None = None
-        if "stats" in got:
-            path, shown = got["stats"]
-            csv_entries, csv_aggregate = read_stats(path, shown)
-
-        if json_entries is not None and json_aggregate is not None:
-            entries, aggregate, source = json_entries, json_aggregate, got["json"][1]
-            if csv_entries is not None and csv_aggregate is not None:
-                stale = stale_warning(
-                    csv_entries, csv_aggregate, json_entries, json_aggregate, got["stats"][1]
-                )
-                if stale:
-                    warnings.append(stale)
-        else:
-            assert csv_entries is not None and csv_aggregate is not None
-            entries, aggregate, source = csv_entries, csv_aggregate, got["stats"][1]
-            warnings.append(
-                "no --json-file output: totals come from _stats.csv, which Locust does not "
-                "rewrite at shutdown (it may miss the last second)"
-            )
-
-        if aggregate.requests == 0:
-            raise fail(
-                "no requests recorded: a run that sent nothing proves nothing (an empty stats "
-                "list is also what a worker, or --json combined with --json-file, writes)",
-                source,
-            )
-
+        got, warnings = inputs.files, inputs.warnings
+        totals = _totals(got, warnings)
+        aggregate = totals.aggregate
         history = read_history(*got["history"]) if "history" in got else None
-        failures = tuple(read_failures(*got["failures"])) if "failures" in got else ()
-        listed = sum(n for _, _, n in failures)
-        if "failures" in got and listed != aggregate.failures:
-            warnings.append(
-                f"{got['failures'][1]} lists {listed} failures, the totals say "
-                f"{aggregate.failures}: Locust rewrites it only every second (like _stats.csv)"
-            )
-        if "exceptions" in got:
-            warnings.extend(read_exceptions(*got["exceptions"]))
-
-        # -- duration and users
+        failures = _failures(got, aggregate, warnings)
         duration = self._duration(aggregate, history, warnings)
         peak_users = max(r.users for r in history.rows) if history else None
-        if opts.target_users is not None:
-            if history is None:
-                raise EvidenceError(
-                    "target-users needs the _stats_history.csv (run Locust with --csv) to "
-                    "show the user count reached"
-                )
-            if peak_users is None or peak_users < opts.target_users:
-                raise fail(
-                    f"never reached {opts.target_users} users (peak {peak_users})",
-                    got["history"][1],
-                )
-        if opts.min_duration is not None and duration < opts.min_duration:
-            raise fail(
-                f"the run lasted {duration:.1f} s, less than min-duration {opts.min_duration:g} s",
-                source,
-            )
-        if opts.min_requests is not None and aggregate.requests < opts.min_requests:
-            raise fail(
-                f"{aggregate.requests} requests recorded, fewer than min-requests "
-                f"{opts.min_requests}",
-                source,
-            )
-
-        # -- steady state
+        _check_run_size(opts, got, totals, history, peak_users, duration)
         steady = steady_state(opts.ramp_up, opts.window, aggregate, history, warnings)
-
-        # -- HDR
-        hdr: HdrResult | None = None
-        if "hlog" in got:
-            path, shown = got["hlog"]
-            hdr = read_hlog(
-                path, shown, steady.window_of if steady is not None else lambda _s: None
-            )
-
-        if hdr is not None:
-            check_hdr_is_this_runs(
-                hdr, entries, aggregate, history, duration, "json" not in got, got["hlog"][1]
-            )
-        limit = opts.max_failure_ratio
+        hdr = _read_hdr(got, steady, totals, history, duration)
         stats = {
-            key: mark_unusable(self._endpoint(e, key, duration, hdr, warnings), limit)
-            for key, e in entries.items()
+            key: mark_unusable(
+                self._endpoint(e, key, duration, hdr, warnings), opts.max_failure_ratio
+            )
+            for key, e in totals.entries.items()
         }
         aggregate_stats = mark_unusable(
             self._endpoint(aggregate, None, duration, hdr, warnings), opts.max_failure_ratio
         )
         if hdr is not None:
-            unknown = sorted(k for k in hdr.totals if k is not None and k not in entries)
+            unknown = sorted(k for k in hdr.totals if k is not None and k not in totals.entries)
             if unknown:
                 warnings.append(
                     f"the HDR log has request names Locust did not count: {', '.join(unknown)}"
                 )
-
         sustained_p99, sustained_rps = sustained_metrics(
-            steady, hdr, history, json_aggregate, warnings
+            steady, hdr, history, totals.json_aggregate, warnings
         )
         return LoadStats(
             endpoints=tuple(stats[k] for k in sorted(stats)),
@@ -278,10 +309,15 @@ class LocustAdapter:
             peak_users=peak_users,
             sustained_p99_ms=sustained_p99,
             sustained_min_rps=sustained_rps,
-            series=self._series(history, hdr, json_aggregate),
+            series=self._series(history, hdr, totals.json_aggregate),
             failures=failures,
             warnings=tuple(warnings),
-            intervals=_intervals(steady, hdr, json_entries or {}, json_aggregate),
+            intervals=_intervals(
+                steady,
+                hdr,
+                totals.entries if totals.json_aggregate is not None else {},
+                totals.json_aggregate,
+            ),
         )
 
     # -- pieces ----------------------------------------------------------------------------

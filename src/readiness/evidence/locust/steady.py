@@ -8,9 +8,9 @@ import bisect
 import math
 from dataclasses import dataclass
 
-from readiness.evidence.hdr import HdrResult
-from readiness.evidence.locust_common import Entry
-from readiness.evidence.locust_csv import History
+from readiness.evidence.locust.common import Entry
+from readiness.evidence.locust.csv import History
+from readiness.evidence.locust.hdr import HdrResult
 
 LOCUST_ROLLING_WINDOW_S = 10  # stats.CURRENT_RESPONSE_TIME_PERCENTILE_WINDOW
 

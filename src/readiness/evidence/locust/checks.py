@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from readiness.evidence.hdr import HdrResult
-from readiness.evidence.locust_common import Entry, fail
-from readiness.evidence.locust_csv import History
+from readiness.evidence.locust.common import Entry, fail
+from readiness.evidence.locust.csv import History
+from readiness.evidence.locust.hdr import HdrResult
 from readiness.evidence.records import EndpointStats
 
 

@@ -9,11 +9,11 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from readiness.errors import EvidenceError
 from readiness.evidence._json import kind_of
-from readiness.evidence.locust_common import (
+from readiness.evidence.locust.common import (
     AGGREGATED,
     MAX_COUNT,
     MAX_NUMBER,
@@ -51,80 +51,99 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _json_entries(path: Path, display: str) -> list[tuple[int, Any]]:
     """The top-level array's elements with the line each starts on."""
-    check_size(path, display)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise fail(f"not UTF-8 text ({exc.reason})", display) from None
-    except OSError as exc:
-        raise fail(f"cannot read ({exc.strerror})", display) from None
+    text = _read_text(path, display)
     decoder = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     end = len(text)
-
-    def ws(i: int) -> int:
-        match = _WS.match(text, i)
-        return match.end() if match else i
-
-    def line_at(i: int) -> int:
-        return text.count("\n", 0, i) + 1
-
-    i = ws(0)
+    i = _ws(text, 0)
     if i >= end:
         raise fail("empty file", display)
     if text[i] != "[":
         raise fail(
             "expected a JSON array of Locust stats entries (the --json-file output)",
             display,
-            line_at(i),
+            _line_at(text, i),
         )
     out: list[tuple[int, Any]] = []
-    i = ws(i + 1)
+    i = _ws(text, i + 1)
     line, counted = 1, 0
     if i < end and text[i] == "]":
         i += 1
     else:
         while True:
             if i >= end:
-                raise fail("truncated JSON: the array is not closed", display, line_at(end))
+                raise fail("truncated JSON: the array is not closed", display, _line_at(text, end))
             line += text.count("\n", counted, i)
             counted = i
-            try:
-                value, i = decoder.raw_decode(text, i)
-            except json.JSONDecodeError as exc:
-                raise fail(f"invalid JSON: {exc.msg}", display, exc.lineno) from None
-            except _DuplicateKey as exc:
-                raise fail(
-                    f'duplicate key "{shown(str(exc))}" (a second value would silently replace '
-                    "the first)",
-                    display,
-                    line,
-                ) from None
-            except RecursionError:
-                # The depth guard: Locust's entries nest three deep (array > entry >
-                # response_times); the C parser counts its nesting against the recursion
-                # limit and stops a hostile file (100,000 deep) there, in linear time.
-                raise fail(
-                    "invalid JSON: nested deeper than the parser allows (Locust's entries "
-                    "nest three deep)",
-                    display,
-                    line,
-                ) from None
-            except ValueError as exc:  # NaN / Infinity, integers over Python's digit limit
-                raise fail(f"invalid JSON: {exc}", display, line) from None
+            value, i = _decode_one(decoder, text, i, display, line)
             out.append((line, value))
-            i = ws(i)
+            i = _ws(text, i)
             if i < end and text[i] == ",":
-                i = ws(i + 1)
+                i = _ws(text, i + 1)
                 continue
             if i < end and text[i] == "]":
                 i += 1
                 break
-            if i >= end:
-                raise fail("truncated JSON: the array is not closed", display, line_at(end))
-            raise fail("invalid JSON: expected ',' or ']'", display, line_at(i))
-    if ws(i) != end:
-        raise fail("invalid JSON: extra data after the array", display, line_at(ws(i)))
+            _bad_separator(text, i, display)
+    if _ws(text, i) != end:
+        raise fail(
+            "invalid JSON: extra data after the array", display, _line_at(text, _ws(text, i))
+        )
     return out
+
+
+def _read_text(path: Path, display: str) -> str:
+    """The file as UTF-8 text (BOM tolerated), size-checked."""
+    check_size(path, display)
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 text ({exc.reason})", display) from None
+    except OSError as exc:
+        raise fail(f"cannot read ({exc.strerror})", display) from None
+
+
+def _ws(text: str, i: int) -> int:
+    """The index of the first non-blank character at or after `i`."""
+    match = _WS.match(text, i)
+    return match.end() if match else i
+
+
+def _line_at(text: str, i: int) -> int:
+    return text.count("\n", 0, i) + 1
+
+
+def _decode_one(
+    decoder: json.JSONDecoder, text: str, i: int, display: str, line: int
+) -> tuple[Any, int]:
+    """The JSON value starting at `i` and the index after it; any problem is located."""
+    try:
+        return decoder.raw_decode(text, i)
+    except json.JSONDecodeError as exc:
+        raise fail(f"invalid JSON: {exc.msg}", display, exc.lineno) from None
+    except _DuplicateKey as exc:
+        raise fail(
+            f'duplicate key "{shown(str(exc))}" (a second value would silently replace the first)',
+            display,
+            line,
+        ) from None
+    except RecursionError:
+        # The depth guard: Locust's entries nest three deep (array > entry >
+        # response_times); the C parser counts its nesting against the recursion
+        # limit and stops a hostile file (100,000 deep) there, in linear time.
+        raise fail(
+            "invalid JSON: nested deeper than the parser allows (Locust's entries nest three deep)",
+            display,
+            line,
+        ) from None
+    except ValueError as exc:  # NaN / Infinity, integers over Python's digit limit
+        raise fail(f"invalid JSON: {exc}", display, line) from None
+
+
+def _bad_separator(text: str, i: int, display: str) -> NoReturn:
+    """After an entry, neither ',' nor ']': a truncated or invalid array."""
+    if i >= len(text):
+        raise fail("truncated JSON: the array is not closed", display, _line_at(text, len(text)))
+    raise fail("invalid JSON: expected ',' or ']'", display, _line_at(text, i))
 
 
 class _JsonEntry:

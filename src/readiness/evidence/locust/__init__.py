@@ -1,0 +1,13 @@
+"""Locust load-test evidence -> LoadStats (see `adapter` for the sources of each number).
+
+`adapter` holds the adapter; the readers beside it are `csv` (`--csv` files), `json`
+(`--json-file`) and `hdr` (the HdrHistogram interval log), with what they share in `common`;
+`steady` cuts the steady state into windows and `checks` cross-checks the readers' results.
+Nothing here imports Locust or gevent, and `hdrh` only once an `.hlog` file is read.
+"""
+
+from __future__ import annotations
+
+from readiness.evidence.locust.adapter import LocustAdapter, LocustParams
+
+__all__ = ["LocustAdapter", "LocustParams"]
