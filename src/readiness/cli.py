@@ -10,7 +10,6 @@ import datetime as dt
 import errno
 import json
 import os
-import shutil
 import sys
 import traceback
 from collections.abc import Sequence
@@ -319,6 +318,14 @@ def evaluate(
     is_flag=True,
     help="Allow services and load tests to target a non-loopback host.",
 )
+@click.option(
+    "--progress-interval",
+    type=click.FloatRange(min=0.5, max=3600),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Off a terminal (a CI log): print each running check's progress this often.",
+)
 def run(
     definition: Path,
     stage: Stage | None,
@@ -335,34 +342,32 @@ def run(
     only: tuple[str, ...],
     log_dir: Path | None,
     allow_remote: bool,
+    progress_interval: float,
 ) -> None:
-    """Run the checks' commands (starting their services), then evaluate as `evaluate` does."""
-    from readiness import collect, pipeline
+    """Run the checks' commands (starting their services), then evaluate as `evaluate` does.
+
+    Progress goes to standard error: a live display on a terminal, a line per running check
+    every --progress-interval seconds otherwise."""
+    from readiness import cli_progress, collect, pipeline
 
     signer = _signer(attest_key, attest_out)
     project = pipeline.load(definition, root)
     unknown = sorted(set(only) - set(project.checks))
     if unknown:
         raise UsageError(f"--only: no check {', '.join(unknown)} in the definition")
+    collect.require_tools(project, set(only) or None)
     base = evidence_dir if evidence_dir is not None else project.root
     logs = log_dir if log_dir is not None else project.root / "build" / "logs"
-    tty = _isatty(sys.stderr)
-
-    def progress(line: str) -> None:
-        click.echo(("\r\x1b[K" if tty else "") + line, err=True)
-
-    def status_line(line: str) -> None:
-        click.echo("\r\x1b[K" + line[: shutil.get_terminal_size().columns - 1], err=True, nl=False)
-
-    with collect.interrupt_as_keyboard():
+    shown = cli_progress.display(sys.stderr, _isatty(sys.stderr), progress_interval)
+    with collect.interrupt_as_keyboard(), shown:
         results = collect.collect(
             project,
             base,
             logs,
             only=set(only) or None,
             allow_remote=allow_remote,
-            progress=progress,
-            status_line=status_line if tty else None,
+            progress=shown.line,
+            watch=shown.watch,
         )
     failed = {c: r.message for c, r in results.items() if r.outcome != "ok"}
     report = pipeline.build_report(
