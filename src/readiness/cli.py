@@ -825,6 +825,20 @@ def verify(
     click.echo(f"verify: OK: {out.checked} files unchanged, no expired waiver or acceptance")
 
 
+def _annotate(exc: ReadinessError) -> None:
+    """Under GitHub Actions, an invalid definition also annotates each problem's file and line."""
+    from readiness.errors import DefinitionError
+
+    if os.environ.get("GITHUB_ACTIONS") != "true" or not isinstance(exc, DefinitionError):
+        return
+    from readiness.render import github
+
+    prefix = os.environ.get("READINESS_PATH_PREFIX", "")
+    with contextlib.suppress(OSError):  # a closed stdout must not turn exit 2 into a traceback
+        for line in github.problem_annotations(exc.problems, path_prefix=prefix):
+            click.echo(line)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: run the CLI and map every outcome to the exit-code table."""
     try:
@@ -847,6 +861,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         from readiness.render import safe  # a message may quote evidence or definition text
 
         click.echo(f"readiness: error: {safe.terminal_block(exc)}", err=True)
+        _annotate(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("readiness: interrupted", err=True)
