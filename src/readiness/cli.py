@@ -658,8 +658,41 @@ def kinds(kind: str | None) -> None:
         click.echo("\n".join(f"    {line}" for line in doc.splitlines()))
         options = adapter.Params.model_json_schema(by_alias=True).get("properties", {})
         if options:
-            click.echo("    options: " + ", ".join(sorted(options)))
+            click.echo("    options (under the check's `options:`):")
+            for key in sorted(options):
+                click.echo(_option_text(key, options[key]))
+        else:
+            click.echo("    options: none")
         click.echo("")
+
+
+def _option_text(key: str, prop: dict[str, Any]) -> str:
+    """One adapter option for `readiness kinds`: type, bounds, unit and default on the first
+    line, then its meaning, wrapped."""
+    import textwrap
+
+    kinds = [p for p in prop.get("anyOf", [prop]) if p.get("type") != "null"]
+    spec = kinds[0] if kinds else prop
+    if "enum" in spec:
+        what = "one of " + ", ".join(str(v) for v in spec["enum"])
+    else:
+        what = {"integer": "integer", "number": "number", "boolean": "true/false"}.get(
+            str(spec.get("type")), str(spec.get("type", "value"))
+        )
+        for bound, op in (("exclusiveMinimum", ">"), ("minimum", ">="), ("maximum", "<=")):
+            if bound in spec:
+                what += f" {op} {spec[bound]:g}"
+    if prop.get("unit"):
+        what += f", in {prop['unit']}"
+    default = prop.get("default")
+    what += "; default: " + ("none" if default is None else str(default))
+    meaning = textwrap.fill(
+        str(prop.get("description", "(no description)")),
+        width=96,
+        initial_indent=" " * 8,
+        subsequent_indent=" " * 8,
+    )
+    return f"      {key}: {what}\n{meaning}"
 
 
 @cli.command()

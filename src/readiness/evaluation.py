@@ -109,6 +109,21 @@ class CriterionResult:
         return self.mode != "shadow" and self.status != "N/A"
 
 
+def _closest(wanted: str, available: list[str]) -> str:
+    """The names nearest to a missing metric's key, for its MISSING message: a
+    `requests["POST /withdrawals"]` beside Locust's `requests["POST POST /withdrawals"]`, a
+    `pass-rate` beside `pass_rate`."""
+    import difflib
+
+    if not available:
+        return " (its evidence provides no metric)"
+    near = difflib.get_close_matches(wanted, available, n=5, cutoff=0.5)
+    count = f"{len(available)} metric(s); `readiness metrics` lists them all"
+    if near:
+        return f" (did you mean {', '.join(near)}? it has {count})"
+    return f" (nothing close among its {count}: {', '.join(available[:5])}, ...)"
+
+
 def _judge(metric: Metric, pass_t: Threshold, warn_t: Threshold | None) -> Status:
     if pass_t.holds(metric.value, metric.unit):
         return "PASS"
@@ -167,12 +182,11 @@ def evaluate_criterion(
     metrics = table.resolve(spec.metric)
     if not metrics:
         available = sorted(m.key for m in table.by_name.values() if m.check == check)
-        shown = ", ".join(available[:8]) + (" ..." if len(available) > 8 else "")
         return replace(
             base,
             status="MISSING",
-            message=f"the evidence of {check} has no metric matching {spec.metric!r} "
-            f"(it has: {shown or 'none'})",
+            message=f"the evidence of {check} has no metric matching {spec.metric!r}"
+            + _closest(spec.metric.removeprefix(f"{check}."), available),
         )
     unusable = [m for m in metrics if m.unusable]
     if unusable:  # e.g. a latency over requests that mostly failed: not a measurement

@@ -4,9 +4,10 @@ One `<testsuite>` per gate (name = gate id) and one `<testcase>` per criterion (
 id, name = criterion key); first, a `readiness` suite whose one case, `verdict`, fails on NO-GO
 with every blocker, including those no criterion carries (a missing sign-off, an expired
 waiver), and on a CONDITIONAL GO under `--strict` with every condition (the job fails then, so
-a CI's test view must not show green). FAIL is a `<failure>`; ERROR and MISSING are `<error>`s; WARN and WAIVED pass with a
-`<system-out>` saying why they are conditions; N/A and shadow criteria are `<skipped>` with the
-reason. Every case carries `<properties>` (status, observed value, threshold, evidence sha256).
+a CI's test view must not show green). FAIL is a `<failure>`; ERROR and MISSING are
+`<error>`s; WARN and WAIVED pass with a `<system-out>` saying why they are conditions; N/A
+and shadow criteria are `<skipped>` with the reason. Every case carries `<properties>`
+(status, observed value, threshold, evidence sha256).
 
 Written with junitparser. Deterministic: no time but the report's `generated_at`, definition
 order, and control characters written as visible escapes (`\\x1b`), as in every report.
