@@ -3,12 +3,14 @@ under GitHub Actions an invalid definition annotates each problem's file and lin
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import junitparser
 import pytest
+import yaml
 
-from helpers import Project, run_cli
+from helpers import REPO, Project, run_cli
 
 DEF = "definitions/demo.yaml"
 
@@ -104,3 +106,41 @@ def test_no_annotation_outside_github_actions(project: Project) -> None:
     assert result.code == 2
     assert result.out == ""
     assert "gates/tests.yaml:3" in result.err
+
+
+def _workflows() -> list[dict[str, object]]:
+    text = (REPO / "docs" / "ci.md").read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, re.S)]
+    return [b for b in blocks if isinstance(b, dict) and "jobs" in b]
+
+
+def test_documented_pipeline_produces_every_checks_evidence() -> None:
+    """docs/ci.md's GitHub workflow produces the evidence of each check of the example release
+    (a command writing its evidence path, or `readiness run --only` the check), keeps the
+    sign-offs in the repository, and gates after every producing job."""
+    (workflow,) = _workflows()
+    jobs = workflow["jobs"]
+    assert isinstance(jobs, dict)
+    runs = " ".join(
+        str(step.get("run", "")) for job in jobs.values() for step in job.get("steps", [])
+    )
+    definition = yaml.safe_load((REPO / "definitions" / "2026.12-options-launch.yaml").read_text())
+    for check in definition["checks"]:
+        spec = yaml.safe_load((REPO / "checks" / f"{check}.yaml").read_text())
+        if spec["kind"] == "signoffs":
+            assert (REPO / spec["evidence"]).is_file()
+            continue
+        evidence = spec["evidence"].split("[")[0].rstrip("*")
+        assert f"--only {check}" in runs or evidence in runs, check
+    gate = jobs["gate"]
+    assert set(gate["needs"]) == set(jobs) - {"gate"}
+    assert any(step.get("uses") == "./" for step in gate["steps"])
+
+
+def test_no_invented_release_tags_in_the_docs() -> None:
+    """The docs name no tag that does not exist (`@v1`, `rev: v0.1.0`) nor an OWNER
+    placeholder: the action is `uses: ./` or pinned to a commit SHA."""
+    for rel in ("README.md", "docs/ci.md", ".pre-commit-hooks.yaml", "action.yml"):
+        text = (REPO / rel).read_text(encoding="utf-8")
+        for bad in ("OWNER/", "@v1", "v0.1.0"):
+            assert bad not in text, f"{rel}: {bad}"

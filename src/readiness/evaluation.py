@@ -117,7 +117,13 @@ def _closest(wanted: str, available: list[str]) -> str:
 
     if not available:
         return " (its evidence provides no metric)"
-    near = difflib.get_close_matches(wanted, available, n=5, cutoff=0.5)
+    # the same statistic first (`.p99` of another endpoint, not `.p95` of this one)
+    stat = wanted[wanted.rindex("]") + 1 :] if "]" in wanted else ""
+    alike = [a for a in available if stat and a.endswith(stat)]
+    near = difflib.get_close_matches(wanted, alike, n=3, cutoff=0.5)
+    near += [
+        n for n in difflib.get_close_matches(wanted, available, n=5, cutoff=0.5) if n not in near
+    ][: 3 - len(near)]
     count = f"{len(available)} metric(s); `readiness metrics` lists them all"
     if near:
         return f" (did you mean {', '.join(near)}? it has {count})"
