@@ -70,3 +70,38 @@ def test_missing_metric_suggests_the_closest_names(project: Project) -> None:
         '(did you mean requests["POST POST /orders"].p99, '
     )
     assert "`readiness metrics` lists them all" in crit["message"]
+
+
+def test_passing_glob_reports_its_real_worst(project: Project) -> None:
+    """When every endpoint passes, a glob criterion reports the endpoint closest to failing (the
+    highest p99 under `<=`, the lowest rate over `>=`), not the first name alphabetically."""
+    rows = (FIXTURES / "locust" / "stale" / "run_stats.csv").read_text().splitlines()
+    cells = rows[2].split(",")  # POST /orders: p99 (column 18) above GET /book's 120 ms
+    assert cells[1] == "/orders"
+    cells[18] = "300"
+    rows[2] = ",".join(cells)
+    project.write("run_stats.csv", "\n".join(rows) + "\n")
+    project.write("checks/load.yaml", "schema: 1\nid: load\nkind: locust\nevidence: 'run*'\n")
+    project.write(
+        "gates/perf.yaml",
+        """
+        schema: 1
+        id: perf
+        criteria:
+          - {id: p99, metric: 'load.requests["*"].p99', pass: "<= 1 s"}
+          - {id: rate, metric: 'load.requests["*"].rps', pass: ">= 1 /s"}
+        """,
+    )
+    project.write(
+        "definitions/d.yaml",
+        "schema: 1\nrelease: r\nversion: '1'\nstage: mvp\nchecks: [load]\ngates: [perf]\n",
+    )
+    r = run_cli(["evaluate", "definitions/d.yaml", "--json", "out.json"], project.root)
+    assert r.code == 0, r.out + r.err
+    crits = {
+        c["criterion"]: c for c in json.loads((project.root / "out.json").read_text())["criteria"]
+    }
+    assert crits["perf.p99"]["status"] == "PASS"
+    assert crits["perf.p99"]["matched"] == 'load.requests["POST /orders"].p99'
+    assert crits["perf.p99"]["value"] == 300
+    assert crits["perf.rate"]["matched"] == 'load.requests["GET /book"].rps'

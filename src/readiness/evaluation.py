@@ -221,7 +221,9 @@ def evaluate_criterion(
         judged = [(_judge(m, pass_t, warn_t), m) for m in metrics]
     except DefinitionError as exc:
         return replace(base, status="ERROR", message=str(exc))
-    status, worst = max(judged, key=lambda sm: (_WORST[sm[0]], _distance(sm[1], pass_t)))
+    status, worst = max(
+        judged, key=lambda sm: (_WORST[sm[0]], _distance(sm[1], pass_t), _lean(sm[1], pass_t))
+    )
     message = ""
     if len(metrics) > 1:
         failing = sum(1 for s, _ in judged if s != "PASS")
@@ -307,6 +309,21 @@ def _distance(m: Metric, t: Threshold) -> float:
         return t.gap(m.value, m.unit)
     except DefinitionError:
         return 0.0
+
+
+def _lean(m: Metric, t: Threshold) -> float:
+    """Among metrics at the same distance from a threshold (all passing: 0), the larger the
+    closer to failing it: the highest latency under `<=`, the lowest rate over `>=`, the
+    furthest from an `==` value. So a passing glob reports its real worst, not its first."""
+    try:
+        value = units.convert(m.value, m.unit, t.unit)
+    except DefinitionError:
+        return 0.0
+    if t.op in ("<", "<="):
+        return value
+    if t.op in (">", ">="):
+        return -value
+    return abs(value - t.value)
 
 
 def _next(
