@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import common  # also registers the loopback guard
 import hdr_listener  # noqa: F401 - registers the HDR recorder and the --hdr-log option
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, task
 
 SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD")
 MID = Decimal("100.00")
@@ -29,7 +29,7 @@ class MatchingUser(FastHttpUser):
     """One trading client: places, cancels and reads the book."""
 
     host = common.DEFAULT_HOST
-    wait_time = between(0, 0.01)
+    wait_time = common.paced  # --user-rps N paces each user at N tasks/s
 
     def on_start(self) -> None:
         self.account = f"mm-{random.randint(1, 20)}" if random.random() < 0.5 else None

@@ -12,7 +12,7 @@ import random
 
 import common  # also registers the loopback guard
 import hdr_listener  # noqa: F401 - registers the HDR recorder and the --hdr-log option
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, task
 
 ACCOUNTS = 200
 
@@ -21,7 +21,7 @@ class RebateUser(FastHttpUser):
     """A rebate service client: accrues small amounts and queries payable balances."""
 
     host = common.DEFAULT_HOST
-    wait_time = between(0, 0.01)
+    wait_time = common.paced  # --user-rps N paces each user at N tasks/s
 
     @task(5)
     def accrue(self) -> None:

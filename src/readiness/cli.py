@@ -10,7 +10,6 @@ import datetime as dt
 import errno
 import json
 import os
-import shutil
 import sys
 import traceback
 from collections.abc import Sequence
@@ -384,6 +383,14 @@ def evaluate(definition: Path, root: Path | None, **opts: Any) -> None:
     is_flag=True,
     help="Allow services and load tests to target a non-loopback host.",
 )
+@click.option(
+    "--progress-interval",
+    type=click.FloatRange(min=0.5, max=3600),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Off a terminal (a CI log): print each running check's progress this often.",
+)
 def run(
     definition: Path,
     root: Path | None,
@@ -391,11 +398,15 @@ def run(
     only: tuple[str, ...],
     log_dir: Path | None,
     allow_remote: bool,
+    progress_interval: float,
     **opts: Any,
 ) -> None:
     """Run the checks' commands (starting their services), then evaluate and record as
-    `evaluate` does."""
-    from readiness import collect, pipeline
+    `evaluate` does.
+
+    Progress goes to standard error: a live display on a terminal, a line per running check
+    every --progress-interval seconds otherwise."""
+    from readiness import cli_progress, collect, pipeline
 
     _signer(opts["attest_key"], opts["attest_out"])  # a bad key fails before anything runs
     opts["evidence_dir"] = evidence_dir
@@ -403,25 +414,19 @@ def run(
     unknown = sorted(set(only) - set(project.checks))
     if unknown:
         raise UsageError(f"--only: no check {', '.join(unknown)} in the definition")
+    collect.require_tools(project, set(only) or None)
     base = evidence_dir if evidence_dir is not None else project.root
     logs = log_dir if log_dir is not None else project.root / "build" / "logs"
-    tty = _isatty(sys.stderr)
-
-    def progress(line: str) -> None:
-        click.echo(("\r\x1b[K" if tty else "") + line, err=True)
-
-    def status_line(line: str) -> None:
-        click.echo("\r\x1b[K" + line[: shutil.get_terminal_size().columns - 1], err=True, nl=False)
-
-    with collect.interrupt_as_keyboard():
+    shown = cli_progress.display(sys.stderr, _isatty(sys.stderr), progress_interval)
+    with collect.interrupt_as_keyboard(), shown:
         results = collect.collect(
             project,
             base,
             logs,
             only=set(only) or None,
             allow_remote=allow_remote,
-            progress=progress,
-            status_line=status_line if tty else None,
+            progress=shown.line,
+            watch=shown.watch,
         )
     failed = {c: r.message for c, r in results.items() if r.outcome != "ok"}
     _judge_and_finish(project, definition, opts, failed_checks=failed)
@@ -701,8 +706,41 @@ def kinds(kind: str | None) -> None:
         click.echo("\n".join(f"    {line}" for line in doc.splitlines()))
         options = adapter.Params.model_json_schema(by_alias=True).get("properties", {})
         if options:
-            click.echo("    options: " + ", ".join(sorted(options)))
+            click.echo("    options (under the check's `options:`):")
+            for key in sorted(options):
+                click.echo(_option_text(key, options[key]))
+        else:
+            click.echo("    options: none")
         click.echo("")
+
+
+def _option_text(key: str, prop: dict[str, Any]) -> str:
+    """One adapter option for `readiness kinds`: type, bounds, unit and default on the first
+    line, then its meaning, wrapped."""
+    import textwrap
+
+    kinds = [p for p in prop.get("anyOf", [prop]) if p.get("type") != "null"]
+    spec = kinds[0] if kinds else prop
+    if "enum" in spec:
+        what = "one of " + ", ".join(str(v) for v in spec["enum"])
+    else:
+        what = {"integer": "integer", "number": "number", "boolean": "true/false"}.get(
+            str(spec.get("type")), str(spec.get("type", "value"))
+        )
+        for bound, op in (("exclusiveMinimum", ">"), ("minimum", ">="), ("maximum", "<=")):
+            if bound in spec:
+                what += f" {op} {spec[bound]:g}"
+    if prop.get("unit"):
+        what += f", in {prop['unit']}"
+    default = prop.get("default")
+    what += "; default: " + ("none" if default is None else str(default))
+    meaning = textwrap.fill(
+        str(prop.get("description", "(no description)")),
+        width=96,
+        initial_indent=" " * 8,
+        subsequent_indent=" " * 8,
+    )
+    return f"      {key}: {what}\n{meaning}"
 
 
 @cli.command()
@@ -980,27 +1018,24 @@ def _clock() -> Any:
 
 
 def _portfolio_runner(directory: Path) -> Any:
-    """`portfolio --run`: each release's checks' commands, every shared check only once."""
-    from readiness import collect
-
-    tty = _isatty(sys.stderr)
-
-    def progress(line: str) -> None:
-        click.echo(("\r\x1b[K" if tty else "") + line, err=True)
+    """`portfolio --run`: each release's checks' commands, every shared check only once, with
+    the same progress display as `run`."""
+    from readiness import cli_progress, collect
 
     def run_member(member: Any, done: set[str]) -> dict[str, str]:
         todo = set(member.project.checks) - done
         if not todo:
             return {}
-        with collect.interrupt_as_keyboard():
+        shown = cli_progress.display(sys.stderr, _isatty(sys.stderr), 10.0)
+        with collect.interrupt_as_keyboard(), shown:
             results = collect.collect(
                 member.project,
                 member.project.root,
                 directory / "build" / "logs",
                 only=todo,
                 allow_remote=False,
-                progress=progress,
-                status_line=None,
+                progress=shown.line,
+                watch=shown.watch,
             )
         return {c: r.message for c, r in results.items() if c in todo and r.outcome != "ok"}
 
@@ -1107,6 +1142,20 @@ def diff(targets: tuple[str, ...], root: Path | None, db: str | None) -> None:
     click.echo(commands.diff(a, b, safe_line=safe.terminal), nl=False)
 
 
+def _annotate(exc: ReadinessError) -> None:
+    """Under GitHub Actions, an invalid definition also annotates each problem's file and line."""
+    from readiness.errors import DefinitionError
+
+    if os.environ.get("GITHUB_ACTIONS") != "true" or not isinstance(exc, DefinitionError):
+        return
+    from readiness.render import github
+
+    prefix = os.environ.get("READINESS_PATH_PREFIX", "")
+    with contextlib.suppress(OSError):  # a closed stdout must not turn exit 2 into a traceback
+        for line in github.problem_annotations(exc.problems, path_prefix=prefix):
+            click.echo(line)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: run the CLI and map every outcome to the exit-code table."""
     try:
@@ -1129,6 +1178,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         from readiness.render import safe  # a message may quote evidence or definition text
 
         click.echo(f"readiness: error: {safe.terminal_block(exc)}", err=True)
+        _annotate(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("readiness: interrupted", err=True)

@@ -10,7 +10,9 @@ does not refresh its evidence makes that check ERROR; the other checks still run
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
-from readiness import procs
+from readiness import live, procs
 from readiness.definition import CheckSpec, Project, Service
 from readiness.errors import CollectError
 from readiness.evidence.gather import resolve_files
@@ -33,6 +35,11 @@ from readiness.evidence.gather import resolve_files
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 STOP_GRACE_S = 5.0
 Outcome = Literal["ok", "failed", "timeout", "interrupted", "not-refreshed", "skipped"]
+
+
+# What the `load` extra brings for `run` (pip install 'readiness[load]'); a light install for
+# gates has none of them. A command naming one of these fails before anything starts.
+LOAD_EXTRA = ("locust", "pytest", "gevent")
 
 
 @dataclass(frozen=True)
@@ -120,8 +127,9 @@ class Runner:
     log_dir: Path
     allow_remote: bool = False
     progress: Callable[[str], None] = lambda _line: None
-    status_line: Callable[[str], None] | None = None
+    watch: Callable[[live.Status], None] | None = None
     services: dict[str, _Running] = field(default_factory=dict)
+    position: tuple[int, int] = (1, 1)  # the running check's index among `total`, for `watch`
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def __enter__(self) -> Runner:
@@ -255,8 +263,9 @@ class Runner:
                     0.0,
                     started,
                 )
+            history = live.load_history(argv, self.project.root / spec.collect.cwd)
             try:
-                outcome = self._wait(proc, spec, log_path, t0)
+                outcome = self._wait(proc, spec, log_path, t0, history, started)
             except BaseException:
                 kill_group(proc)
                 raise
@@ -280,8 +289,16 @@ class Runner:
         return Collected(spec.id, "ok", "", str(log_path), elapsed, started)
 
     def _wait(
-        self, proc: subprocess.Popen[bytes], spec: CheckSpec, log_path: Path, t0: float
+        self,
+        proc: subprocess.Popen[bytes],
+        spec: CheckSpec,
+        log_path: Path,
+        t0: float,
+        history: Path | None,
+        started: float,
     ) -> Outcome:
+        """Wait for the command, killing it at its timeout; about twice a second, hand `watch`
+        what it is doing (elapsed, its log's last line, Locust's live figures)."""
         assert spec.collect is not None
         while True:
             try:
@@ -294,8 +311,20 @@ class Runner:
             if elapsed > spec.collect.timeout:
                 kill_group(proc)
                 return "timeout"
-            if self.status_line is not None:
-                self.status_line(f"  {spec.id}: {elapsed:5.1f}s  {_tail(log_path, 70)}")
+            if self.watch is not None:
+                load = live.read_load(history, started - 1) if history is not None else None
+                index, total = self.position
+                self.watch(
+                    live.Status(
+                        spec.id,
+                        index,
+                        total,
+                        elapsed,
+                        spec.collect.timeout,
+                        _tail(log_path, 100),
+                        load,
+                    )
+                )
 
 
 def _tail(path: Path, width: int = 200) -> str:
@@ -313,6 +342,37 @@ def _tail(path: Path, width: int = 200) -> str:
     return lines[-1][:width] if lines else ""
 
 
+def _tool(argv: list[str]) -> str | None:
+    """The tool of the load extra a command runs: `{python} -m locust ...` or `locust ...`."""
+    if len(argv) >= 3 and argv[0] == "{python}" and argv[1] == "-m":
+        name = argv[2].partition(".")[0]
+        return name if name in LOAD_EXTRA and importlib.util.find_spec(name) is None else None
+    name = Path(argv[0]).name if argv else ""
+    if name in LOAD_EXTRA and shutil.which(argv[0]) is None:
+        return name
+    return None
+
+
+def require_tools(project: Project, only: set[str] | None = None) -> None:
+    """Refuse to start when a command to run needs Locust or pytest and this install has not
+    got them (a light install made for gates): one line naming the extra, exit 2."""
+    needs: dict[str, list[str]] = {}
+    for cid in project.definition.checks:
+        spec = project.checks[cid]
+        if spec.collect is None or (only is not None and cid not in only):
+            continue
+        for argv in [spec.collect.command, *(s.command for s in spec.services)]:
+            tool = _tool(list(argv))
+            if tool is not None and cid not in needs.setdefault(tool, []):
+                needs[tool].append(cid)
+    if needs:
+        which = ", ".join(f"{tool} (for {', '.join(c)})" for tool, c in sorted(needs.items()))
+        raise CollectError(
+            f"run: not installed: {which}; they come with the load extra: "
+            "pip install 'readiness[load]'"
+        )
+
+
 def collect(
     project: Project,
     evidence_dir: Path,
@@ -321,17 +381,21 @@ def collect(
     only: set[str] | None = None,
     allow_remote: bool = False,
     progress: Callable[[str], None] = lambda _line: None,
-    status_line: Callable[[str], None] | None = None,
+    watch: Callable[[live.Status], None] | None = None,
 ) -> dict[str, Collected]:
-    """Run every check that has a command (in definition order); stop all services at the end."""
+    """Run every check that has a command (in definition order); stop all services at the end.
+
+    `progress` gets a line when a check starts and ends; `watch` a `live.Status` about twice a
+    second while its command runs."""
     results: dict[str, Collected] = {}
     todo = [
         project.checks[c]
         for c in project.definition.checks
         if project.checks[c].collect is not None and (only is None or c in only)
     ]
-    with Runner(project, log_dir, allow_remote, progress, status_line) as runner:
+    with Runner(project, log_dir, allow_remote, progress, watch) as runner:
         for i, spec in enumerate(todo, 1):
+            runner.position = (i, len(todo))
             progress(f"[{i}/{len(todo)}] {spec.id}: {spec.title or spec.kind}")
             result = runner.run_check(spec, evidence_dir)
             results[spec.id] = result

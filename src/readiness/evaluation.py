@@ -157,6 +157,27 @@ class CriterionResult:
         return self.mode != "shadow" and self.status != "N/A"
 
 
+def _closest(wanted: str, available: list[str]) -> str:
+    """The names nearest to a missing metric's key, for its MISSING message: a
+    `requests["POST /withdrawals"]` beside Locust's `requests["POST POST /withdrawals"]`, a
+    `pass-rate` beside `pass_rate`."""
+    import difflib
+
+    if not available:
+        return " (its evidence provides no metric)"
+    # the same statistic first (`.p99` of another endpoint, not `.p95` of this one)
+    stat = wanted[wanted.rindex("]") + 1 :] if "]" in wanted else ""
+    alike = [a for a in available if stat and a.endswith(stat)]
+    near = difflib.get_close_matches(wanted, alike, n=3, cutoff=0.5)
+    near += [
+        n for n in difflib.get_close_matches(wanted, available, n=5, cutoff=0.5) if n not in near
+    ][: 3 - len(near)]
+    count = f"{len(available)} metric(s); `readiness metrics` lists them all"
+    if near:
+        return f" (did you mean {', '.join(near)}? it has {count})"
+    return f" (nothing close among its {count}: {', '.join(available[:5])}, ...)"
+
+
 def _judge(metric: Metric, pass_t: Threshold, warn_t: Threshold | None) -> Status:
     if pass_t.holds(metric.value, metric.unit):
         return "PASS"
@@ -215,12 +236,11 @@ def evaluate_criterion(
     metrics = table.resolve(spec.metric)
     if not metrics:
         available = sorted(m.key for m in table.by_name.values() if m.check == check)
-        shown = ", ".join(available[:8]) + (" ..." if len(available) > 8 else "")
         return replace(
             base,
             status="MISSING",
-            message=f"the evidence of {check} has no metric matching {spec.metric!r} "
-            f"(it has: {shown or 'none'})",
+            message=f"the evidence of {check} has no metric matching {spec.metric!r}"
+            + _closest(spec.metric.removeprefix(f"{check}."), available),
         )
     unusable = [m for m in metrics if m.unusable]
     if unusable:  # e.g. a latency over requests that mostly failed: not a measurement
@@ -254,7 +274,9 @@ def evaluate_criterion(
         judged = [(_judge(m, pass_t, warn_t), m) for m in metrics]
     except DefinitionError as exc:
         return replace(base, status="ERROR", message=str(exc))
-    status, worst = max(judged, key=lambda sm: (_WORST[sm[0]], _distance(sm[1], pass_t)))
+    status, worst = max(
+        judged, key=lambda sm: (_WORST[sm[0]], _distance(sm[1], pass_t), _lean(sm[1], pass_t))
+    )
     message = ""
     if len(metrics) > 1:
         failing = sum(1 for s, _ in judged if s != "PASS")
@@ -445,6 +467,21 @@ def _distance(m: Metric, t: Threshold) -> float:
         return t.gap(m.value, m.unit)
     except DefinitionError:
         return 0.0
+
+
+def _lean(m: Metric, t: Threshold) -> float:
+    """Among metrics at the same distance from a threshold (all passing: 0), the larger the
+    closer to failing it: the highest latency under `<=`, the lowest rate over `>=`, the
+    furthest from an `==` value. So a passing glob reports its real worst, not its first."""
+    try:
+        value = units.convert(m.value, m.unit, t.unit)
+    except DefinitionError:
+        return 0.0
+    if t.op in ("<", "<="):
+        return value
+    if t.op in (">", ">="):
+        return -value
+    return abs(value - t.value)
 
 
 def _next(

@@ -87,6 +87,18 @@ def annotations(report: "Report", *, path_prefix: str = "") -> list[str]:
     return errors + warnings
 
 
+def problem_annotations(problems: list[str], *, path_prefix: str = "") -> list[str]:
+    """`::error file=F,line=N` for each problem of an invalid definition, gate or check
+    (`gates/tests.yaml:9 criteria[pass-rate].pass: ...`), so exit 2 points at the line in the
+    pull request; a problem without a location is annotated without one."""
+    lines = []
+    for problem in problems:
+        where = _location(problem, path_prefix)
+        message = _SOURCE.sub("", problem, count=1) if where else problem
+        lines.append(command("error", message, **where, title="readiness: invalid definition"))
+    return lines
+
+
 def summary_path(env: Mapping[str, str]) -> Path | None:
     """The step-summary file when running in GitHub Actions (`GITHUB_ACTIONS=true`), else None.
 

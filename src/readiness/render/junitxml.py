@@ -3,9 +3,11 @@
 One `<testsuite>` per gate (name = gate id) and one `<testcase>` per criterion (classname = gate
 id, name = criterion key); first, a `readiness` suite whose one case, `verdict`, fails on NO-GO
 with every blocker, including those no criterion carries (a missing sign-off, an expired
-waiver). FAIL is a `<failure>`; ERROR and MISSING are `<error>`s; WARN and WAIVED pass with a
-`<system-out>` saying why they are conditions; N/A and shadow criteria are `<skipped>` with the
-reason. Every case carries `<properties>` (status, observed value, threshold, evidence sha256).
+waiver), and on a CONDITIONAL GO under `--strict` with every condition (the job fails then, so
+a CI's test view must not show green). FAIL is a `<failure>`; ERROR and MISSING are
+`<error>`s; WARN and WAIVED pass with a `<system-out>` saying why they are conditions; N/A
+and shadow criteria are `<skipped>` with the reason. Every case carries `<properties>`
+(status, observed value, threshold, evidence sha256).
 
 Written with junitparser. Deterministic: no time but the report's `generated_at`, definition
 order, and control characters written as visible escapes (`\\x1b`), as in every report.
@@ -140,6 +142,11 @@ def _verdict_suite(jp: Any, report: Report) -> Any:
     text = clean("\n".join(lines) + "\n")
     if v.blockers:
         failure = jp.Failure(clean(f"NO-GO: {len(v.blockers)} blocker(s)"), "NO-GO")
+        failure.text = text
+        case.result = [failure]
+    elif report.exit_code != 0:  # CONDITIONAL GO under --strict fails the job: say so here too
+        summary = f"{v.verdict.value} fails under --strict: {len(v.conditions)} condition(s)"
+        failure = jp.Failure(clean(summary), "STRICT")
         failure.text = text
         case.result = [failure]
     case.append(jp.SystemOut(text))

@@ -83,31 +83,46 @@ class LocustParams(AdapterParams):
     """Options of a `locust` check (kebab-case in YAML)."""
 
     min_duration: float | None = Field(
-        default=None, gt=0, description="seconds; a shorter run is an evidence error"
+        default=None,
+        gt=0,
+        description="a run shorter than this is an evidence error (a run cut short proves "
+        "nothing); none: any duration",
+        json_schema_extra={"unit": "s"},
     )
     min_requests: int | None = Field(
-        default=None, ge=1, description="fewer requests in total is an evidence error"
+        default=None,
+        ge=1,
+        description="fewer requests in total is an evidence error; none: any number above 0",
+        json_schema_extra={"unit": "requests"},
     )
     target_users: int | None = Field(
         default=None,
         ge=1,
-        description="the user count the run must reach (needs the _stats_history.csv)",
+        description="the user count the run must reach, else an evidence error (needs the "
+        "_stats_history.csv); none: not checked",
+        json_schema_extra={"unit": "users"},
     )
     ramp_up: float | None = Field(
         default=None,
         ge=0,
-        description="seconds skipped at the start for sustained metrics "
-        "(default: until the user count first reaches its peak)",
+        description="time skipped at the start before the steady state of the sustained "
+        "metrics; none: until the user count first reaches its peak",
+        json_schema_extra={"unit": "s"},
     )
     window: int = Field(
-        default=10, ge=1, description="seconds per window for sustained p99 and minimum rate"
+        default=10,
+        ge=1,
+        description="length of the windows the steady state is cut into for sustained.p99 "
+        "(worst window) and sustained.min_rps (slowest window)",
+        json_schema_extra={"unit": "s"},
     )
     max_failure_ratio: float = Field(
         default=10.0,
         ge=0,
         le=100,
         allow_inf_nan=False,
-        description="percent of an endpoint's (or the aggregate's) requests that may fail "
+        json_schema_extra={"unit": "%"},
+        description="share of an endpoint's (or the aggregate's) requests that may fail "
         "before its latency and throughput stop being measurements (failed requests are "
         "fast): above it, criteria on that row's latency, rate and sustained metrics are "
         "ERROR with the reason; failure counts stay usable; 100 turns this off",
@@ -264,7 +279,22 @@ def _read_hdr(
 
 
 class LocustAdapter:
-    """Locust output files -> LoadStats (see the module docstring)."""
+    """A Locust run: its `--csv` files (`_stats.csv`, `_stats_history.csv`, `_failures.csv`,
+    `_exceptions.csv`), its `--json-file` output and an HDR interval log (`.hlog`).
+
+    Metric keys: `requests["<METHOD> <name>"].<stat>` per request (Locust keys a row by type and
+    name: `self.client.post("/orders", name="/orders")` is `requests["POST /orders"]`, and a
+    name that already holds the method doubles it) and `aggregated.<stat>`, with stat one of
+    requests, failures (count), failure_ratio (%), rps (/s), avg, min, p50, p90, p95, p99,
+    p99.9, max (ms); duration (s), peak_users; sustained.p99 (ms, worst window of the steady
+    state) and sustained.min_rps (/s, slowest window).
+
+    Percentiles are exact (microseconds) from the HDR log when there is one, else recomputed
+    from the JSON's buckets as Locust does, else the CSV's. Fails closed: zero requests, a run
+    shorter than `min-duration`, fewer requests than `min-requests`, an Aggregated row that is
+    not the sum of the endpoints, or an HDR log of another run is an evidence error; a row
+    failing beyond `max-failure-ratio` has no usable latency or rate (criteria on it are ERROR).
+    Reads files only: Locust itself is not needed."""
 
     kind: ClassVar[str] = "locust"
     record: ClassVar[str] = "LoadStats"
