@@ -179,7 +179,8 @@ def test_the_evaluation_runs_and_fails_closed(outputs: Outputs) -> None:
     """Hostile text is only text: the evaluation completes with NO-GO, no traceback."""
     assert outputs.code == 1, outputs.stderr
     assert "Traceback" not in outputs.stderr
-    assert outputs.stdout.startswith("demo 1.0.0")
+    assert outputs.stdout.startswith("NO-GO: ")
+    assert "\ndemo 1.0.0 is not ready for " in outputs.stdout
 
 
 def test_terminal_shows_control_characters_visibly_escaped(outputs: Outputs) -> None:
