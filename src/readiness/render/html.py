@@ -62,8 +62,6 @@ SEVERITY_COLORS = {
     "low": "#0072B2",
     "info": "#8A8A8A",
 }
-OPERATORS = {"<=": "≤", ">=": "≥", "==": "=", "!=": "≠"}
-_OPERATOR = re.compile(r"<=|>=|==|!=")
 _BREAK_AFTER = re.compile(r"(::|[/._\]\[(,=-])")
 BREAK_ABOVE = 24  # only tokens longer than this get break opportunities
 
@@ -110,9 +108,7 @@ def script_hash() -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def pretty(text: object) -> str:
-    """A threshold as people write it: `≤ 10 ms`, `≥ 800 /s`, `= 0`."""
-    return _OPERATOR.sub(lambda m: OPERATORS[m[0]], "" if text is None else str(text))
+pretty = view.pretty
 
 
 def breakable(text: object) -> Markup:

@@ -399,6 +399,15 @@ def parse_limit(text: str | None) -> Limit | None:
     return Limit(m[1], float(m[2]), m[3] or "count")
 
 
+OPERATORS = {"<=": "≤", ">=": "≥", "==": "=", "!=": "≠"}
+_OPERATOR = re.compile(r"<=|>=|==|!=")
+
+
+def pretty(text: object) -> str:
+    """A threshold as people write it: `≤ 10 ms`, `≥ 800 /s`, `= 0`."""
+    return _OPERATOR.sub(lambda m: OPERATORS[m[0]], "" if text is None else str(text))
+
+
 def stage_title(stage: str | None) -> str:
     """A stage as people call it (`internal testing`)."""
     return STAGE_TITLES.get(stage or "", stage or "")
@@ -465,6 +474,8 @@ class Item:
     detail: str
     status: str = ""
     evidence: tuple[tuple[str, str], ...] = ()
+    observed: str = ""  # a criterion's value as shown (`18.5 ms`)
+    needed: str = ""  # the threshold it must meet (`<= 10 ms`)
 
 
 def items(report: Report, reasons: Sequence[Reason]) -> list[Item]:
@@ -487,12 +498,25 @@ def _item(
 ) -> Item:
     kind, subject, text = reason.kind, reason.subject, reason.text
 
+    r = results.get(subject) if kind in ("criterion", "waiver") else None
+
     def mk(title: str, state: str, value: str, owner: str, action: str, status: str = "") -> Item:
+        measured = r is not None and kind == "criterion"
         return Item(
-            kind, subject, title, state, value, owner, action, text, status, reason.evidence
+            kind,
+            subject,
+            title,
+            state,
+            value,
+            owner,
+            action,
+            text,
+            status,
+            reason.evidence,
+            r.observed if measured and r is not None else "",
+            r.threshold if measured and r is not None else "",
         )
 
-    r = results.get(subject) if kind in ("criterion", "waiver") else None
     if kind == "criterion" and r is not None:
         state, action = _criterion_action(r)
         value = f"{r.observed} vs {r.threshold}" if r.observed else r.threshold
@@ -591,6 +615,7 @@ def next_items(report: Report) -> list[Item]:
         out.append(
             dataclasses.replace(
                 item,
+                needed=nxt.threshold,
                 state="would be within the warning band"
                 if nxt.status == "WARN"
                 else "would not be met",
