@@ -302,7 +302,10 @@ def line_chart(
 def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 420, bar_height: int = 20) -> str:
     """A horizontal bar chart with a value label on each bar (for counts per severity) and each
     bar's budgets drawn across it (`class="threshold"`, labelled `budget N`)."""
-    left, right, top = 80, 90, 26
+    notes_width = max((len(", ".join(r.label for r in b.budgets)) for b in bars), default=0)
+    left, top = 80, 26
+    right = 48 + int(notes_width * 6.6)  # the bar's value, then its budgets' labels
+    width += right - 48
     has_next = any(r.next for b in bars for r in b.budgets)
     height = top + len(bars) * (bar_height + 6) + 8 + (18 if any(b.budgets for b in bars) else 0)
     pw = width - left - right
