@@ -40,6 +40,12 @@ class Result:
     err: str
 
 
+def flat(text: str) -> str:
+    """Output with its whitespace folded: the terminal summary wraps long lines at 100
+    columns, so a phrase may span two of them."""
+    return " ".join(text.split())
+
+
 def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
     """Run the installed `readiness` console script for real, as a user would."""
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}

@@ -179,7 +179,8 @@ def test_the_evaluation_runs_and_fails_closed(outputs: Outputs) -> None:
     """Hostile text is only text: the evaluation completes with NO-GO, no traceback."""
     assert outputs.code == 1, outputs.stderr
     assert "Traceback" not in outputs.stderr
-    assert outputs.stdout.startswith("demo 1.0.0")
+    assert outputs.stdout.startswith("NO-GO: ")
+    assert "\ndemo 1.0.0 is not ready for " in outputs.stdout
 
 
 def test_terminal_shows_control_characters_visibly_escaped(outputs: Outputs) -> None:
@@ -231,7 +232,10 @@ def test_markdown_sinks_neutralise_evidence_alike(outputs: Outputs, name: str) -
     """The launch notes, report.md and the step summary: no raw HTML, link, code span, table
     break, @mention or #issue reference from evidence, and no raw control character."""
     text = outputs.summary if name == "summary" else (outputs.reports / name).read_text("utf-8")
-    assert "/b &lt;script&gt;" in text  # the endpoint is there, escaped
+    # the hostile text is there, escaped: an endpoint name in the summaries; in the notes,
+    # which name no metric for their readers, the sign-off's name and comment
+    shown = "/a\\\\x1b\\]0;pwned" if name == "LAUNCH_NOTES.md" else "/b &lt;script&gt;"
+    assert shown in text
     assert "<script" not in text
     assert not re.search(r"(?<!\\)\]\(javascript:", text)
     assert "@admin" not in text and "@\u200badmin" in text
@@ -243,11 +247,16 @@ def test_markdown_sinks_neutralise_evidence_alike(outputs: Outputs, name: str) -
 
 
 def test_html_report_keeps_hostile_names_inert(outputs: Outputs) -> None:
-    """In the HTML report the same strings are inert: no raw `<script`, no `javascript:` link,
-    no raw control or bidi character."""
+    """In the HTML report the same strings are inert: no raw `<script` but the report's own
+    constant one (the only one its CSP allows), no `javascript:` link, no raw control or bidi
+    character."""
+    from readiness.render import html
+
     page = (outputs.reports / "report.html").read_text(encoding="utf-8")
     assert "/b &lt;script&gt;" in page
-    assert "<script" not in page.lower()
+    own = f"<script>{html.script()}</script>"
+    assert page.count(own) == 1
+    assert "<script" not in page.replace(own, "").lower()
     assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", page, re.IGNORECASE)
     for char in RAW_CONTROLS:
         assert char not in page, repr(char)

@@ -20,23 +20,55 @@ def huge(tmp_path_factory: pytest.TempPathFactory) -> Report:
 def test_summary_has_verdict_blockers_conditions_criteria_tests_and_next_stage(
     tmp_path: Path,
 ) -> None:
-    """Verdict heading, blockers, conditions, the not-passing criteria table, failing tests,
-    what blocks the next stage, and the passing criteria folded away."""
+    """Verdict heading and the verdict in words, blockers and conditions as short items with
+    their engineering lines folded, gates, the not-passing criteria by title, failing tests,
+    what blocks the next stage, sign-offs and risks, then the passing criteria and the
+    evidence files folded away."""
     text = markdown.render(sample_report(tmp_path))
     assert text.startswith("## ⛔ NO-GO: options-launch 2026.12.0\n")
+    assert "**Not ready for internal testing.** 3 blocker(s) · 5 condition(s)" in text
+    assert "exit code" not in text
     order = [
         "### Blockers (3)",
+        "<details><summary>Blocker details: metrics and evidence</summary>",
         "### Conditions (5)",
+        "### Gates",
         "### Criteria not passing (3)",
         "### Failing or flaky tests: unit-tests",
-        "### To reach public testing",
+        "### To reach public testing (2)",
+        "### Sign-offs",
+        "### Risks",
         "<details><summary>Passing or not applicable (9)</summary>",
-        "</details>",
+        "<details><summary>Evidence (5 files, sha256)</summary>",
     ]
     positions = [text.index(s) for s in order]
     assert positions == sorted(positions)
-    assert "| ❌ FAIL | tests.no-errors | 1 | == 0 | build/junit/results.xml `" in text
-    assert "waiver applied: A. Chen (security) until 2026-12-20" in text
+    assert (
+        "| ❌ | **No test errors** not met | 1 vs = 0 | tests "
+        "| bring it to = 0 and re-run check unit-tests |"
+    ) in text
+    assert "| ⛔ | **Sign-off of compliance** not given | - | compliance |" in text
+    assert "| ❌ FAIL | No test errors | 1 | = 0 | - | build/junit/results.xml |  |" in text
+    assert "waived by A. Chen (security) until 20 Dec 2026" in text
+    assert "| Automated tests | ⛔ NO-GO | 1 FAIL, 1 WARN, 2 PASS, 1 N/A |" in text
+    assert "| compliance | missing | - | - | - |  |" in text
+    assert "| risk-control | approved (stale: signed before the latest evidence; must sign" in text
+    assert "| **R-07** Rebate system exploited by wash trading | high / medium (blocks" in text
+
+
+def test_criteria_are_titled_and_their_evidence_is_one_cell(tmp_path: Path) -> None:
+    """Rows name criteria by title, never by id; a criterion on five files says so in one
+    cell, with no hash; the hashes are in the folded Evidence list, every file once."""
+    text = markdown.render(sample_report(tmp_path, shards=4))
+    rows = [ln for ln in text.split("\n") if ln.startswith("| ✅ PASS") or ln.startswith("| ❌")]
+    assert rows
+    assert not [r for r in rows if "tests.flaky" in r or "performance.orders-p99" in r]
+    flaky = next(r for r in text.split("\n") if r.startswith("| ✅ PASS (advisory) | Flaky tests"))
+    assert "| 5 files of unit-tests |" in flaky
+    assert "`" not in flaky
+    evidence = text.split("<summary>Evidence (9 files, sha256)</summary>", 1)[1]
+    evidence = evidence.split("</details>", 1)[0]
+    assert evidence.count("- unit-tests: build/junit/") == 5
 
 
 def test_untrusted_text_cannot_inject_html_break_tables_or_mention(tmp_path: Path) -> None:

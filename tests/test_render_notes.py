@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ def report(tmp_path: Path) -> Report:
 
 def test_default_notes_have_everything_readers_need(report: Report) -> None:
     """Version, stage, components, summary, highlights, performance achieved vs target, known
-    issues and the waiver with its expiry, open risks with their response, sign-offs."""
+    issues and the waiver with its expiry, risks with their response, sign-offs."""
     text = notes.render(report)
     assert text.startswith("# options-launch 2026.12.0\n")
     for expected in (
@@ -28,18 +29,64 @@ def test_default_notes_have_everything_readers_need(report: Report) -> None:
         "- **Components:** matching-engine, options, rebate",
         "Options trading opens to all verified accounts.",
         "- Maker rebates accrue per fill, paid out daily",
-        "| Order entry p99 latency | 18.5 ms | &lt;= 25 ms | met |",
-        "| Aggregate throughput | 520 /s | &gt;= 400 /s | met |",
+        "| Order entry p99 latency | 18.5 ms | ≤ 25 ms | met |",
+        "| Aggregate throughput | 520 /s | ≥ 400 /s | met |",
         "- unit-tests: 120 of 123 tests passed (2 failed, 1 with errors).",
         "- Book depth may lag by up to 100 ms under burst load",
-        "Approved by A. Chen (security), expires 2026-12-20.",
-        "- **R-07: Rebate system exploited by wash trading**",
-        "  Response: freeze the rebate strategy with the risk-control switch.",
+        "Approved by A. Chen (security) until 20 Dec 2026.",
+        "### R-07: Rebate system exploited by wash trading",
+        "- **Response:** freeze the rebate strategy with the risk-control switch.",
         "| compliance | missing | - | - |  |",
-        "Generated 2025-12-06T05:46:40Z by readiness 0.0.0+golden",
+        "Generated 6 Dec 2025, 05:46 UTC by readiness 0.0.0+golden",
     ):
         assert expected in text, expected
     assert "<script>" not in text  # test names are not part of launch notes
+
+
+def test_notes_of_a_release_that_is_not_ready_are_a_draft_in_plain_words(report: Report) -> None:
+    """A NO-GO release's notes open with a DRAFT banner, and "Not yet ready" says what is
+    missing in words (title, state, measured against target, owner): no sha256, no hash, no
+    metric path, no criterion id."""
+    text = notes.render(report)
+    head = text.split("\n- **Stage:**", 1)[0]
+    assert "> **DRAFT: not for publication.** The readiness verdict is NO-GO" in head
+    section = text.split("## Not yet ready\n\n", 1)[1].split("\n\n", 1)[0]
+    assert section.split("\n") == [
+        "- **No test errors**: not met, measured 1, target = 0. Owner: tests.",
+        "- **Sign-off of compliance**: not given. Owner: compliance.",
+        "- **Risk R-07: Rebate system exploited by wash trading**: response plan not proven. "
+        "Owner: risk-control.",
+    ]
+    assert "sha256" not in text
+    assert not re.search(r"\b[0-9a-f]{12,64}\b", text)
+    assert "unit-tests.errors" not in text and "tests.no-errors" not in text
+
+
+def test_ready_releases_have_no_draft_banner(tmp_path: Path) -> None:
+    """A CONDITIONAL GO release's notes are publishable: no DRAFT banner, no "Not yet ready",
+    and its conditions listed in words."""
+    text = notes.render(sample_report(tmp_path, failing=0, hostile=False, compliance=True))
+    assert "The readiness verdict is CONDITIONAL GO" not in text
+    assert "- **Readiness verdict:** CONDITIONAL GO" in text
+    assert "DRAFT" not in text
+    assert "## Not yet ready" not in text
+    assert "## Conditions of this release" in text
+
+
+def test_each_risk_is_its_own_block_and_stale_is_explained(report: Report) -> None:
+    """Every risk has its own heading and one list line per fact (no paragraph of soft line
+    breaks); a stale sign-off is marked and the mark explained."""
+    text = notes.render(report)
+    section = text.split("## Risks and response plans\n\n", 1)[1].split("\n## ", 1)[0]
+    blocks = section.strip().split("\n\n")
+    assert blocks[0] == "### R-07: Rebate system exploited by wash trading"
+    assert blocks[2] == "### R-11: Book depth endpoint slow under burst"
+    for facts in (blocks[1], blocks[3]):
+        assert all(line.startswith("- **") for line in facts.split("\n")), facts
+    assert "- **Status:** the response plan is not yet proven" in blocks[1]
+    assert "- **Proven by:** No test errors (not met)" in blocks[1]
+    assert "| risk-control | approved (stale\\*) | J. Weiss | 2 Dec 2025 |" in text
+    assert "\\*Stale: signed before the latest test and load results were produced" in text
 
 
 def test_sections_without_content_are_left_out(tmp_path: Path) -> None:

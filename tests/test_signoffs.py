@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import Project, junit_xml, run_cli
+from helpers import Project, flat, junit_xml, run_cli
 from test_governance import DEF, EPOCH, evaluate, gov_project
 
 
@@ -95,7 +95,7 @@ def test_signoff_dated_in_the_future_is_an_evidence_error(project: Project) -> N
     assert data["verdict"] == "NO-GO"
     assert (
         "signoffs.yaml:2: sign-off [1] (security, Zoe) is dated 2099-01-01, after the "
-        "evaluation time 2026-11-18T11:06:40Z" in out
+        "evaluation time 2026-11-18T11:06:40Z" in flat(out)
     )
     ev = {e["check"]: e for e in data["evidence"]}  # type: ignore[union-attr]
     assert ev["signoffs"]["status"] == "error"
@@ -149,7 +149,7 @@ def test_impossible_yaml_date_is_a_located_evidence_error(project: Project) -> N
     r = run_cli(["evaluate", DEF], project.root, EPOCH)
     assert r.code == 1, r.err
     assert "Traceback" not in r.err
-    assert "signoffs.yaml:3: '2026-02-30' does not fit its type (day is out of range" in r.out
+    assert "signoffs.yaml:3: '2026-02-30' does not fit its type (day is out of range" in flat(r.out)
 
 
 @pytest.mark.parametrize(
@@ -183,7 +183,7 @@ def test_malformed_value_in_a_signoff_is_a_located_error(
     assert r.code == 1, r.err
     assert "Traceback" not in r.err
     assert "sign-offs: cannot be read: " in r.out
-    assert expected in r.out
+    assert expected in flat(r.out)
 
 
 def test_malformed_json_signoff_date_is_an_evidence_error(project: Project) -> None:
@@ -333,7 +333,7 @@ def test_signoff_goes_stale_when_the_content_changes_and_names_the_check(project
     assert data["verdict"] == "CONDITIONAL GO"
     assert (
         "sign-off: M. Duarte (qa) approved other evidence than this evaluation reads "
-        "(drill changed): stale, sign again" in out
+        "(drill changed): stale, sign again" in flat(out)
     )
     assert all(s["stale"] for s in data["signoffs"])  # type: ignore[union-attr]
 
@@ -363,7 +363,7 @@ def test_digest_that_does_not_match_its_per_check_list_is_an_error(project: Proj
     path.write_text(text[:first] + ("0" if text[first] != "0" else "1") + text[first + 1 :])
     code, out, _ = evaluate(project)
     assert code == 1
-    assert "sign-off [0]: evidence-digest does not match its evidence list" in out
+    assert "sign-off [0]: evidence-digest does not match its evidence list" in flat(out)
 
 
 def test_duplicate_key_in_a_json_signoff_is_an_error(project: Project) -> None:

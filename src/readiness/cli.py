@@ -91,7 +91,7 @@ def _finish(
         outputs.extend(texts.values())
     use_color = _isatty(sys.stdout) if color is None else color
     out = _Stdout()
-    out.echo(terminal.render(report, color=use_color), nl=False)
+    out.echo(terminal.render(report, color=use_color, final=not outputs), nl=False)
     problems: list[str] = []
     for path, text in outputs:
         try:
@@ -100,6 +100,8 @@ def _finish(
             problems.append(str(exc))
         else:
             out.echo(f"report: {path}")
+    if outputs:  # the verdict stays the last line of a CI log, after the reports' paths
+        out.echo("\n" + terminal.final_line(report, color=use_color), nl=False)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         problems.extend(_github(report, out))
     if out.problem is not None:

@@ -1,8 +1,11 @@
 """The Markdown summary, for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
 
 GitHub refuses a step summary over 1 MiB, and long comments are unreadable: the output never
-exceeds `max_bytes` (UTF-8), 64 KiB by default. Sections come in order of importance (verdict,
-blockers, conditions, criteria that did not pass, failing tests, next stage, passing criteria);
+exceeds `max_bytes` (UTF-8), 64 KiB by default. Sections come in order of importance (verdict in
+words, blockers and conditions as short items with their engineering lines folded, gates,
+criteria that did not pass, failing tests, next stage, sign-offs, risks, then folded: passing
+criteria and the evidence files with their sha256); criteria are named by their titles and
+each names its evidence in one cell (a file, or how many files of which check);
 a list that does not fit ends with "... and N more". Built in plain Python rather than a
 template because the byte budget must be enforced line by line.
 
@@ -17,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from readiness.render import safe, view
-from readiness.report import STAGE_TITLES, TestRun
+from readiness.report import STAGE_TITLES, STATUS_ORDER, TestRun
 
 if TYPE_CHECKING:
     from readiness.report import Report
@@ -37,16 +40,9 @@ STATUS_ICONS = {
     "ERROR": "💥",
     "N/A": "⚪",
 }
-_ORDER = {
-    "ERROR": 0,
-    "MISSING": 1,
-    "INCONCLUSIVE": 2,
-    "FAIL": 3,
-    "WARN": 4,
-    "WAIVED": 5,
-    "PASS": 6,
-    "N/A": 7,
-}
+_ORDER: dict[str, int] = {str(k): n for k, n in STATUS_ORDER.items()}
+_STATUSES = sorted(_ORDER, key=_ORDER.__getitem__)
+STALE = " (stale: signed before the latest evidence; must sign again)"
 _CLOSE = "\n</details>\n"
 _TRAILER = "\n_Summary truncated to fit {limit} bytes: the HTML and JSON reports have it all._\n"
 
@@ -109,59 +105,177 @@ class _Budget:
             self.add(more.format(n=total - shown))
 
 
+def _evidence_cell(c: dict[str, Any]) -> str:
+    """At most one line of evidence: the file, or how many files of which check."""
+    files = c["evidence"]
+    if not files:
+        return "-"
+    if len(files) == 1:
+        return escape(files[0]["path"])
+    return f"{len(files)} files of {escape(c['metric'].split('.', 1)[0])}"
+
+
 def _criterion_row(c: dict[str, Any]) -> str:
     mode = "" if c["mode"] == "blocking" else f" ({c['mode']})"
-    threshold = escape(c["threshold"] or "-") + (
-        f" (warn {escape(c['warn'])})" if c["warn"] else ""
+    threshold = escape(view.pretty(c["threshold"]) or "-") + (
+        f" (warn {escape(view.pretty(c['warn']))})" if c["warn"] else ""
     )
-    evidence = ", ".join(
-        f"{escape(e['path'])} `{(e['sha256'] or '-')[:12]}`" for e in c["evidence"]
-    )
-    note: str = escape(c["message"] or "")
+    note: str = escape(c["message"] or "", 160)
     w = c["waiver"]
     if w:
         note = (note + " " if note else "") + escape(
-            f"waiver {w['state']}: {w['approver']} ({w['role']}) until {w['expires']}: "
-            f"{w['reason']}"
+            f"waived by {w['approver']} ({w['role']}) until {view.human_date(w['expires'])}: "
+            f"{w['reason']}",
+            160,
         )
+    nxt = c["next_stage"]
+    later = (
+        f"{STATUS_ICONS.get(nxt['status'], '')} {escape(view.pretty(nxt['threshold']))}"
+        if nxt
+        else "-"
+    )
     return (
-        f"| {STATUS_ICONS[c['status']]} {c['status']}{mode} | {escape(c['criterion'])} "
-        f"| {escape(c['observed'] or '-')} | {threshold} | {evidence or '-'} | {note} |"
+        f"| {STATUS_ICONS.get(c['status'], '')} {c['status']}{mode} | {escape(c['title'])} "
+        f"| {escape(c['observed'] or '-')} | {threshold} | {later} | {_evidence_cell(c)} "
+        f"| {note} |"
     )
 
 
 _TABLE_HEAD = [
-    "| Status | Criterion | Observed | Threshold | Evidence | Notes |",
-    "|---|---|---|---|---|---|",
+    "| Status | Criterion | Observed | Needed | Next stage | Evidence | Notes |",
+    "|---|---|---|---|---|---|---|",
 ]
+_MORE_ROW = "| … and {n} more ||||||"
+_ITEM_HEAD = [
+    "| | {label} | Now vs needed | Owner | What to do |",
+    "|---|---|---|---|---|",
+]
+
+
+def _item_row(i: view.Item, default_icon: str) -> str:
+    icon = STATUS_ICONS.get(i.status, default_icon)
+    value = escape(view.pretty(i.value)) or "-"
+    return (
+        f"| {icon} | **{escape(i.title)}** {escape(i.state)} | {value} "
+        f"| {escape(i.owner) or '-'} | {escape(view.pretty(i.action)) or '-'} |"
+    )
+
+
+def _items(
+    out: _Budget, title: str, label: str, items: Sequence[view.Item], icon: str = "⛔"
+) -> None:
+    """A table of blockers or conditions for people, then their engineering lines folded."""
+    out.add("")
+    out.add(f"### {title} ({len(items)})")
+    if not out.add_block(["", *(h.format(label=label) for h in _ITEM_HEAD)]):
+        return
+    out.add_items(
+        items, lambda i: _item_row(i, icon), cap=len(items), more="| | … and {n} more ||||"
+    )
+    opened = out.add_block(
+        ["", f"<details><summary>{label} details: metrics and evidence</summary>", ""]
+    )
+    if opened:
+        out.add_items(items, lambda i: f"- {escape(i.detail)}", cap=len(items))
+        out.add_block(["", "</details>"])
+
+
+def _gates(report: Report, out: _Budget) -> None:
+    v = report.verdict
+    rank = {"NO-GO": 0, "CONDITIONAL GO": 1, "GO": 2}
+    gates = sorted(v.gates, key=lambda g: rank[g.verdict.value])
+    out.add("")
+    out.add_block(["### Gates", "", "| Gate | Verdict | Criteria |", "|---|---|---|"])
+    for g in gates:
+        counts = {s: sum(1 for r in g.results if r.status == s) for s in _STATUSES}
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        out.add(f"| {escape(g.title)} | {ICONS[g.verdict.value]} {g.verdict.value} | {summary} |")
+
+
+def _governance(report: Report, out: _Budget) -> None:
+    signoffs = view.signoffs(report)
+    if signoffs:
+        out.add("")
+        out.add_block(
+            [
+                "### Sign-offs",
+                "",
+                "| Role | Status | Name | Signed | Version | Comment |",
+                "|---|---|---|---|---|---|",
+            ]
+        )
+        out.add_items(
+            signoffs,
+            lambda s: (
+                f"| {escape(s['role'])}{'' if s['required'] else ' (optional)'} "
+                f"| {escape(s['status'])}"
+                f"{STALE if s['stale'] else ''}"
+                f" | {escape(s['name']) or '-'} | {escape(view.human_day(s['date'])) or '-'} "
+                f"| {escape(s['version']) or '-'} | {escape(s['comment'], 160)} |"
+            ),
+            cap=len(signoffs),
+            more="| … and {n} more ||||||",
+        )
+    risks = view.risks(report)
+    if risks:
+        out.add("")
+        out.add_block(
+            [
+                "### Risks",
+                "",
+                "| Risk | Impact / likelihood | Owner | Status | Response |",
+                "|---|---|---|---|---|",
+            ]
+        )
+        out.add_items(
+            risks,
+            lambda r: (
+                f"| **{escape(r['id'])}** {escape(r['title'])} "
+                f"| {escape(r['impact'])} / {escape(r['likelihood'])}"
+                f"{' (blocks the release)' if r['blocking'] else ''} | {escape(r['owner']) or '-'} "
+                f"| {escape(r['status'])} | {escape(r['response'], 200)} |"
+            ),
+            cap=len(risks),
+            more="| … and {n} more |||||",
+        )
+
+
+def _headline(report: Report) -> str:
+    v = report.verdict
+    stage = escape(STAGE_TITLES.get(report.release.stage, report.release.stage))
+    evaluated = sum(r.counts for r in v.results)
+    words = {
+        "GO": f"**Ready for {stage}.**",
+        "CONDITIONAL GO": f"**Ready for {stage}, on conditions.**",
+        "NO-GO": f"**Not ready for {stage}.**",
+    }[v.verdict.value]
+    owner = f" · owner {escape(report.release.owner)}" if report.release.owner else ""
+    return (
+        f"{words} {len(v.blockers)} blocker(s) · {len(v.conditions)} condition(s) · "
+        f"{evaluated} criteria evaluated{owner}"
+    )
 
 
 def _body(report: Report, out: _Budget) -> None:
     data = view.to_data(report)
     v, rel = report.verdict, report.release
-    stage = STAGE_TITLES.get(rel.stage, rel.stage)
-    evaluated = sum(r.counts for r in v.results)
     out.add(
         f"## {ICONS[data['verdict']]} {data['verdict']}: {escape(rel.name)} {escape(rel.version)}"
     )
     out.add("")
-    out.add(
-        f"Stage **{escape(stage)}** · {len(v.blockers)} blocker(s) · "
-        f"{len(v.conditions)} condition(s) · {evaluated} criteria evaluated · "
-        f"exit code {report.exit_code}"
-    )
-    for title, items in (("Blockers", data["blockers"]), ("Conditions", data["conditions"])):
-        if items:
-            out.add("")
-            out.add(f"### {title} ({len(items)})")
-            out.add_items(items, lambda s: f"- {escape(s)}", cap=len(items))
-    criteria = sorted(data["criteria"], key=lambda c: _ORDER[c["status"]])
+    out.add(_headline(report))
+    if v.blockers:
+        _items(out, "Blockers", "Blocker", view.items(report, v.blockers))
+    if v.conditions:
+        _items(out, "Conditions", "Condition", view.items(report, v.conditions), "⚠️")
+    _gates(report, out)
+    criteria = sorted(data["criteria"], key=lambda c: _ORDER.get(c["status"], len(_ORDER)))
     open_ = [c for c in criteria if c["status"] not in ("PASS", "N/A")]
     if open_:
         out.add("")
         out.add(f"### Criteria not passing ({len(open_)})")
         out.add_block(["", *_TABLE_HEAD])
-        out.add_items(open_, _criterion_row, cap=len(open_), more="| … and {n} more |||||")
+        out.add_items(open_, _criterion_row, cap=len(open_), more=_MORE_ROW)
     for ev in report.evidence.values():
         if not isinstance(ev.record, TestRun) or not ev.record.problems:
             continue
@@ -184,12 +298,14 @@ def _body(report: Report, out: _Budget) -> None:
         )
     nxt = data["next_stage"]
     if nxt:
-        out.add("")
-        out.add(f"### To reach {escape(STAGE_TITLES.get(nxt['stage'], nxt['stage']))}")
+        title = f"To reach {STAGE_TITLES.get(nxt['stage'], nxt['stage'])}"
         if nxt["blockers"]:
-            out.add_items(nxt["blockers"], lambda s: f"- {escape(s)}", cap=len(nxt["blockers"]))
+            _items(out, escape(title), "Criterion", view.next_items(report))
         else:
+            out.add("")
+            out.add(f"### {escape(title)}")
             out.add("Every criterion that passes now also meets its thresholds there.")
+    _governance(report, out)
     passing = [c for c in criteria if c["status"] in ("PASS", "N/A")]
     if passing:
         opened = out.add_block(
@@ -201,11 +317,21 @@ def _body(report: Report, out: _Budget) -> None:
             ]
         )
         if opened:
-            out.add_items(passing, _criterion_row, cap=len(passing), more="| … and {n} more |||||")
+            out.add_items(passing, _criterion_row, cap=len(passing), more=_MORE_ROW)
             out.add_block(["", "</details>"])
+    files = [(ev.check, f) for ev in report.evidence.values() for f in ev.files]
+    if files and out.add_block(
+        ["", f"<details><summary>Evidence ({len(files)} files, sha256)</summary>", ""]
+    ):
+        out.add_items(
+            files,
+            lambda cf: f"- {escape(cf[0])}: {escape(cf[1].path)} `{cf[1].sha256[:12] or '-'}`",
+            cap=len(files),
+        )
+        out.add_block(["", "</details>"])
     out.add("")
     out.add(
-        f"<sub>{escape(data['generator'])} · {escape(data['generated_at'])} · "
+        f"<sub>{escape(data['generator'])} · {escape(view.human_date(data['generated_at']))} · "
         f"{escape(rel.definition_path)} `{rel.definition_sha256[:12]}`</sub>"
     )
 

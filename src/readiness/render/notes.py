@@ -116,9 +116,23 @@ def context(report: Report) -> dict[str, Any]:
         for ev in report.evidence.values()
         if isinstance(ev.record, TestRun)
     ]
-    all_risks = view.risks(report)
+    titles = {c["criterion"]: c["title"] or c["criterion"] for c in criteria}
+    all_risks = [
+        {
+            **r,
+            "proven_by": [
+                f"{titles.get(v.criterion, v.criterion)} ({RESULT_WORDS.get(v.status, v.status)})"
+                for v in risk.verified_by
+            ],
+        }
+        for r, risk in zip(view.risks(report), report.risks, strict=True)
+    ]
     nxt = data["next_stage"]
+    verdict = data["verdict"]
     return {
+        "draft": verdict not in ("GO", "CONDITIONAL GO"),
+        "not_ready": [_plain(i) for i in view.items(report, report.verdict.blockers)],
+        "conditions_plain": [_plain(i) for i in view.items(report, report.verdict.conditions)],
         "release": {
             **rel,
             "description": report.release.description,
@@ -145,6 +159,15 @@ def context(report: Report) -> dict[str, Any]:
     }
 
 
+def _plain(item: view.Item) -> dict[str, str]:
+    """A blocker or condition for ops, support or marketing readers: a title, where it stands
+    in words, the measured value against the target, who acts; no metric, path or hash."""
+    measured = ""
+    if item.observed and item.status not in ("MISSING", "ERROR"):
+        measured = f"measured {item.observed}, target {view.pretty(item.needed)}"
+    return {"title": item.title, "state": item.state, "measured": measured, "owner": item.owner}
+
+
 def _environment(name: str, source: str) -> jinja2.Environment:
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
@@ -162,6 +185,9 @@ def _environment(name: str, source: str) -> jinja2.Environment:
     env.filters["code"] = safe.markdown_code
     env.filters["stage_title"] = _stage
     env.filters["sentence"] = sentence
+    env.filters["date"] = view.human_date
+    env.filters["day"] = view.human_day
+    env.filters["op"] = view.pretty
     return env
 
 

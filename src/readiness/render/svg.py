@@ -30,20 +30,33 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A reference line, e.g. a threshold: value and label; `next` draws it as the next
+    stage's (grey, dotted) rather than the current one's (red, dashed)."""
+
+    value: float
+    label: str
+    next: bool = False
+    short: str = ""  # drawn beside the line (e.g. `≤ 10 ms`); `label` is its tooltip
+
+
+@dataclass(frozen=True)
 class Bar:
-    """One bar: a label, a value, and a fill colour."""
+    """One bar: a label, a value, a fill colour, and the budgets (thresholds) drawn across it."""
 
     label: str
     value: float
     color: str = PALETTE[0]
+    budgets: tuple[Reference, ...] = ()
 
 
-@dataclass(frozen=True)
-class Reference:
-    """A horizontal reference line, e.g. a threshold: value and label."""
+CURRENT_COLOR, NEXT_COLOR = "#B00020", "#5F6368"
 
-    value: float
-    label: str
+
+def _ref_style(ref: Reference) -> str:
+    """A threshold line's stroke: red dashed for the current stage, grey dotted for the next."""
+    color, dash = (NEXT_COLOR, "2 3") if ref.next else (CURRENT_COLOR, "6 3")
+    return f'stroke="{color}" stroke-width="1.6" stroke-dasharray="{dash}"'
 
 
 def _a(text: str) -> str:
@@ -129,30 +142,83 @@ def reduce_points(
     return out
 
 
+def _legend(
+    entries: Sequence[tuple[str, str]], *, left: int, width: int, top: float
+) -> tuple[list[str], float]:
+    """Legend entries (label, stroke attributes) in rows that fit `width`; (markup, height)."""
+    out: list[str] = []
+    x, y = float(left), top
+    for label, stroke in entries:
+        size = 30 + 6.6 * len(label)
+        if x > left and x + size > width - 4:
+            x, y = float(left), y + 16
+        out.append(
+            f'<line x1="{_n(x)}" x2="{_n(x + 18)}" y1="{_n(y - 4)}" y2="{_n(y - 4)}" {stroke}/>'
+            f'<text x="{_n(x + 22)}" y="{_n(y)}" style="{FONT}">{_a(label)}</text>'
+        )
+        x += size
+    return out, y - top + 16 if entries else 0.0
+
+
+def _spread(wanted: list[float], gap: float = 13.0) -> list[float]:
+    """Label positions near `wanted` (y, top to bottom) at least `gap` apart."""
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    placed = list(wanted)
+    last = -math.inf
+    for i in order:
+        placed[i] = max(wanted[i], last + gap)
+        last = placed[i]
+    return placed
+
+
 def line_chart(
     lines: Sequence[Line],
     *,
     title: str,
     unit: str,
-    width: int = 560,
-    height: int = 250,
-    reference: Reference | None = None,
+    width: int = 460,
+    height: int = 220,
+    references: Sequence[Reference] = (),
     zero_based: bool = True,
     x_range: tuple[float, float] | None = None,
+    shade: tuple[float, float] | None = None,
+    shade_label: str = "ramp-up",
 ) -> str:
-    """A line chart over elapsed time, with axes, ticks, a unit label and a legend.
+    """A line chart over elapsed time, with axes, ticks, a unit label, threshold lines and a
+    legend.
 
     x values are seconds (epoch or relative): the axis shows time elapsed since the earliest
     point, or since `x_range[0]` when given (charts of one run then share their time axis).
-    The y axis starts at zero unless `zero_based` is false.
+    The y axis starts at zero unless `zero_based` is false, and always takes in the
+    `references` (thresholds: each a line with its label, `class="threshold"`). `shade` greys
+    an x interval (the ramp-up) with `shade_label` on it.
     """
     series = [(ln.label, reduce_points(ln.points)) for ln in lines]
     series = [(label, pts) for label, pts in series if pts]
-    left, right, top, bottom = 52, 14, 26, 52
+    refs = [r for r in references if math.isfinite(r.value)]
+    left, top = 52, 26
+    right = 14 + (max((len(r.short or r.label) for r in refs), default=0) * 6.4 if refs else 0)
+    right = int(min(right, 110))
+    entries = [
+        (
+            label,
+            f'stroke="{PALETTE[i % len(PALETTE)]}" stroke-width="2"'
+            + (f' stroke-dasharray="{DASHES[i % len(DASHES)]}"' if DASHES[i % len(DASHES)] else ""),
+        )
+        for i, (label, _) in enumerate(series)
+    ]
+    if any(not r.next for r in refs):
+        entries.append(("threshold now", _ref_style(Reference(0, ""))))
+    if any(r.next for r in refs):
+        entries.append(("next stage", _ref_style(Reference(0, "", next=True))))
+    legend, legend_h = _legend(entries, left=left, width=width, top=0)
+    bottom = 36 + legend_h
+    height = height + int(legend_h) - 16
     pw, ph = width - left - right, height - top - bottom
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{_a(title)}">'
+        f'width="{width}" height="{height}" role="img" aria-label="{_a(title)}" '
+        f'data-thresholds="{len(refs)}">'
         f"<title>{_a(title)}</title>"
         f'<text x="{left}" y="16" style="{FONT};font-size:13px;font-weight:600">{_a(title)}</text>'
     )
@@ -166,19 +232,25 @@ def line_chart(
     if x_range is not None:
         x0, x1 = min(x0, x_range[0]), max(x1, x_range[1])
     span = x1 - x0 or 1.0
-    ys = [p[1] for _, pts in series for p in pts]
-    if reference is not None and math.isfinite(reference.value):
-        ys.append(reference.value)
+    ys = [p[1] for _, pts in series for p in pts] + [r.value for r in refs]
     ticks = nice_ticks(min([*ys, 0.0]) if zero_based else min(ys), max(ys))
     y_lo, y_hi = ticks[0], ticks[-1]
 
     def sx(x: float) -> float:
-        return left + (x - x0) / span * pw
+        return left + (min(max(x, x0), x1) - x0) / span * pw
 
     def sy(y: float) -> float:
         return top + ph - (y - y_lo) / ((y_hi - y_lo) or 1.0) * ph
 
-    out = [head, '<g stroke="#ddd" stroke-width="1">']
+    out = [head]
+    if shade is not None and shade[1] > shade[0]:
+        a, b = sx(shade[0]), sx(shade[1])
+        out.append(
+            f'<rect class="ramp-up" x="{_n(a)}" y="{top}" width="{_n(b - a)}" height="{ph}" '
+            f'fill="#eceef1"/><text x="{_n(a + 4)}" y="{top + 12}" style="{FONT};font-size:11px" '
+            f'fill="#5f6368">{_a(shade_label)}</text>'
+        )
+    out.append('<g stroke="#ddd" stroke-width="1">')
     for t in ticks:
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_n(sy(t))}" y2="{_n(sy(t))}"/>')
     out.append("</g>")
@@ -194,7 +266,7 @@ def line_chart(
             f'<text x="{x}" y="{top + ph + 16}" text-anchor="middle">{fmt_elapsed(t, span)}</text>'
         )
     out.append(
-        f'<text x="{left + pw / 2:.0f}" y="{top + ph + 31}" text-anchor="middle">'
+        f'<text x="{left + pw}" y="{top + ph + 30}" text-anchor="end" fill="#5f6368">'
         "elapsed time</text>"
         f'<text transform="translate(12 {top + ph / 2:.0f}) rotate(-90)" text-anchor="middle">'
         f"{_a(unit)}</text></g>"
@@ -203,14 +275,6 @@ def line_chart(
         f'<path d="M{left} {top}V{top + ph}H{left + pw}" fill="none" stroke="#333" '
         'stroke-width="1"/>'
     )
-    if reference is not None and math.isfinite(reference.value):
-        y = _n(sy(reference.value))
-        out.append(
-            f'<line x1="{left}" x2="{left + pw}" y1="{y}" y2="{y}" stroke="#B00020" '
-            f'stroke-width="1.5" stroke-dasharray="4 4"/><text x="{left + pw - 4}" '
-            f'y="{_n(sy(reference.value) - 4)}" text-anchor="end" style="{FONT}" '
-            f'fill="#B00020">{_a(reference.label)}</text>'
-        )
     for i, (label, pts) in enumerate(series):
         color, dash = PALETTE[i % len(PALETTE)], DASHES[i % len(DASHES)]
         d = "M" + " L".join(f"{_n(sx(x))} {_n(sy(y))}" for x, y in pts)
@@ -219,31 +283,39 @@ def line_chart(
             f'<path d="{d}" fill="none" stroke="{color}" stroke-width="1.8"{dash_attr}>'
             f"<title>{_a(label)}</title></path>"
         )
-    legend_x = left
-    for i, (label, _) in enumerate(series):
-        color, dash = PALETTE[i % len(PALETTE)], DASHES[i % len(DASHES)]
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        base = height - 6
+    label_ys = _spread([sy(r.value) + 4 for r in refs], gap=12.0)
+    for ref, label_y in zip(refs, label_ys, strict=True):
+        y = _n(sy(ref.value))
+        color = NEXT_COLOR if ref.next else CURRENT_COLOR
         out.append(
-            f'<line x1="{legend_x}" x2="{legend_x + 18}" y1="{base - 4}" y2="{base - 4}" '
-            f'stroke="{color}" stroke-width="2"{dash_attr}/><text x="{legend_x + 22}" y="{base}" '
-            f'style="{FONT}">{_a(label)}</text>'
+            f'<line class="threshold{" next" if ref.next else ""}" x1="{left}" x2="{left + pw}" '
+            f'y1="{y}" y2="{y}" {_ref_style(ref)}><title>{_a(ref.label)}</title></line>'
+            f'<text x="{left + pw + 4}" y="{_n(label_y)}" style="{FONT};font-size:11px" '
+            f'fill="{color}">{_a(ref.short or ref.label)}<title>{_a(ref.label)}</title></text>'
         )
-        legend_x += 30 + 7 * len(label)
-    out.append("</svg>")
+    out.append(f'<g transform="translate(0 {top + ph + 50})">')
+    out.extend(legend)
+    out.append("</g></svg>")
     return "".join(out)
 
 
 def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 420, bar_height: int = 20) -> str:
-    """A horizontal bar chart with a value label on each bar (for counts per severity)."""
-    left, right, top = 80, 48, 26
-    height = top + len(bars) * (bar_height + 6) + 8
+    """A horizontal bar chart with a value label on each bar (for counts per severity) and each
+    bar's budgets drawn across it (`class="threshold"`, labelled `budget N`)."""
+    notes_width = max((len(", ".join(r.label for r in b.budgets)) for b in bars), default=0)
+    left, top = 80, 26
+    right = 48 + int(notes_width * 6.6)  # the bar's value, then its budgets' labels
+    width += right - 48
+    has_next = any(r.next for b in bars for r in b.budgets)
+    height = top + len(bars) * (bar_height + 6) + 8 + (18 if any(b.budgets for b in bars) else 0)
     pw = width - left - right
-    top_value = max((b.value for b in bars if math.isfinite(b.value)), default=0.0) or 1.0
+    values = [b.value for b in bars] + [r.value for b in bars for r in b.budgets]
+    top_value = max((v for v in values if math.isfinite(v)), default=0.0) or 1.0
+    budgets = sum(len(b.budgets) for b in bars)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart bars" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-label="{_a(title)}"><title>{_a(title)}</title>'
+        f'aria-label="{_a(title)}" data-thresholds="{budgets}"><title>{_a(title)}</title>'
         f'<text x="4" y="16" style="{FONT};font-weight:600">{_a(title)}</text>'
         f'<g style="{FONT}">'
     ]
@@ -259,5 +331,25 @@ def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 420, bar_height: 
             f'<text x="{_n(left + w + 4)}" y="{y + bar_height * 0.7:.1f}">'
             f"{fmt_tick(b.value)}</text>"
         )
+        notes = []
+        for ref in b.budgets:
+            x = _n(left + max(ref.value, 0.0) / top_value * pw + (1 if ref.value <= 0 else 0))
+            out.append(
+                f'<line class="threshold{" next" if ref.next else ""}" x1="{x}" x2="{x}" '
+                f'y1="{y - 2}" y2="{y + bar_height + 2}" {_ref_style(ref).replace("1.6", "2.4")}>'
+                f"<title>{_a(ref.label)}</title></line>"
+            )
+            notes.append(ref.label)
+        if notes:
+            out.append(
+                f'<text x="{width - 4}" y="{y + bar_height * 0.7:.1f}" text-anchor="end" '
+                f'fill="{CURRENT_COLOR}">{_a(", ".join(notes))}</text>'
+            )
+    if any(b.budgets for b in bars):
+        entries = [("budget now", _ref_style(Reference(0, "")))]
+        if has_next:
+            entries.append(("next stage", _ref_style(Reference(0, "", next=True))))
+        legend, _ = _legend(entries, left=left, width=width, top=height - 6)
+        out.extend(legend)
     out.append("</g></svg>")
     return "".join(out)

@@ -1,7 +1,13 @@
-"""The terminal summary: the verdict, then every blocking line first, then the rest.
+"""The terminal summary: the verdict first and last, what blocks it, then the rest.
 
-Criteria are listed by status, every failing one first whatever its mode (blocking before
-advisory before shadow among equals), and each row names the evidence files it was measured on.
+Written for a CI log as much as a terminal: the first line says the verdict, and so does the
+last one (`final_line`), so it does not scroll away. Every line fits `WIDTH` (100) columns: a
+long one is wrapped under its own indentation, never cut and never dropped; a list that is
+capped says how many it left out ("+N more"). Criteria are listed by status, every failing one
+first whatever its mode (blocking before advisory before shadow among equals), and each names
+the evidence it was measured on (one file by name and sha256, several by count with the files
+in the Evidence section). Evidence warnings have their own section.
+
 Returns a string with ANSI colours when asked; the CLI decides whether the terminal gets them.
 Every string from evidence or a definition goes through `safe.terminal` (one line, controls
 visibly escaped, no GitHub workflow command), and every output line through `safe.ci_line`.
@@ -9,7 +15,9 @@ visibly escaped, no GitHub workflow command), and every output line through `saf
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import click
 
@@ -18,6 +26,7 @@ from readiness.report import (
     STAGE_TITLES,
     STATUS_ORDER,
     CriterionResult,
+    Evidence,
     FindingRow,
     LoadStats,
     Report,
@@ -27,6 +36,7 @@ from readiness.report import (
     Verdict,
 )
 
+WIDTH = 100
 _COLOURS = {
     "PASS": "green",
     "WARN": "yellow",
@@ -41,162 +51,288 @@ _VERDICT_COLOURS = {Verdict.GO: "green", Verdict.CONDITIONAL_GO: "yellow", Verdi
 MAX_TESTS = 15
 MAX_FAILURES = 5
 MAX_FINDINGS = 10
-MAX_EVIDENCE = 3
 _ORDER: dict[str, int] = {str(k): v for k, v in STATUS_ORDER.items()}
 _MODES = {"blocking": 0, "advisory": 1, "shadow": 2}
 _t = safe.terminal
 
 
-def _style(text: str, colour: str | None, *, bold: bool = False, color: bool) -> str:
-    return click.style(text, fg=colour, bold=bold) if color else text
+@dataclass(frozen=True)
+class _Line:
+    """One logical line: `text` wrapped to WIDTH under `indent` more spaces; its first
+    `styled` characters coloured `colour` (bold if `bold`) when colour is on."""
+
+    text: str
+    indent: int = 0
+    styled: int = 0
+    colour: str | None = None
+    bold: bool = False
 
 
-def _line(r: CriterionResult, *, color: bool) -> list[str]:
-    status = _style(f"{r.status:<7}", _COLOURS[r.status], bold=True, color=color)
+def _fit(line: _Line, *, color: bool) -> list[str]:
+    """The physical lines of `line`: wrapped at word boundaries to WIDTH columns (a word
+    longer than a line is split), continuation lines indented; nothing is ever cut off."""
+    lead = len(line.text) - len(line.text.lstrip(" "))
+    rows = textwrap.wrap(
+        line.text,
+        width=WIDTH,
+        subsequent_indent=" " * (lead + line.indent),
+        break_on_hyphens=False,
+        drop_whitespace=True,
+    ) or [""]
+    if lead and rows[0] and not rows[0].startswith(" "):
+        rows[0] = " " * lead + rows[0]  # textwrap keeps the first line's indentation as given
+    if color and line.styled:
+        head = rows[0][: line.styled]
+        rows[0] = click.style(head, fg=line.colour, bold=line.bold) + rows[0][line.styled :]
+    return [safe.ci_line(r) for r in rows]
+
+
+def _status(r: CriterionResult) -> _Line:
     mode = "" if r.mode == "blocking" else f" [{r.mode}]"
-    head = f"  {status} {_t(r.key)}{mode}"
+    text = f"  {r.status:<7} {_t(r.key)}{mode}"
     if r.observed:
-        head += f": {_t(r.observed)} (threshold {_t(r.threshold)}"
-        head += f", warn {_t(r.warn)})" if r.warn else ")"
+        text += f": {_t(r.observed)} (threshold {_t(r.threshold)}"
+        text += f", warn {_t(r.warn)})" if r.warn else ")"
         if r.baseline is not None:
-            head += f" [{_t(r.baseline.text)}]"
+            text += f" [{_t(r.baseline.text)}]"
     elif r.threshold:
-        head += f" (threshold {_t(r.threshold)})"
-    out = [head]
+        text += f" (threshold {_t(r.threshold)})"
+    return _Line(text, indent=8, styled=2 + len(r.status), colour=_COLOURS.get(r.status), bold=True)
+
+
+def _criterion(r: CriterionResult, evidence: Mapping[str, Evidence]) -> list[_Line]:
+    out = [_status(r)]
     if r.message:
-        out.append(f"          {_t(r.message)}")
+        out.append(_Line(f"          {_t(r.message)}", indent=2))
     if r.waiver is not None:
         w = r.waiver
         out.append(
-            f"          waiver {_t(w.state)}: {_t(w.approver)} ({_t(w.role)}) until "
-            f"{_t(w.expires)}: {_t(w.reason)}"
+            _Line(
+                f"          waiver {_t(w.state)}: {_t(w.approver)} ({_t(w.role)}) until "
+                f"{_t(w.expires)}: {_t(w.reason)}",
+                indent=2,
+            )
         )
-    for path, sha in r.evidence[:MAX_EVIDENCE]:
-        out.append(f"          evidence {_t(path)} sha256:{_t(sha[:12]) if sha else '-'}")
-    if len(r.evidence) > MAX_EVIDENCE:
-        out.append(f"          ... and {len(r.evidence) - MAX_EVIDENCE} more evidence files")
+    if len(r.evidence) == 1:
+        path, sha = r.evidence[0]
+        out.append(_Line(f"          evidence {_t(path)} sha256:{_t(sha[:12]) if sha else '-'}"))
+    elif r.evidence:
+        check = r.metric.split(".", 1)[0]
+        whose = f" of check {_t(check)}" if check in evidence else ""
+        out.append(
+            _Line(f"          evidence: {len(r.evidence)} files{whose} (listed under Evidence)")
+        )
     return out
 
 
-def render(report: Report, *, color: bool = False) -> str:
-    v, rel = report.verdict, report.release
-    lines = [
-        f"{_t(rel.name)} {_t(rel.version)} — stage {_t(STAGE_TITLES.get(v.stage, v.stage))}"
-        f" ({_t(rel.definition_path)})",
-    ]
-    verdict = _style(v.verdict.value, _VERDICT_COLOURS[v.verdict], bold=True, color=color)
-    lines.append(
-        f"{verdict}: {len(v.blockers)} blocker(s), {len(v.conditions)} condition(s), "
-        f"{sum(r.counts for r in v.results)} criteria evaluated"
+def _headline(report: Report) -> str:
+    v = report.verdict
+    stage = _t(STAGE_TITLES.get(v.stage, v.stage))
+    rel = f"{_t(report.release.name)} {_t(report.release.version)}"
+    if v.verdict is Verdict.GO:
+        return f"{rel} is ready for {stage}"
+    if v.verdict is Verdict.CONDITIONAL_GO:
+        return f"{rel} is ready for {stage} on conditions"
+    return f"{rel} is not ready for {stage}"
+
+
+def final_line(report: Report, *, color: bool = False) -> str:
+    """The verdict again, as the last line of the output (with its newline)."""
+    v = report.verdict
+    verdict = v.verdict.value
+    line = _Line(
+        f"{verdict}: {_headline(report)}: {len(v.blockers)} blocker(s), "
+        f"{len(v.conditions)} condition(s)",
+        indent=4,
+        styled=len(verdict),
+        colour=_VERDICT_COLOURS[v.verdict],
+        bold=True,
     )
+    return "".join(row + "\n" for row in _fit(line, color=color))
+
+
+def render(report: Report, *, color: bool = False, final: bool = True) -> str:
+    """The summary; with `final` (the default) it ends with `final_line`."""
+    v, rel = report.verdict, report.release
+    verdict = v.verdict.value
+    evaluated = sum(r.counts for r in v.results)
+    lines: list[_Line] = [
+        _Line(
+            f"{verdict}: {len(v.blockers)} blocker(s), {len(v.conditions)} condition(s), "
+            f"{evaluated} criteria evaluated",
+            indent=4,
+            styled=len(verdict),
+            colour=_VERDICT_COLOURS[v.verdict],
+            bold=True,
+        ),
+        _Line(f"{_headline(report)} ({_t(rel.definition_path)})", indent=4),
+    ]
     ranked = sorted(v.results, key=lambda r: (_ORDER[r.status], _MODES.get(r.mode, 3)))
     if v.blockers:
-        lines += ["", _style("Blocking:", "red", bold=True, color=color)]
-        lines += [f"  - {_t(b)}" for b in v.blockers]
+        lines += [_Line(""), _Line("Blocking:", styled=9, colour="red", bold=True)]
+        lines += [_Line(f"  - {_t(b)}", indent=2) for b in v.blockers]
     if v.conditions:
-        lines += ["", _style("Conditions:", "yellow", bold=True, color=color)]
-        lines += [f"  - {_t(c)}" for c in v.conditions]
-    lines.append("")
-    lines.append("Criteria:")
+        lines += [_Line(""), _Line("Conditions:", styled=11, colour="yellow", bold=True)]
+        lines += [_Line(f"  - {_t(c)}", indent=2) for c in v.conditions]
+    lines += [_Line(""), _Line("Criteria:")]
     for r in ranked:
-        lines.extend(_line(r, color=color))
-    if v.notes:
-        lines += ["", "Notes:"] + [f"  - {_t(n)}" for n in v.notes]
-    lines += ["", "Gates:"]
+        lines += _criterion(r, report.evidence)
+    lines += [_Line(""), _Line("Gates:")]
     for g in v.gates:
-        gv = _style(f"{g.verdict.value:<14}", _VERDICT_COLOURS[g.verdict], color=color)
         counts: dict[str, int] = {}
         for r in g.results:
             counts[r.status] = counts.get(r.status, 0) + 1
         summary = ", ".join(
             f"{n} {s}" for s, n in sorted(counts.items(), key=lambda x: _ORDER[x[0]])
         )
-        lines.append(f"  {_t(g.id):<16} {gv} {summary}")
-    for ev in report.evidence.values():
+        gv = g.verdict.value
+        lines.append(
+            _Line(
+                f"  {_t(g.id):<16} {gv:<14} {summary}",
+                indent=4,
+                styled=0,
+            )
+        )
+    lines += _evidence_problems(report.evidence)
+    lines += _findings(report.findings)
+    if v.next_stage:
+        title = STAGE_TITLES.get(v.next_stage, v.next_stage)
+        lines += [_Line(""), _Line(f"To reach {_t(title)}:")]
+        if v.next_stage_blockers:
+            lines += [_Line(f"  - {_t(b)}", indent=2) for b in v.next_stage_blockers]
+        else:
+            lines.append(_Line("  every criterion that passes now also meets its thresholds there"))
+    lines += _signoffs(report.signoffs)
+    lines += _risks(report.risks)
+    if v.notes:
+        lines += [_Line(""), _Line("Notes:")] + [_Line(f"  - {_t(n)}", indent=2) for n in v.notes]
+    warnings = [(ev.check, w) for ev in report.evidence.values() for w in ev.warnings]
+    if warnings:
+        lines += [_Line(""), _Line(f"Warnings ({len(warnings)}):", styled=8, colour="yellow")]
+        lines += [_Line(f"  - {_t(check)}: {_t(w)}", indent=2) for check, w in warnings]
+    lines += _evidence_files(report.evidence)
+    out = "".join(row + "\n" for line in lines for row in _fit(line, color=color))
+    if final:
+        out += "\n" + final_line(report, color=color)
+    return out
+
+
+def _evidence_problems(evidence: Mapping[str, Evidence]) -> list[_Line]:
+    """Failing and flaky tests, and load-test failures, capped with a count of the rest."""
+    lines: list[_Line] = []
+    for ev in evidence.values():
         if isinstance(ev.record, TestRun) and ev.record.problems:
             rec = ev.record
-            lines += ["", f"Failing or flaky tests in {_t(ev.check)} ({len(rec.problems)}):"]
+            lines += [
+                _Line(""),
+                _Line(f"Failing or flaky tests in {_t(ev.check)} ({len(rec.problems)}):"),
+            ]
             for case in rec.problems[:MAX_TESTS]:
                 tag = "flaky" if case.flaky and case.outcome == "passed" else case.outcome
-                msg = f": {_t(case.message, 120)}" if case.message else ""
-                lines.append(f"  {tag:<7} {_t(case.id)}{msg}")
+                msg = f": {_t(case.message, 300)}" if case.message else ""
+                lines.append(_Line(f"  {tag:<7} {_t(case.id)}{msg}", indent=8))
             if len(rec.problems) > MAX_TESTS:
                 lines.append(
-                    f"  ... and {len(rec.problems) - MAX_TESTS} more (see the JSON report)"
+                    _Line(f"  +{len(rec.problems) - MAX_TESTS} more (see the JSON report)")
                 )
         if isinstance(ev.record, LoadStats) and ev.record.failures:
             fails = sorted(ev.record.failures, key=lambda f: -f[2])
-            lines += ["", f"Load-test failures in {_t(ev.check)} (most frequent first):"]
+            lines += [
+                _Line(""),
+                _Line(f"Load-test failures in {_t(ev.check)} (most frequent first):"),
+            ]
             for name, error, count in fails[:MAX_FAILURES]:
-                lines.append(f"  {count:>7} x {_t(name)}: {_t(error, 120)}")
+                lines.append(_Line(f"  {count:>7} x {_t(name)}: {_t(error, 300)}", indent=10))
             if len(fails) > MAX_FAILURES:
-                lines.append(f"  ... and {len(fails) - MAX_FAILURES} more kinds")
-    lines += _findings(report.findings)
-    for ev in report.evidence.values():
-        for w in ev.warnings:
-            lines.append(f"warning: {_t(ev.check)}: {_t(w)}")
-    if v.next_stage:
-        title = STAGE_TITLES.get(v.next_stage, v.next_stage)
-        lines += ["", f"To reach {_t(title)}:"]
-        if v.next_stage_blockers:
-            lines += [f"  - {_t(b)}" for b in v.next_stage_blockers]
-        else:
-            lines.append("  every criterion that passes now also meets its thresholds there")
-    lines += _signoffs(report.signoffs, color=color)
-    lines += _risks(report.risks, color=color)
-    return "".join(safe.ci_line(line) + "\n" for line in lines)
+                lines.append(_Line(f"  +{len(fails) - MAX_FAILURES} more kinds"))
+    return lines
 
 
-def _findings(by_criterion: Mapping[str, Sequence[FindingRow]]) -> list[str]:
+def _findings(by_criterion: Mapping[str, Sequence[FindingRow]]) -> list[_Line]:
     """The findings behind each criterion that did not plainly pass (waived ones marked)."""
-    out: list[str] = []
+    out: list[_Line] = []
     for key, rows in by_criterion.items():
         if not rows:
             continue
-        out += ["", f"Findings behind {_t(key)} ({len(rows)}):"]
+        out += [_Line(""), _Line(f"Findings behind {_t(key)} ({len(rows)}):")]
         for f in rows[:MAX_FINDINGS]:
             where = f.location or f.package
             w = f.waived_by
             waived = f"  [waived by {_t(w.approver)} until {_t(w.expires)}]" if w else ""
             out.append(
-                f"  {_t(f.severity):<8} {_t(f.rule):<14} {_t(where)}  {_t(f.title, 80)}{waived}"
+                _Line(
+                    f"  {_t(f.severity):<8} {_t(f.rule):<14} {_t(where)}  {_t(f.title)}{waived}",
+                    indent=9,
+                )
             )
         if len(rows) > MAX_FINDINGS:
-            out.append(f"  ... and {len(rows) - MAX_FINDINGS} more (see the HTML or JSON report)")
+            out.append(_Line(f"  +{len(rows) - MAX_FINDINGS} more (see the HTML or JSON report)"))
+    return out
+
+
+def _evidence_files(evidence: Mapping[str, Evidence]) -> list[_Line]:
+    """Every check's evidence files with their sha256 (first 12 digits), once."""
+    if not any(ev.files for ev in evidence.values()):
+        return []
+    out = [_Line(""), _Line("Evidence:")]
+    for ev in evidence.values():
+        status = "" if ev.status == "ok" else f" ({_t(ev.status)})"
+        out.append(_Line(f"  {_t(ev.check)}{status}: {len(ev.files)} file(s)", indent=4))
+        for f in ev.files:
+            out.append(
+                _Line(f"    {_t(f.path)} sha256:{_t(f.sha256[:12]) if f.sha256 else '-'}", indent=2)
+            )
     return out
 
 
 _SIGNOFF_COLOURS = {"approved": "green", "conditional": "yellow", "stale": "yellow"}
 
 
-def _signoffs(rows: Sequence[SignOffRow], *, color: bool) -> list[str]:
+def _signoffs(rows: Sequence[SignOffRow]) -> list[_Line]:
     if not rows:
         return []
-    out = ["", "Sign-offs:"]
+    out = [_Line(""), _Line("Sign-offs:")]
     for r in rows:
-        status = _style(f"{r.status:<13}", _SIGNOFF_COLOURS.get(r.status, "red"), color=color)
         who = f"{_t(r.name)}, {_t((r.date or '')[:10])}, version {_t(r.version)}" if r.name else "-"
         req = "" if r.required else " (not required)"
-        req += " (stale: signed before the evidence)" if r.stale else ""
+        req += " (stale: signed before the evidence it relies on; sign again)" if r.stale else ""
         comment = f": {_t(r.comment)}" if r.comment else ""
-        out.append(f"  {status} {_t(r.role):<14} {who}{req}{comment}")
+        out.append(
+            _Line(
+                f"  {r.status:<13} {_t(r.role):<14} {who}{req}{comment}",
+                indent=29,
+                styled=2 + len(r.status),
+                colour=_SIGNOFF_COLOURS.get(r.status, "red"),
+            )
+        )
     return out
 
 
 _RISK_COLOURS = {"verified": "green", "accepted": "cyan"}
 
 
-def _risks(rows: Sequence[RiskRow], *, color: bool) -> list[str]:
+def _risks(rows: Sequence[RiskRow]) -> list[_Line]:
     if not rows:
         return []
-    out = ["", "Risks:"]
+    out = [_Line(""), _Line("Risks:")]
     for r in rows:
-        status = _style(f"{r.status:<18}", _RISK_COLOURS.get(r.status, "red"), color=color)
-        out.append(f"  {status} {_t(r.id)} [{_t(r.impact)}/{_t(r.likelihood)}] {_t(r.title)}")
-        out.append(f"      response: {_t(r.response)}")
+        out.append(
+            _Line(
+                f"  {r.status:<18} {_t(r.id)} [{_t(r.impact)}/{_t(r.likelihood)}] {_t(r.title)}",
+                indent=4,
+                styled=2 + len(r.status),
+                colour=_RISK_COLOURS.get(r.status, "red"),
+            )
+        )
+        out.append(_Line(f"      response: {_t(r.response)}", indent=4))
         for v in r.verified_by:
-            out.append(f"      verified by {_t(v.criterion)}: {_t(v.status)}")
+            out.append(_Line(f"      verified by {_t(v.criterion)}: {_t(v.status)}", indent=4))
         if r.accepted is not None:
             a = r.accepted
-            out.append(f"      accepted by {_t(a.approver)} ({_t(a.role)}) until {_t(a.expires)}")
+            out.append(
+                _Line(
+                    f"      accepted by {_t(a.approver)} ({_t(a.role)}) until {_t(a.expires)}",
+                    indent=4,
+                )
+            )
     return out

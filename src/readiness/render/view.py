@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, assert_never
 
 from readiness.report import (
+    SEVERITIES,
+    STAGE_TITLES,
     CriterionResult,
     Evidence,
     FindingRow,
     Findings,
     LoadStats,
+    Reason,
     RiskRow,
     SignOffRow,
     SignOffs,
@@ -316,7 +322,8 @@ def risks(report: Report) -> list[dict[str, Any]]:
                 "blocking": r.blocking,
                 "verified_by": [f"{v.criterion}: {v.status}" for v in r.verified_by],
                 "accepted": (
-                    f"accepted by {acc.approver} ({acc.role}) until {acc.expires}: {acc.reason}"
+                    f"accepted by {acc.approver} ({acc.role}) "
+                    f"until {human_date(acc.expires)}: {acc.reason}"
                     if acc is not None
                     else ""
                 ),
@@ -330,13 +337,16 @@ def findings_by_criterion(report: Report) -> dict[str, list[dict[str, str]]]:
     return {key: [_finding(f) for f in rows] for key, rows in report.findings.items()}
 
 
-def _finding(f: FindingRow) -> dict[str, str]:
+def finding_waiver(f: FindingRow) -> str:
+    """Who waived a finding, until when and why; empty when it is not waived."""
     by = f.waived_by
-    waived = (
-        f"waived by {by.approver} ({by.role}) until {by.expires}: {by.reason}"
-        if by is not None
-        else ""
-    )
+    if by is None:
+        return ""
+    return f"waived by {by.approver} ({by.role}) until {human_date(by.expires)}: {by.reason}"
+
+
+def _finding(f: FindingRow) -> dict[str, str]:
+    waived = finding_waiver(f)
     return {
         "tool": f.tool,
         "rule": f.rule,
@@ -350,3 +360,314 @@ def _finding(f: FindingRow) -> dict[str, str]:
 def problem_count(rec: TestRun) -> int:
     """Failed, errored and flaky tests, counted from the totals (the kept cases are capped)."""
     return max(len(rec.problems), rec.failed + rec.errors + rec.flaky)
+
+
+# --- For people: blockers as short items, dates and thresholds as they read ------------------
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
+
+
+def human_date(text: object) -> str:
+    """An ISO date or timestamp as people read it: `6 Dec 2025`, `6 Dec 2025, 05:46 UTC`
+    (`Z` and `+00:00` say UTC, another offset is kept); anything else unchanged."""
+    raw = "" if text is None else str(text).strip()
+    m = _ISO.match(raw)
+    if m is None or not 1 <= int(m[2]) <= 12:
+        return raw
+    day = f"{int(m[3])} {_MONTHS[int(m[2]) - 1]} {m[1]}"
+    if m[4] is None:
+        return day
+    zone = "" if m[6] is None else " UTC" if m[6] in ("Z", "+00:00", "+0000") else f" {m[6]}"
+    return f"{day}, {m[4]}:{m[5]}{zone}"
+
+
+def human_day(text: object) -> str:
+    """The day of an ISO date or timestamp as people read it (`5 Dec 2025`); a sign-off
+    dated with a bare day is stored as its last second, which is no time anyone signed at."""
+    raw = "" if text is None else str(text).strip()
+    return human_date(raw[:10]) if _ISO.match(raw) else raw
+
+
+_THRESHOLD = re.compile(
+    r"^\s*(<=|>=|==|!=|<|>)\s*([0-9]+(?:\.[0-9]+)?)\s*([^\s0-9+%-][^\s]*|%)?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """An absolute threshold read back from its text (`<= 10 ms`): for drawing, never judging."""
+
+    op: str
+    value: float
+    unit: str
+
+
+def parse_limit(text: str | None) -> Limit | None:
+    """`<= 10 ms` as (op, value, unit); None for a relative (`<= +10%`) or unreadable one."""
+    m = _THRESHOLD.match(text or "")
+    if m is None:
+        return None
+    return Limit(m[1], float(m[2]), m[3] or "count")
+
+
+OPERATORS = {"<=": "≤", ">=": "≥", "==": "=", "!=": "≠"}
+_OPERATOR = re.compile(r"<=|>=|==|!=")
+
+
+def pretty(text: object) -> str:
+    """A threshold as people write it: `≤ 10 ms`, `≥ 800 /s`, `= 0`."""
+    return _OPERATOR.sub(lambda m: OPERATORS[m[0]], "" if text is None else str(text))
+
+
+def stage_title(stage: str | None) -> str:
+    """A stage as people call it (`internal testing`)."""
+    return STAGE_TITLES.get(stage or "", stage or "")
+
+
+def _result_of(report: Report) -> dict[str, CriterionResult]:
+    return {r.key: r for r in report.verdict.results}
+
+
+def _criterion_action(r: CriterionResult) -> tuple[str, str]:
+    """(plain words for the status, what to do) for a criterion that blocks or conditions."""
+    check = r.metric.split(".", 1)[0]
+    if r.status == "MISSING":
+        return "not measured", f"produce the evidence of check {check} and evaluate again"
+    if r.status == "ERROR":
+        return "evidence unreadable", f"fix the evidence of check {check} and evaluate again"
+    if r.status == "WAIVED" and r.waiver is not None:
+        w = r.waiver
+        return (
+            f"not met, waived until {human_date(w.expires)}",
+            f"fix it before the waiver by {w.approver} ({w.role}) expires",
+        )
+    if r.status == "WARN":
+        return "within the warning band", f"bring it to {r.threshold}, or accept the condition"
+    if r.status == "FAIL":
+        return "not met", f"bring it to {r.threshold} and re-run check {check}"
+    return r.status.lower(), f"gather more evidence with check {check} and evaluate again"
+
+
+def _signoff_action(reason: Reason, row: SignOffRow | None, version: str) -> tuple[str, str]:
+    role = reason.subject
+    text = reason.text
+    if row is None or row.status == "missing":
+        return "not given", f"ask {role} to sign off version {version}"
+    if row.status == "rejected":
+        return "rejected", f"resolve the objection of {role} and ask them to sign again"
+    if row.status == "wrong-version":
+        return f"given for version {row.version}", f"ask {role} to sign off version {version}"
+    if row.stale and "before the evidence" in text:
+        return (
+            "signed before the latest evidence (stale)",
+            f"ask {role} to review the new evidence and sign again",
+        )
+    if row.status == "conditional":
+        return "given with conditions", f"meet the conditions: {row.comment or '-'}"
+    return row.status, f"ask {role} to sign off version {version}"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A blocker or condition as people read it: what, where it stands, who acts, what to do.
+
+    `title` is a name, never an id; `state` says where it stands in plain words; `value` is
+    "observed vs threshold" for a criterion; `detail` is the full engineering line (metric,
+    evidence, hashes) for those who open it; `evidence` the files behind it."""
+
+    kind: str
+    subject: str
+    title: str
+    state: str
+    value: str
+    owner: str
+    action: str
+    detail: str
+    status: str = ""
+    evidence: tuple[tuple[str, str], ...] = ()
+    observed: str = ""  # a criterion's value as shown (`18.5 ms`)
+    needed: str = ""  # the threshold it must meet (`<= 10 ms`)
+
+
+def items(report: Report, reasons: Sequence[Reason]) -> list[Item]:
+    """Blockers or conditions as `Item`s, in the order given."""
+    results = _result_of(report)
+    signoff_rows = {s.role: s for s in report.signoffs}
+    risk_rows = {r.id: r for r in report.risks}
+    out: list[Item] = []
+    for reason in reasons:
+        out.append(_item(report, reason, results, signoff_rows, risk_rows))
+    return out
+
+
+def _item(
+    report: Report,
+    reason: Reason,
+    results: dict[str, CriterionResult],
+    signoff_rows: dict[str, SignOffRow],
+    risk_rows: dict[str, RiskRow],
+) -> Item:
+    kind, subject, text = reason.kind, reason.subject, reason.text
+
+    r = results.get(subject) if kind in ("criterion", "waiver") else None
+
+    def mk(title: str, state: str, value: str, owner: str, action: str, status: str = "") -> Item:
+        measured = r is not None and kind == "criterion"
+        return Item(
+            kind,
+            subject,
+            title,
+            state,
+            value,
+            owner,
+            action,
+            text,
+            status,
+            reason.evidence,
+            r.observed if measured and r is not None else "",
+            r.threshold if measured and r is not None else "",
+        )
+
+    if kind == "criterion" and r is not None:
+        state, action = _criterion_action(r)
+        value = f"{r.observed} vs {r.threshold}" if r.observed else r.threshold
+        if r.status in ("MISSING", "ERROR") and r.message:
+            value = r.message
+        return mk(
+            title=r.title or r.key,
+            state=state,
+            value=value,
+            owner=reason.owner or r.gate,
+            action=action,
+            status=r.status,
+        )
+    if kind == "waiver":
+        title = r.title if r is not None else subject
+        expired = "expired" in text
+        return mk(
+            title=f"Waiver of {title}",
+            state="expired" if expired else "approved by a role not allowed to waive it",
+            value="",
+            owner=reason.owner,
+            action=(
+                "fix the criterion, or have the waiver renewed"
+                if expired
+                else "have a role allowed to waive it approve the waiver"
+            ),
+        )
+    if kind == "signoff":
+        state, action = _signoff_action(reason, signoff_rows.get(subject), report.release.version)
+        return mk(
+            title=f"Sign-off of {subject}",
+            state=state,
+            value="",
+            owner=reason.owner or subject,
+            action=action,
+        )
+    if kind == "risk":
+        risk = risk_rows.get(subject)
+        title = f"Risk {subject}: {risk.title}" if risk is not None else f"Risk {subject}"
+        if risk is not None and risk.status == "accepted" and risk.accepted is not None:
+            a = risk.accepted
+            return mk(
+                title=title,
+                state=f"accepted until {human_date(a.expires)} by {a.approver} ({a.role})",
+                value="",
+                owner=reason.owner,
+                action="prove its response plan before the acceptance expires",
+            )
+        failing = [c for c in (risk.verified_by if risk else ()) if c.status != "PASS"]
+        names = ", ".join(
+            results[c.criterion].title if c.criterion in results else c.criterion for c in failing
+        )
+        return mk(
+            title=title,
+            state="response plan not proven",
+            value="",
+            owner=reason.owner,
+            action=(
+                f"make its verifying criteria pass ({names})"
+                if names
+                else "name a criterion (verified-by) that proves its response plan"
+            ),
+        )
+    if kind == "evidence":
+        return mk(
+            title=f"Evidence of check {subject}",
+            state="missing, unreadable or stale",
+            value="",
+            owner=reason.owner,
+            action=f"re-run check {subject} and evaluate again",
+        )
+    if kind == "gate":
+        return mk(
+            title=f"Gate {subject}",
+            state="no criterion applies at this stage",
+            value="",
+            owner=reason.owner,
+            action="give the gate a criterion for this stage",
+        )
+    return mk("Release", text, "", reason.owner, "")
+
+
+def next_items(report: Report) -> list[Item]:
+    """What would block the next stage, as `Item`s: criteria against that stage's thresholds."""
+    results = _result_of(report)
+    stage = stage_title(report.verdict.next_stage)
+    out: list[Item] = []
+    for item in items(report, report.verdict.next_stage_blockers):
+        r = results.get(item.subject) if item.kind == "criterion" else None
+        nxt = r.next if r is not None else None
+        if r is None or nxt is None:
+            out.append(item)
+            continue
+        check = r.metric.split(".", 1)[0]
+        gap = f" (gap {nxt.gap})" if nxt.gap else ""
+        out.append(
+            dataclasses.replace(
+                item,
+                needed=nxt.threshold,
+                state="would be within the warning band"
+                if nxt.status == "WARN"
+                else "would not be met",
+                value=f"{r.observed or '-'} vs {nxt.threshold}{gap}",
+                action=f"bring it to {nxt.threshold} before {stage}, then re-run check {check}",
+                status=nxt.status,
+            )
+        )
+    return out
+
+
+def group_findings(
+    rows: Sequence[Any], waived: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Identical findings (same severity, rule, title and waiver) as one group with a count and
+    their locations, most severe first, then the largest group; `rows` are `Finding`s or
+    `FindingRow`s, `waived` an optional text per row."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    groups: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for i, f in enumerate(rows):
+        note = waived[i] if waived is not None else ""
+        key = (f.severity, f.rule, f.title, note)
+        g = groups.setdefault(
+            key,
+            {
+                "severity": f.severity,
+                "rank": rank.get(f.severity, len(rank)),
+                "tool": f.tool,
+                "rule": f.rule,
+                "title": f.title,
+                "fixed_version": f.fixed_version,
+                "waived": note,
+                "count": 0,
+                "locations": [],
+            },
+        )
+        g["count"] += 1
+        where = f.location or f.package
+        if where and where not in g["locations"]:
+            g["locations"].append(where)
+    return sorted(groups.values(), key=lambda g: (g["rank"], -g["count"], g["rule"], g["title"]))
