@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import Project, junit_xml, run_cli
+from helpers import Project, invoke, junit_xml
 
 DEF = "definitions/demo.yaml"
 EPOCH = {"SOURCE_DATE_EPOCH": "1795000000"}  # 2026-11-18T09:46:40Z
@@ -84,7 +84,7 @@ def gov_project(project: Project, definition_extra: str = "", signoffs: str = ""
 
 
 def evaluate(project: Project, *args: str) -> tuple[int, str, dict[str, object]]:
-    r = run_cli(["evaluate", DEF, "--json", "out.json", *args], project.root, EPOCH)
+    r = invoke(["evaluate", DEF, "--json", "out.json", *args], project.root, EPOCH)
     assert r.code in (0, 1), r.err
     return r.code, r.out, json.loads((project.root / "out.json").read_text())
 
@@ -262,7 +262,7 @@ def test_accepted_risk_until_it_expires(project: Project, expires: str, verdict:
 def test_unknown_verified_by_criterion_is_a_definition_error(project: Project) -> None:
     """A risk verified by a criterion that does not exist fails validation."""
     gov_project(project, RISKS.replace("drills.freeze", "drills.nope"))
-    r = run_cli(["validate", DEF], project.root)
+    r = invoke(["validate", DEF], project.root)
     assert r.code == 2
     assert "risks[R-07].verified-by[drills.nope]: no criterion 'drills.nope'" in r.err
 
@@ -271,7 +271,7 @@ def test_signoff_command_appends_atomically(project: Project) -> None:
     """`readiness signoff` appends a record for this version and keeps the existing ones."""
     gov_project(project)
     before = (project.root / "signoffs.yaml").read_text()
-    r = run_cli(
+    r = invoke(
         [
             "signoff",
             DEF,
@@ -293,7 +293,7 @@ def test_signoff_command_appends_atomically(project: Project) -> None:
     assert "M. Duarte" in text and "A. Chen" in text and "K. Osei" in text
     assert "version: 2.0.0" in text
     assert text != before
-    r = run_cli(
+    r = invoke(
         ["signoff", DEF, "--role", "qa", "--name", "X", "--decision", "approve-with-conditions"],
         project.root,
     )
@@ -306,7 +306,7 @@ def test_signoff_refuses_to_rewrite_a_broken_file(project: Project) -> None:
     gov_project(project)
     bad = "signoffs: [ {role: qa\n"
     (project.root / "signoffs.yaml").write_text(bad)
-    r = run_cli(
+    r = invoke(
         ["signoff", DEF, "--role", "qa", "--name", "X", "--decision", "approve"], project.root
     )
     assert r.code == 2
@@ -317,7 +317,7 @@ def test_signoff_refuses_to_rewrite_a_broken_file(project: Project) -> None:
 def test_example_release_prints_stage_signoffs_and_risks(tmp_path: Path) -> None:
     """The bundled example, evaluated on its own evidence, prints stage, sign-offs and risks."""
     repo = Path(__file__).resolve().parents[1]
-    r = run_cli(["validate", "definitions/2026.12-options-launch.yaml"], repo)
+    r = invoke(["validate", "definitions/2026.12-options-launch.yaml"], repo)
     assert r.code == 0, r.err
     evidence = tmp_path / "build" / "evidence"
     evidence.mkdir(parents=True)
@@ -327,7 +327,7 @@ def test_example_release_prints_stage_signoffs_and_risks(tmp_path: Path) -> None
     (tmp_path / "signoffs" / "2026.12-options-launch.yaml").write_bytes(
         (repo / "signoffs" / "2026.12-options-launch.yaml").read_bytes()
     )
-    r = run_cli(
+    r = invoke(
         ["evaluate", "definitions/2026.12-options-launch.yaml", "--evidence-dir", str(tmp_path)],
         repo,
         {"SOURCE_DATE_EPOCH": str(int(time.time()))},

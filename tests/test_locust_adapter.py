@@ -191,7 +191,7 @@ def test_target_down_is_a_no_go_despite_excellent_latency(
     """End to end: a down target's latency looks great, but it is latency over failed
     requests: the p99 criterion is ERROR saying so, the failure ratio FAILs, the verdict is
     NO-GO, and the terminal names the connection errors."""
-    from helpers import Project, run_cli
+    from helpers import Project, invoke
 
     project = Project(tmp_path)
     for f in runs["down"].files():
@@ -211,7 +211,7 @@ def test_target_down_is_a_no_go_despite_excellent_latency(
         "definitions/d.yaml",
         "schema: 1\nrelease: r\nversion: '1'\nstage: mvp\nchecks: [load]\ngates: [perf]\n",
     )
-    r = run_cli(["evaluate", "definitions/d.yaml"], tmp_path)
+    r = invoke(["evaluate", "definitions/d.yaml"], tmp_path)
     assert r.code == 1, r.out + r.err
     assert "ERROR   perf.p99" in r.out
     assert "POST /orders: 100% of " in r.out

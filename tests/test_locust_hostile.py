@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from helpers import Project, run_cli
+from helpers import Project, invoke
 from readiness.errors import EvidenceError
 from readiness.evidence.locust import LocustAdapter, LocustParams
 from readiness.evidence.records import Evidence, LoadStats
@@ -121,7 +121,7 @@ def test_a_latency_only_gate_over_a_down_target_is_an_error_not_go(tmp_path: Pat
         "definitions/d.yaml",
         "schema: 1\nrelease: r\nversion: '1'\nstage: mvp\nchecks: [load]\ngates: [perf]\n",
     )
-    r = run_cli(
+    r = invoke(
         ["evaluate", "definitions/d.yaml", "--report-dir", "out", "--format", "json"], tmp_path
     )
     assert r.code == 1, r.out + r.err

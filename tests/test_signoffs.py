@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers import Project, junit_xml, run_cli
+from helpers import Project, invoke, junit_xml
 from test_governance import DEF, EPOCH, evaluate, gov_project
 
 
 def signoff(project: Project, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run `readiness signoff DEF ARGS...`; (exit code, stdout + stderr)."""
-    r = run_cli(["signoff", DEF, *args], project.root, env if env is not None else EPOCH)
+    r = invoke(["signoff", DEF, *args], project.root, env if env is not None else EPOCH)
     return r.code, r.out + r.err
 
 
@@ -146,7 +146,7 @@ def test_impossible_yaml_date_is_a_located_evidence_error(project: Project) -> N
           - {role: security, name: A. Chen, decision: approve, date: 2026-02-30, version: 2.0.0}
         """,
     )
-    r = run_cli(["evaluate", DEF], project.root, EPOCH)
+    r = invoke(["evaluate", DEF], project.root, EPOCH)
     assert r.code == 1, r.err
     assert "Traceback" not in r.err
     assert "signoffs.yaml:3: '2026-02-30' does not fit its type (day is out of range" in r.out
@@ -179,7 +179,7 @@ def test_malformed_value_in_a_signoff_is_a_located_error(
         - {{{record}}}
         """,
     )
-    r = run_cli(["evaluate", DEF], project.root, EPOCH)
+    r = invoke(["evaluate", DEF], project.root, EPOCH)
     assert r.code == 1, r.err
     assert "Traceback" not in r.err
     assert "sign-offs: cannot be read: " in r.out
@@ -197,7 +197,7 @@ def test_malformed_json_signoff_date_is_an_evidence_error(project: Project) -> N
         '[{"role": "qa", "name": "M. Duarte", "decision": "approve", "date": "2026-02-30", '
         '"version": "2.0.0"}]',
     )
-    r = run_cli(["evaluate", DEF], project.root, EPOCH)
+    r = invoke(["evaluate", DEF], project.root, EPOCH)
     assert r.code == 1, r.err
     assert "signoffs.json: sign-off [0]: date: day is out of range for month" in r.out
 

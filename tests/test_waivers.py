@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import VENV_BIN, Project, run_cli
+from helpers import VENV_BIN, Project, invoke
 
 DEF = "definitions/demo.yaml"
 TODAY = {"SOURCE_DATE_EPOCH": "1795000000"}  # 2026-11-18
@@ -96,7 +96,7 @@ def waiver(finding: str, *, role: str = "security", expires: str = "2026-11-18")
 
 
 def evaluate(project: Project) -> tuple[int, str, dict[str, object]]:
-    r = run_cli(["evaluate", DEF, "--json", "out.json"], project.root, TODAY)
+    r = invoke(["evaluate", DEF, "--json", "out.json"], project.root, TODAY)
     assert r.code in (0, 1), r.err
     return r.code, r.out, json.loads((project.root / "out.json").read_text())
 
