@@ -7,12 +7,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import junitparser
+from test_render_samples import sample_report
 
 from readiness.evidence.junit import JUnitAdapter, JUnitParams
 from readiness.evidence.records import TestRun
 from readiness.render import junitxml
 from readiness.render.model import Report
-from test_render_samples import sample_report
 
 
 def _read_back(tmp_path: Path, text: str) -> TestRun:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from readiness.render import github
 from test_render_samples import sample_report
+
+from readiness.render import github
 
 
 def test_message_and_property_escaping_follow_the_toolkit_rules() -> None:

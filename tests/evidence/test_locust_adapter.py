@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
+import helpers
 from locust_helpers import LocustRun, free_port, locust_run, start_sandbox
 from readiness.errors import EvidenceError
 from readiness.evidence.locust import LocustAdapter, LocustParams
 from readiness.evidence.records import LoadStats
 
-FIXTURES = Path(__file__).parent / "fixtures" / "locust"
+FIXTURES = helpers.FIXTURES / "locust"
 RUN_TIMEOUT_S = 60
 MATCHING_KEYS = {"POST /orders", "DELETE /orders", "GET /book", "GET /trades"}
 

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
+import helpers
 from helpers import Project, invoke
 from readiness.errors import EvidenceError
 from readiness.evidence.locust import LocustAdapter, LocustParams
 from readiness.evidence.records import Evidence, LoadStats
 from readiness.metrics import MetricTable
 
-FIXTURES = Path(__file__).parent / "fixtures" / "locust"
+FIXTURES = helpers.FIXTURES / "locust"
 STATS_HEADER = (
     "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
     "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,"

@@ -10,13 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from readiness.render import html
 from test_render_samples import sample_report
+
+from helpers import REPO
+from readiness.render import html
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
+ARTIFACTS = REPO / "build" / "test-artifacts"
 
 pytestmark = [
     pytest.mark.slow,
