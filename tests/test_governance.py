@@ -7,6 +7,7 @@ import os
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,7 +84,7 @@ def gov_project(project: Project, definition_extra: str = "", signoffs: str = ""
     return project
 
 
-def evaluate(project: Project, *args: str) -> tuple[int, str, dict[str, object]]:
+def evaluate(project: Project, *args: str) -> tuple[int, str, dict[str, Any]]:
     r = invoke(["evaluate", DEF, "--json", "out.json", *args], project.root, EPOCH)
     assert r.code in (0, 1), r.err
     return r.code, r.out, json.loads((project.root / "out.json").read_text())
@@ -94,7 +95,7 @@ def test_stage_thresholds_and_next_stage_gaps(project: Project) -> None:
     gov_project(project)
     code, out, data = evaluate(project)
     assert code == 0, out
-    crit = {c["criterion"]: c for c in data["criteria"]}  # type: ignore[union-attr]
+    crit = {c["criterion"]: c for c in data["criteria"]}
     assert crit["tests.pass-rate"]["threshold"] == ">= 95%"
     assert crit["tests.pass-rate"]["next_stage"] == {
         "stage": "public",
@@ -111,7 +112,7 @@ def test_stage_override_on_the_command_line(project: Project) -> None:
     gov_project(project)
     code, out, data = evaluate(project, "--stage", "public")
     assert code == 1
-    assert data["release"]["stage"] == "public"  # type: ignore[index]
+    assert data["release"]["stage"] == "public"
     assert "FAIL    tests.pass-rate: 97% (threshold >= 99%)" in out
 
 
@@ -121,7 +122,7 @@ def test_all_signed_is_go_and_shown(project: Project) -> None:
     code, out, data = evaluate(project)
     assert code == 0
     assert "approved      qa" in out
-    roles = {s["role"]: s["status"] for s in data["signoffs"]}  # type: ignore[union-attr]
+    roles = {s["role"]: s["status"] for s in data["signoffs"]}
     assert roles == {"qa": "approved", "security": "approved"}
 
 
@@ -184,7 +185,7 @@ def test_signoff_older_than_evidence_is_stale(project: Project) -> None:
     _code, out, data = evaluate(project)
     assert data["verdict"] == "CONDITIONAL GO"
     assert "M. Duarte (qa) signed on 2026-11-17, before the evidence it relies on" in out
-    assert all(s["stale"] for s in data["signoffs"])  # type: ignore[union-attr]
+    assert all(s["stale"] for s in data["signoffs"])
 
 
 def test_malformed_signoff_file_blocks(project: Project) -> None:
@@ -217,7 +218,7 @@ def test_high_risk_with_passing_drill_is_verified(project: Project) -> None:
     gov_project(project, RISKS)
     code, out, data = evaluate(project)
     assert code == 0
-    assert data["risks"][0]["status"] == "verified"  # type: ignore[index]
+    assert data["risks"][0]["status"] == "verified"
     assert "response: freeze the rebate strategy" in out
 
 
@@ -355,7 +356,7 @@ def test_verified_risk_needs_no_acceptance(project: Project) -> None:
     code, out, data = evaluate(project)
     assert code == 0, out
     assert data["verdict"] == "GO", out
-    assert data["risks"][0]["status"] == "verified"  # type: ignore[index]
+    assert data["risks"][0]["status"] == "verified"
     assert "risk R-07 (high impact): Rebate exploitation: verified; acceptance not needed" in out
 
 

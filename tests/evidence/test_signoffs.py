@@ -38,7 +38,7 @@ def test_later_rejection_beats_earlier_approval_in_the_same_second(project: Proj
     code, out, data = evaluate(project)
     assert code == 1, out
     assert "Adam (security) rejected the release: open CVE" in out
-    assert {s["role"]: s["name"] for s in data["signoffs"]}["security"] == "Adam"  # type: ignore[union-attr]
+    assert {s["role"]: s["name"] for s in data["signoffs"]}["security"] == "Adam"
 
 
 def test_signoff_command_under_source_date_epoch_keeps_append_order(project: Project) -> None:
@@ -97,7 +97,7 @@ def test_signoff_dated_in_the_future_is_an_evidence_error(project: Project) -> N
         "signoffs.yaml:2: sign-off [1] (security, Zoe) is dated 2099-01-01, after the "
         "evaluation time 2026-11-18T11:06:40Z" in out
     )
-    ev = {e["check"]: e for e in data["evidence"]}  # type: ignore[union-attr]
+    ev = {e["check"]: e for e in data["evidence"]}
     assert ev["signoffs"]["status"] == "error"
 
 
@@ -221,7 +221,7 @@ def test_evidence_dir_does_not_move_the_signoff_records(project: Project) -> Non
     code, out, data = evaluate(project, "--evidence-dir", str(artifacts))
     assert code == 0, out
     assert data["verdict"] == "GO"
-    ev = {e["check"]: e for e in data["evidence"]}  # type: ignore[union-attr]
+    ev = {e["check"]: e for e in data["evidence"]}
     assert ev["signoffs"]["files"][0]["path"] == "signoffs.yaml"
 
 
@@ -320,7 +320,7 @@ def test_identical_evidence_copied_later_keeps_the_signoff_fresh(project: Projec
     code, out, data = evaluate(project, "--strict")
     assert code == 0, out
     assert data["verdict"] == "GO"
-    assert not any(s.get("stale") for s in data["signoffs"])  # type: ignore[union-attr]
+    assert not any(s.get("stale") for s in data["signoffs"])
 
 
 def test_signoff_goes_stale_when_the_content_changes_and_names_the_check(project: Project) -> None:
@@ -335,7 +335,7 @@ def test_signoff_goes_stale_when_the_content_changes_and_names_the_check(project
         "sign-off: M. Duarte (qa) approved other evidence than this evaluation reads "
         "(drill changed): stale, sign again" in out
     )
-    assert all(s["stale"] for s in data["signoffs"])  # type: ignore[union-attr]
+    assert all(s["stale"] for s in data["signoffs"])
 
 
 def test_signed_digest_survives_a_move_to_another_evidence_dir(project: Project) -> None:

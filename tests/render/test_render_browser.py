@@ -10,10 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_render_samples import sample_report
 
 from helpers import REPO
 from readiness.render import html
+from render_samples import sample_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -67,7 +67,8 @@ def test_report_opens_in_headless_chromium(tmp_path: Path) -> None:
         assert all(c.size["height"] > 50 for c in shown)
         width = driver.execute_script("return document.documentElement.scrollWidth")
         assert width <= 1366, "the page scrolls sideways"
-        errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        log = driver.get_log("browser")  # type: ignore[no-untyped-call]  # selenium: untyped
+        errors = [e for e in log if e["level"] in ("SEVERE", "WARNING")]
         assert errors == []
         height = driver.execute_script("return document.documentElement.scrollHeight")
         driver.set_window_size(1366, min(int(height) + 40, 8000))

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
-from test_render_samples import sample_report
 
 from helpers import REPO
 from readiness.errors import UsageError
 from readiness.render import formats
 from readiness.render.model import Report
+from render_samples import sample_report
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +94,9 @@ def test_json_through_the_registry_does_not_import_jinja(tmp_path: Path) -> None
     """`--format json` alone never imports jinja2 or junitparser."""
     code = (
         "import sys\n"
-        "sys.path[:0] = ['tests', 'tests/render']\n"
+        "sys.path.insert(0, 'tests')\n"
         "from pathlib import Path\n"
-        "from test_render_samples import sample_report\n"
+        "from render_samples import sample_report\n"
         "from readiness.render import formats\n"
         f"formats.render(sample_report(Path({str(tmp_path)!r})), 'json')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'junitparser')))\n"

@@ -1,7 +1,7 @@
 """Golden files: every report format of the sample project, byte for byte.
 
 The sample is built by the real pipeline with a fixed time and relative paths (see
-`test_render_samples`), so any difference is a change in a renderer. When the change is
+`render_samples`), so any difference is a change in a renderer. When the change is
 intended, rewrite the files and review the diff (tests/render/golden/README.md):
 
     READINESS_UPDATE_GOLDEN=1 .venv/bin/pytest tests/render/test_render_golden.py
@@ -14,10 +14,10 @@ import os
 from pathlib import Path
 
 import pytest
-from test_render_samples import load_stats, sample_report
 
 from readiness.render import formats
 from readiness.render.model import Report
+from render_samples import load_stats, sample_report
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("READINESS_UPDATE_GOLDEN") == "1"

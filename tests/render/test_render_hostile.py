@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -74,7 +75,7 @@ STATS_HEADER = [
 TIMES = [1, 1.8, 0.3, 40.4, 150.0, 12.3, 0.9, 1, 1, 1, 1, 1, 1, 40, 40, 40, 40, 40]
 
 
-def _csv(rows: list[list[object]]) -> str:
+def _csv(rows: Sequence[Sequence[object]]) -> str:
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
     return buf.getvalue()

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_render_samples import XSS_FINDING, XSS_TEST, sample_report
 
 from readiness.render import html
+from render_samples import XSS_FINDING, XSS_TEST, sample_report
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_render_samples import sample_report
 
 from readiness.render import markdown
 from readiness.render.model import Report
+from render_samples import sample_report
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_render_samples import sample_report
 
 from readiness.errors import UsageError
 from readiness.render import notes
 from readiness.render.model import Report
+from render_samples import sample_report
 
 
 @pytest.fixture
