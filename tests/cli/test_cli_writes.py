@@ -54,6 +54,12 @@ def full_device(directory: Path) -> Path:
     return node
 
 
+def untraced_environ() -> dict[str, str]:
+    """os.environ without coverage's subprocess measurement (`make test` sets it): under a 4 KB
+    file-size limit coverage cannot write its own data, and its traceback is not readiness's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS_")}
+
+
 def temp_files(directory: Path) -> list[str]:
     """Names of atomic-write temporary files left in `directory`."""
     return [p.name for p in directory.iterdir() if p.name.endswith(".tmp")]
@@ -93,7 +99,7 @@ def test_file_size_limit_is_a_clean_error_and_leaves_no_temp_file(standard: Proj
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"},
+        env={**untraced_environ(), "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"},
         preexec_fn=limit_file_size,
         check=False,
     )
