@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
 from history_helpers import PostgresServer, pg_bindir, postgres_server
 
 if TYPE_CHECKING:
