@@ -61,7 +61,8 @@ def invoke(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Res
         try:
             main(args)
         except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
+            # as the interpreter maps it: None is 0, a message is 1
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
         out, err, _ = streams
         return Result(code, out.getvalue().decode(), err.getvalue().decode())
 
