@@ -86,10 +86,15 @@ def test_real_run_totals_come_from_json_and_percentiles_from_hdr(
         assert set(e.percentiles_ms) == {"50", "90", "95", "99", "99.9"}
         assert 0 < e.percentiles_ms["50"] <= e.percentiles_ms["99"] <= e.percentiles_ms["99.9"]
         assert e.rps == pytest.approx(e.requests / stats.duration_s)
-    assert 2.5 < stats.duration_s < 5
+    # what the run produced, not how fast this machine was: a -t 4s run lasts at most 4 s, and
+    # on a loaded machine Locust starts late and lasts less (1.3 s seen with both cores busy)
+    assert 0 < stats.duration_s < 5
     assert stats.peak_users == 5
-    assert stats.sustained_p99_ms is not None and stats.sustained_p99_ms > 0
-    assert stats.sustained_min_rps is not None and stats.sustained_min_rps > 0
+    if any("no steady state" in w for w in stats.warnings):  # it ended before ramp-up did
+        assert stats.sustained_p99_ms is None and stats.sustained_min_rps is None
+    else:
+        assert stats.sustained_p99_ms is not None and stats.sustained_p99_ms > 0
+        assert stats.sustained_min_rps is not None and stats.sustained_min_rps > 0
     assert {"users", "rps", "p99", "hdr_p99"} <= {s.name for s in stats.series}
     assert not [w for w in stats.warnings if "HDR log holds" in w], stats.warnings
 
