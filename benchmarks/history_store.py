@@ -22,10 +22,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "history"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from history_helpers import criterion, pg_bindir, postgres_server, record
-
 from readiness.history import convert
 from readiness.history.record import (
     EvaluationRecord,

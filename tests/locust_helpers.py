@@ -174,5 +174,8 @@ def locust_run(
     if hdr_log:
         args += ["--hdr-log", str(out_dir / f"{name}.hlog")]
     if processes:
-        args += ["--processes", str(processes)]
+        # the master binds 5557 by default: a free loopback port keeps parallel runs apart
+        port = str(free_port())
+        args += ["--processes", str(processes), "--master-bind-host", "127.0.0.1"]
+        args += ["--master-bind-port", port, "--master-port", port]
     return LocustRun(out_dir, name, args)

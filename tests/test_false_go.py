@@ -12,6 +12,7 @@ from helpers import Project, junit_xml, make_standard
 from readiness.criteria import parse, parse_stage_thresholds
 from readiness.errors import DefinitionError
 from readiness.pipeline import load, report_for
+from readiness.reasons import Reason
 from readiness.verdict import Verdict
 
 TODAY = "1795000000"  # 2026-11-18
@@ -26,7 +27,7 @@ def _project(tmp_path: Path) -> Project:
     return make_standard(Project(tmp_path))
 
 
-def _verdict(p: Project, stage: str | None = None) -> tuple[Verdict, list[str]]:
+def _verdict(p: Project, stage: str | None = None) -> tuple[Verdict, list[Reason]]:
     report = report_for(
         p.root / "definitions/demo.yaml",
         root=None,

@@ -7,10 +7,11 @@ import os
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from helpers import Project, flat, junit_xml, run_cli
+from helpers import Project, flat, invoke, junit_xml
 
 DEF = "definitions/demo.yaml"
 EPOCH = {"SOURCE_DATE_EPOCH": "1795000000"}  # 2026-11-18T09:46:40Z
@@ -83,8 +84,8 @@ def gov_project(project: Project, definition_extra: str = "", signoffs: str = ""
     return project
 
 
-def evaluate(project: Project, *args: str) -> tuple[int, str, dict[str, object]]:
-    r = run_cli(["evaluate", DEF, "--json", "out.json", *args], project.root, EPOCH)
+def evaluate(project: Project, *args: str) -> tuple[int, str, dict[str, Any]]:
+    r = invoke(["evaluate", DEF, "--json", "out.json", *args], project.root, EPOCH)
     assert r.code in (0, 1), r.err
     return r.code, r.out, json.loads((project.root / "out.json").read_text())
 
@@ -94,7 +95,7 @@ def test_stage_thresholds_and_next_stage_gaps(project: Project) -> None:
     gov_project(project)
     code, out, data = evaluate(project)
     assert code == 0, out
-    crit = {c["criterion"]: c for c in data["criteria"]}  # type: ignore[union-attr]
+    crit = {c["criterion"]: c for c in data["criteria"]}
     assert crit["tests.pass-rate"]["threshold"] == ">= 95%"
     assert crit["tests.pass-rate"]["next_stage"] == {
         "stage": "public",
@@ -111,7 +112,7 @@ def test_stage_override_on_the_command_line(project: Project) -> None:
     gov_project(project)
     code, out, data = evaluate(project, "--stage", "public")
     assert code == 1
-    assert data["release"]["stage"] == "public"  # type: ignore[index]
+    assert data["release"]["stage"] == "public"
     assert "FAIL    tests.pass-rate: 97% (threshold >= 99%)" in out
 
 
@@ -121,7 +122,7 @@ def test_all_signed_is_go_and_shown(project: Project) -> None:
     code, out, data = evaluate(project)
     assert code == 0
     assert "approved      qa" in out
-    roles = {s["role"]: s["status"] for s in data["signoffs"]}  # type: ignore[union-attr]
+    roles = {s["role"]: s["status"] for s in data["signoffs"]}
     assert roles == {"qa": "approved", "security": "approved"}
 
 
@@ -184,7 +185,7 @@ def test_signoff_older_than_evidence_is_stale(project: Project) -> None:
     _code, out, data = evaluate(project)
     assert data["verdict"] == "CONDITIONAL GO"
     assert "M. Duarte (qa) signed on 2026-11-17, before the evidence it relies on" in out
-    assert all(s["stale"] for s in data["signoffs"])  # type: ignore[union-attr]
+    assert all(s["stale"] for s in data["signoffs"])
 
 
 def test_malformed_signoff_file_blocks(project: Project) -> None:
@@ -217,7 +218,7 @@ def test_high_risk_with_passing_drill_is_verified(project: Project) -> None:
     gov_project(project, RISKS)
     code, out, data = evaluate(project)
     assert code == 0
-    assert data["risks"][0]["status"] == "verified"  # type: ignore[index]
+    assert data["risks"][0]["status"] == "verified"
     assert "response: freeze the rebate strategy" in out
 
 
@@ -262,7 +263,7 @@ def test_accepted_risk_until_it_expires(project: Project, expires: str, verdict:
 def test_unknown_verified_by_criterion_is_a_definition_error(project: Project) -> None:
     """A risk verified by a criterion that does not exist fails validation."""
     gov_project(project, RISKS.replace("drills.freeze", "drills.nope"))
-    r = run_cli(["validate", DEF], project.root)
+    r = invoke(["validate", DEF], project.root)
     assert r.code == 2
     assert "risks[R-07].verified-by[drills.nope]: no criterion 'drills.nope'" in r.err
 
@@ -271,7 +272,7 @@ def test_signoff_command_appends_atomically(project: Project) -> None:
     """`readiness signoff` appends a record for this version and keeps the existing ones."""
     gov_project(project)
     before = (project.root / "signoffs.yaml").read_text()
-    r = run_cli(
+    r = invoke(
         [
             "signoff",
             DEF,
@@ -293,7 +294,7 @@ def test_signoff_command_appends_atomically(project: Project) -> None:
     assert "M. Duarte" in text and "A. Chen" in text and "K. Osei" in text
     assert "version: 2.0.0" in text
     assert text != before
-    r = run_cli(
+    r = invoke(
         ["signoff", DEF, "--role", "qa", "--name", "X", "--decision", "approve-with-conditions"],
         project.root,
     )
@@ -306,7 +307,7 @@ def test_signoff_refuses_to_rewrite_a_broken_file(project: Project) -> None:
     gov_project(project)
     bad = "signoffs: [ {role: qa\n"
     (project.root / "signoffs.yaml").write_text(bad)
-    r = run_cli(
+    r = invoke(
         ["signoff", DEF, "--role", "qa", "--name", "X", "--decision", "approve"], project.root
     )
     assert r.code == 2
@@ -317,7 +318,7 @@ def test_signoff_refuses_to_rewrite_a_broken_file(project: Project) -> None:
 def test_example_release_prints_stage_signoffs_and_risks(tmp_path: Path) -> None:
     """The bundled example, evaluated on its own evidence, prints stage, sign-offs and risks."""
     repo = Path(__file__).resolve().parents[1]
-    r = run_cli(["validate", "definitions/2026.12-options-launch.yaml"], repo)
+    r = invoke(["validate", "definitions/2026.12-options-launch.yaml"], repo)
     assert r.code == 0, r.err
     evidence = tmp_path / "build" / "evidence"
     evidence.mkdir(parents=True)
@@ -327,7 +328,7 @@ def test_example_release_prints_stage_signoffs_and_risks(tmp_path: Path) -> None
     (tmp_path / "signoffs" / "2026.12-options-launch.yaml").write_bytes(
         (repo / "signoffs" / "2026.12-options-launch.yaml").read_bytes()
     )
-    r = run_cli(
+    r = invoke(
         ["evaluate", "definitions/2026.12-options-launch.yaml", "--evidence-dir", str(tmp_path)],
         repo,
         {"SOURCE_DATE_EPOCH": str(int(time.time()))},
@@ -355,7 +356,7 @@ def test_verified_risk_needs_no_acceptance(project: Project) -> None:
     code, out, data = evaluate(project)
     assert code == 0, out
     assert data["verdict"] == "GO", out
-    assert data["risks"][0]["status"] == "verified"  # type: ignore[index]
+    assert data["risks"][0]["status"] == "verified"
     assert "risk R-07 (high impact): Rebate exploitation: verified; acceptance not needed" in out
 
 

@@ -8,10 +8,11 @@ import shutil
 import subprocess
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from helpers import VENV_BIN, Project, flat, run_cli
+from helpers import VENV_BIN, Project, flat, invoke
 
 DEF = "definitions/demo.yaml"
 TODAY = {"SOURCE_DATE_EPOCH": "1795000000"}  # 2026-11-18
@@ -95,8 +96,8 @@ def waiver(finding: str, *, role: str = "security", expires: str = "2026-11-18")
     """
 
 
-def evaluate(project: Project) -> tuple[int, str, dict[str, object]]:
-    r = run_cli(["evaluate", DEF, "--json", "out.json"], project.root, TODAY)
+def evaluate(project: Project) -> tuple[int, str, dict[str, Any]]:
+    r = invoke(["evaluate", DEF, "--json", "out.json"], project.root, TODAY)
     assert r.code in (0, 1), r.err
     return r.code, r.out, json.loads((project.root / "out.json").read_text())
 
@@ -107,7 +108,7 @@ def test_unwaived_high_findings_block_and_are_listed(project: Project, bandit_sa
     code, out, data = evaluate(project)
     assert code == 1
     assert "FAIL    security.no-high: 2 (threshold == 0)" in out
-    rules = sorted(f["rule"] for f in data["findings_by_criterion"]["security.no-high"])  # type: ignore[index]
+    rules = sorted(f["rule"] for f in data["findings_by_criterion"]["security.no-high"])
     assert rules == ["B324", "B602"]
     assert "Findings behind security.no-high (2):" in out
     assert "B602           src/vuln.py:9" in out
@@ -120,7 +121,7 @@ def test_waivers_for_each_finding_give_conditional_go(project: Project, bandit_s
     assert code == 0, out
     assert data["verdict"] == "CONDITIONAL GO"
     assert "WAIVED  security.no-high" in out
-    listed = data["findings_by_criterion"]["security.no-high"]  # type: ignore[index]
+    listed = data["findings_by_criterion"]["security.no-high"]
     assert all(f["waived_by"]["approver"] == "A. Chen" for f in listed)
     assert all(f["waived_by"]["expires"] == "2026-11-18" for f in listed)
     assert "[waived by A. Chen until 2026-11-18]" in out
@@ -167,7 +168,7 @@ def test_two_waivers_for_one_finding(project: Project, bandit_sarif: Path) -> No
     assert code == 1
     assert "FAIL    security.no-high: 1" in out
     assert "1 finding(s) waived; 1 of 2 left" in out
-    uses = [c["waiver"] for c in data["criteria"] if c["criterion"] == "security.no-high"]  # type: ignore[union-attr]
+    uses = [c["waiver"] for c in data["criteria"] if c["criterion"] == "security.no-high"]
     assert uses[0]["state"] == "applied"
 
 

@@ -3,18 +3,16 @@ server that the session starts on loopback in a temporary data directory (and al
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from history_helpers import PostgresServer, pg_bindir, postgres_server
+
+from history_helpers import PostgresServer, new_database, pg_bindir, postgres_server
 
 if TYPE_CHECKING:
     from readiness.history.store import Store
-
-_databases = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -28,18 +26,6 @@ def postgres() -> Iterator[PostgresServer]:
         )
     with postgres_server(bindir) as server:
         yield server
-
-
-def new_database(server: PostgresServer) -> str:
-    """A fresh empty database on the server; its URL."""
-    from sqlalchemy import create_engine, text
-
-    name = f"t{next(_databases)}"
-    engine = create_engine(server.url().replace("postgresql://", "postgresql+psycopg://"))
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    return server.url(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

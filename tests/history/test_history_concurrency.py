@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from history_helpers import __file__ as helpers_file
-
 from readiness.history.store import open_store
 
 HELPERS = Path(helpers_file)

@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from history_helpers import PostgresServer, free_port, record
 
+from history_helpers import PostgresServer, free_port, record
 from readiness.errors import ReadinessError, StoreError
 from readiness.history.store import open_store
 

@@ -6,9 +6,9 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from history_helpers import criterion, record
 from sqlalchemy import create_engine, func, select, text
 
+from history_helpers import criterion, record
 from readiness.errors import StoreError
 from readiness.history.models import CriterionRow, EvidenceRow, GovernanceRow, SeriesRow
 from readiness.history.record import SeriesRecord, StoredEvaluation
@@ -75,8 +75,8 @@ def test_baseline_is_the_latest_passing_evaluation_at_the_same_stage(store: Stor
     store.record(record(version="v5", verdict="NO-GO", epoch=T0 + 5))
     store.record(record(version="v6", verdict="GO", epoch=T0 + 6, release="other"))
 
-    def version(**kw: object) -> str | None:
-        found = store.baseline("2026.12", "beta", **kw)
+    def version(version: str | None = None, before_epoch: float | None = None) -> str | None:
+        found = store.baseline("2026.12", "beta", version=version, before_epoch=before_epoch)
         return None if found is None else found.version
 
     assert version() == "v3"

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from history_helpers import PostgresServer
 
-from conftest import new_database
 from helpers import Project, junit_xml, make_standard
+from history_helpers import PostgresServer, new_database
 from readiness.cli import cli
 from readiness.errors import ReadinessError
 from readiness.evaluation import Baseline, CriterionResult, evaluate

@@ -8,6 +8,7 @@ evaluations tagged TAG.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import pwd
 import shutil
@@ -198,3 +199,18 @@ def _main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(_main(sys.argv[1:]))
+
+
+_databases = itertools.count(1)
+
+
+def new_database(server: PostgresServer) -> str:
+    """A fresh empty database on the server; its URL."""
+    from sqlalchemy import create_engine, text
+
+    name = f"t{next(_databases)}"
+    engine = create_engine(server.url().replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return server.url(name)

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers import Project, flat, junit_xml, run_cli
+from helpers import Project, flat, invoke, junit_xml
 from test_governance import DEF, EPOCH, evaluate, gov_project
 
 
 def signoff(project: Project, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run `readiness signoff DEF ARGS...`; (exit code, stdout + stderr)."""
-    r = run_cli(["signoff", DEF, *args], project.root, env if env is not None else EPOCH)
+    r = invoke(["signoff", DEF, *args], project.root, env if env is not None else EPOCH)
     return r.code, r.out + r.err
 
 
@@ -38,7 +38,7 @@ def test_later_rejection_beats_earlier_approval_in_the_same_second(project: Proj
     code, out, data = evaluate(project)
     assert code == 1, out
     assert "Adam (security) rejected the release: open CVE" in out
-    assert {s["role"]: s["name"] for s in data["signoffs"]}["security"] == "Adam"  # type: ignore[union-attr]
+    assert {s["role"]: s["name"] for s in data["signoffs"]}["security"] == "Adam"
 
 
 def test_signoff_command_under_source_date_epoch_keeps_append_order(project: Project) -> None:
@@ -97,7 +97,7 @@ def test_signoff_dated_in_the_future_is_an_evidence_error(project: Project) -> N
         "signoffs.yaml:2: sign-off [1] (security, Zoe) is dated 2099-01-01, after the "
         "evaluation time 2026-11-18T11:06:40Z" in flat(out)
     )
-    ev = {e["check"]: e for e in data["evidence"]}  # type: ignore[union-attr]
+    ev = {e["check"]: e for e in data["evidence"]}
     assert ev["signoffs"]["status"] == "error"
 
 
@@ -146,7 +146,7 @@ def test_impossible_yaml_date_is_a_located_evidence_error(project: Project) -> N
           - {role: security, name: A. Chen, decision: approve, date: 2026-02-30, version: 2.0.0}
         """,
     )
-    r = run_cli(["evaluate", DEF], project.root, EPOCH)
+    r = invoke(["evaluate", DEF], project.root, EPOCH)
     assert r.code == 1, r.err
     assert "Traceback" not in r.err
     assert "signoffs.yaml:3: '2026-02-30' does not fit its type (day is out of range" in flat(r.out)
@@ -179,7 +179,7 @@ def test_malformed_value_in_a_signoff_is_a_located_error(
         - {{{record}}}
         """,
     )
-    r = run_cli(["evaluate", DEF], project.root, EPOCH)
+    r = invoke(["evaluate", DEF], project.root, EPOCH)
     assert r.code == 1, r.err
     assert "Traceback" not in r.err
     assert "sign-offs: cannot be read: " in r.out
@@ -197,7 +197,7 @@ def test_malformed_json_signoff_date_is_an_evidence_error(project: Project) -> N
         '[{"role": "qa", "name": "M. Duarte", "decision": "approve", "date": "2026-02-30", '
         '"version": "2.0.0"}]',
     )
-    r = run_cli(["evaluate", DEF], project.root, EPOCH)
+    r = invoke(["evaluate", DEF], project.root, EPOCH)
     assert r.code == 1, r.err
     assert "signoffs.json: sign-off [0]: date: day is out of range for month" in r.out
 
@@ -221,7 +221,7 @@ def test_evidence_dir_does_not_move_the_signoff_records(project: Project) -> Non
     code, out, data = evaluate(project, "--evidence-dir", str(artifacts))
     assert code == 0, out
     assert data["verdict"] == "GO"
-    ev = {e["check"]: e for e in data["evidence"]}  # type: ignore[union-attr]
+    ev = {e["check"]: e for e in data["evidence"]}
     assert ev["signoffs"]["files"][0]["path"] == "signoffs.yaml"
 
 
@@ -320,7 +320,7 @@ def test_identical_evidence_copied_later_keeps_the_signoff_fresh(project: Projec
     code, out, data = evaluate(project, "--strict")
     assert code == 0, out
     assert data["verdict"] == "GO"
-    assert not any(s.get("stale") for s in data["signoffs"])  # type: ignore[union-attr]
+    assert not any(s.get("stale") for s in data["signoffs"])
 
 
 def test_signoff_goes_stale_when_the_content_changes_and_names_the_check(project: Project) -> None:
@@ -335,7 +335,7 @@ def test_signoff_goes_stale_when_the_content_changes_and_names_the_check(project
         "sign-off: M. Duarte (qa) approved other evidence than this evaluation reads "
         "(drill changed): stale, sign again" in flat(out)
     )
-    assert all(s["stale"] for s in data["signoffs"])  # type: ignore[union-attr]
+    assert all(s["stale"] for s in data["signoffs"])
 
 
 def test_signed_digest_survives_a_move_to_another_evidence_dir(project: Project) -> None:

@@ -1,5 +1,6 @@
 """Hostile command-line paths and arguments: each failure is one clear line with exit 2, never a
-traceback (exit 3) or a hang."""
+traceback (exit 3) or a hang. Paths are checked in-process; FIFOs (a regression would block
+the reader forever) and click's own usage errors go through the real console script."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import VENV_BIN, Project, Result, junit_xml
+from helpers import VENV_BIN, Project, Result, invoke, junit_xml
 
 DEF = "definitions/demo.yaml"
 COMMANDS = ["validate", "evaluate", "run", "notes", "metrics"]
@@ -50,7 +51,7 @@ def loop(standard: Project) -> str:
 @pytest.mark.parametrize("command", COMMANDS)
 def test_definition_that_is_a_symlink_loop(standard: Project, loop: str, command: str) -> None:
     """A symlink loop as the definition path: one line naming it, exit 2 (was RuntimeError)."""
-    one_line_usage_error(cli([command, loop], standard.root), loop, "symlink loop")
+    one_line_usage_error(invoke([command, loop], standard.root), loop, "symlink loop")
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -63,12 +64,12 @@ def test_definition_that_is_a_fifo(standard: Project, command: str) -> None:
 
 def test_definition_that_is_a_directory(standard: Project) -> None:
     """A directory as the definition path: one line, exit 2."""
-    one_line_usage_error(cli(["evaluate", "definitions"], standard.root), "is a directory")
+    one_line_usage_error(invoke(["evaluate", "definitions"], standard.root), "is a directory")
 
 
 def test_definition_that_does_not_exist(standard: Project) -> None:
     """A missing definition: one line naming it, exit 2."""
-    r = cli(["evaluate", "definitions/nope.yaml"], standard.root)
+    r = invoke(["evaluate", "definitions/nope.yaml"], standard.root)
     one_line_usage_error(r, "definitions/nope.yaml", "no such file")
 
 
@@ -76,7 +77,7 @@ def test_definition_that_does_not_exist(standard: Project) -> None:
 def test_directory_option_that_is_a_symlink_loop(standard: Project, loop: str, option: str) -> None:
     """A symlink loop given as a directory option: one line naming it, exit 2."""
     standard.write("build/junit/a.xml", junit_xml(passed=5))
-    r = cli(["run", DEF, option, loop], standard.root)
+    r = invoke(["run", DEF, option, loop], standard.root)
     one_line_usage_error(r, loop, "symlink loop")
 
 

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
+from helpers import REPO
 from readiness.render import html
-from test_render_samples import sample_report
+from render_samples import sample_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
+ARTIFACTS = REPO / "build" / "test-artifacts"
 
 pytestmark = [
     pytest.mark.slow,
@@ -89,7 +90,8 @@ def test_report_opens_in_headless_chromium(page: Path, tmp_path: Path, width: in
         width_used = driver.execute_script("return document.documentElement.scrollWidth")
         assert width_used <= width, "the page scrolls sideways"
         assert driver.find_element(By.CSS_SELECTOR, "input.filter").is_displayed()  # script ran
-        errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        log = driver.get_log("browser")
+        errors = [e for e in log if e["level"] in ("SEVERE", "WARNING")]
         assert errors == []
         height = driver.execute_script("return document.documentElement.scrollHeight")
         driver.set_window_size(width, min(int(height) + 40, 8000))

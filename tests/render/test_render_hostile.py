@@ -13,13 +13,14 @@ import csv
 import io
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import pytest
 
-from helpers import Project, run_cli
+from helpers import Project, invoke
 
 OSC = "\x1b]0;pwned\x07\x1b[2J\x1b[31m"  # retitle the terminal, clear it, turn it red
 COMMANDS = (
@@ -74,7 +75,7 @@ STATS_HEADER = [
 TIMES = [1, 1.8, 0.3, 40.4, 150.0, 12.3, 0.9, 1, 1, 1, 1, 1, 1, 40, 40, 40, 40, 40]
 
 
-def _csv(rows: list[list[object]]) -> str:
+def _csv(rows: Sequence[Sequence[object]]) -> str:
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
     return buf.getvalue()
@@ -164,7 +165,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Outputs:
         "GITHUB_STEP_SUMMARY": str(summary),
         "SOURCE_DATE_EPOCH": "1765000000",
     }
-    result = run_cli(["evaluate", "definitions/d.yaml", "--report-dir", "out"], root, env)
+    result = invoke(["evaluate", "definitions/d.yaml", "--report-dir", "out"], root, env)
     return Outputs(
         result.out, result.err, result.code, root / "out", summary.read_text(encoding="utf-8")
     )
@@ -266,12 +267,12 @@ def test_metrics_listing_and_error_lines_escape_evidence_text(tmp_path: Path) ->
     """`readiness metrics` prints endpoint names through the same terminal escaping, and an
     error message quoting a hostile value cannot start a workflow command or emit an escape."""
     write_hostile_project(tmp_path)
-    listed = run_cli(["metrics", "definitions/d.yaml"], tmp_path)
+    listed = invoke(["metrics", "definitions/d.yaml"], tmp_path)
     assert listed.code == 0, listed.err
     assert r"/a\x1b]0;pwned\x07" in listed.out
     with (tmp_path / "definitions/d.yaml").open("a", encoding="utf-8") as fh:
         fh.write('"k\\e]0;t\\a\\n::error::x": 1\n')  # an unknown key, quoted in the error
-    broken = run_cli(["evaluate", "definitions/d.yaml"], tmp_path)
+    broken = invoke(["evaluate", "definitions/d.yaml"], tmp_path)
     assert broken.code != 0
     assert r"k\x1b]0;t\x07" in broken.err
     for out in (listed.out, listed.err, broken.out, broken.err):

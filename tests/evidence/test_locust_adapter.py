@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
+import helpers
 from locust_helpers import LocustRun, free_port, locust_run, start_sandbox
 from readiness.errors import EvidenceError
 from readiness.evidence.locust import LocustAdapter, LocustParams
 from readiness.evidence.records import LoadStats
 
-FIXTURES = Path(__file__).parent / "fixtures" / "locust"
+FIXTURES = helpers.FIXTURES / "locust"
 RUN_TIMEOUT_S = 60
 MATCHING_KEYS = {"POST /orders", "DELETE /orders", "GET /book", "GET /trades"}
 
@@ -85,10 +86,15 @@ def test_real_run_totals_come_from_json_and_percentiles_from_hdr(
         assert set(e.percentiles_ms) == {"50", "90", "95", "99", "99.9"}
         assert 0 < e.percentiles_ms["50"] <= e.percentiles_ms["99"] <= e.percentiles_ms["99.9"]
         assert e.rps == pytest.approx(e.requests / stats.duration_s)
-    assert 2.5 < stats.duration_s < 5
+    # what the run produced, not how fast this machine was: a -t 4s run lasts at most 4 s, and
+    # on a loaded machine Locust starts late and lasts less (1.3 s seen with both cores busy)
+    assert 0 < stats.duration_s < 5
     assert stats.peak_users == 5
-    assert stats.sustained_p99_ms is not None and stats.sustained_p99_ms > 0
-    assert stats.sustained_min_rps is not None and stats.sustained_min_rps > 0
+    if any("no steady state" in w for w in stats.warnings):  # it ended before ramp-up did
+        assert stats.sustained_p99_ms is None and stats.sustained_min_rps is None
+    else:
+        assert stats.sustained_p99_ms is not None and stats.sustained_p99_ms > 0
+        assert stats.sustained_min_rps is not None and stats.sustained_min_rps > 0
     assert {"users", "rps", "p99", "hdr_p99"} <= {s.name for s in stats.series}
     assert not [w for w in stats.warnings if "HDR log holds" in w], stats.warnings
 
@@ -191,7 +197,7 @@ def test_target_down_is_a_no_go_despite_excellent_latency(
     """End to end: a down target's latency looks great, but it is latency over failed
     requests: the p99 criterion is ERROR saying so, the failure ratio FAILs, the verdict is
     NO-GO, and the terminal names the connection errors."""
-    from helpers import Project, flat, run_cli
+    from helpers import Project, flat, invoke
 
     project = Project(tmp_path)
     for f in runs["down"].files():
@@ -211,7 +217,7 @@ def test_target_down_is_a_no_go_despite_excellent_latency(
         "definitions/d.yaml",
         "schema: 1\nrelease: r\nversion: '1'\nstage: mvp\nchecks: [load]\ngates: [perf]\n",
     )
-    r = run_cli(["evaluate", "definitions/d.yaml"], tmp_path)
+    r = invoke(["evaluate", "definitions/d.yaml"], tmp_path)
     assert r.code == 1, r.out + r.err
     assert "ERROR   perf.p99" in r.out
     assert "POST /orders: 100% of " in r.out

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from readiness.render import html
-from test_render_samples import XSS_FINDING, XSS_TEST, sample_report
+from render_samples import XSS_FINDING, XSS_TEST, sample_report
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The CLI end to end through the installed console script: exit codes, output, determinism."""
+"""The CLI end to end in-process through `readiness.cli.main` (helpers.invoke): exit codes,
+output, determinism. The console script itself is smoke-tested in test_console_script.py."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from helpers import FIXTURES, Project, junit_xml, run_cli
+from helpers import FIXTURES, Project, invoke, junit_xml
 
 DEF = "definitions/demo.yaml"
 
 
 def test_validate_ok(standard: Project) -> None:
     """A valid project validates with exit 0 and a summary line."""
-    r = run_cli(["validate", DEF], standard.root)
+    r = invoke(["validate", DEF], standard.root)
     assert r.code == 0, r.err
     assert "valid (1 checks, 1 gates, 2 criteria)" in r.out
 
@@ -30,7 +31,7 @@ def test_validate_error_exits_2_with_located_message(standard: Project) -> None:
         "schema: 1\nid: tests\ncriteria:\n"
         '  - {id: r, metric: unit-tests.pass_rate, pass: ">= 9 pct"}\n',
     )
-    r = run_cli(["validate", DEF], standard.root)
+    r = invoke(["validate", DEF], standard.root)
     assert r.code == 2
     assert 'gates/tests.yaml:4 criteria[r].pass: unknown unit "pct"' in r.err
     assert "Traceback" not in r.err
@@ -48,7 +49,7 @@ def test_validate_rejects_unknown_metric_and_wrong_unit(standard: Project) -> No
           - {id: b, metric: unit-tests.duration, pass: ">= 5 /s"}
         """,
     )
-    r = run_cli(["validate", DEF], standard.root)
+    r = invoke(["validate", DEF], standard.root)
     assert r.code == 2
     assert 'has no metric "pass_ratio"; did you mean pass_rate?' in r.err
     assert "threshold unit /s cannot be compared with unit-tests.duration (s)" in r.err
@@ -66,7 +67,7 @@ def test_validate_rejects_unknown_kind_and_option(project: Project) -> None:
     project.write(
         DEF, "schema: 1\nrelease: r\nversion: '1'\nstage: mvp\nchecks: [a, b]\ngates: [g]\n"
     )
-    r = run_cli(["validate", DEF], project.root)
+    r = invoke(["validate", DEF], project.root)
     assert r.code == 2
     assert 'checks/a.yaml:3 kind: unknown evidence kind "junitt"' in r.err
     assert 'checks/b.yaml:5 options.min-test: unknown option "min-test" for kind junit' in r.err
@@ -75,7 +76,7 @@ def test_validate_rejects_unknown_kind_and_option(project: Project) -> None:
 def test_evaluate_go(standard: Project) -> None:
     """All criteria pass: GO, exit 0."""
     standard.write("build/junit/a.xml", junit_xml(passed=50))
-    r = run_cli(["evaluate", DEF], standard.root)
+    r = invoke(["evaluate", DEF], standard.root)
     assert r.code == 0, r.out + r.err
     assert "GO: 0 blocker(s), 0 condition(s), 2 criteria evaluated" in r.out
 
@@ -83,7 +84,7 @@ def test_evaluate_go(standard: Project) -> None:
 def test_evaluate_no_go_names_value_threshold_and_file(standard: Project) -> None:
     """A failing blocking criterion: NO-GO, exit 1, with value, threshold and evidence file."""
     standard.write("build/junit/a.xml", junit_xml(passed=70, failed=30))
-    r = run_cli(["evaluate", DEF], standard.root)
+    r = invoke(["evaluate", DEF], standard.root)
     assert r.code == 1
     assert "NO-GO" in r.out
     assert "FAIL    tests.pass-rate: 70% (threshold >= 98%)" in r.out
@@ -94,16 +95,16 @@ def test_evaluate_no_go_names_value_threshold_and_file(standard: Project) -> Non
 def test_conditional_go_and_strict(standard: Project) -> None:
     """WARN gives CONDITIONAL GO: exit 0, or 1 with --strict."""
     standard.write("build/junit/a.xml", junit_xml(passed=85, failed=15))
-    r = run_cli(["evaluate", DEF, "--stage", "mvp"], standard.root)
+    r = invoke(["evaluate", DEF, "--stage", "mvp"], standard.root)
     assert r.code == 0
     assert "CONDITIONAL GO" in r.out
-    r = run_cli(["evaluate", DEF, "--stage", "mvp", "--strict"], standard.root)
+    r = invoke(["evaluate", DEF, "--stage", "mvp", "--strict"], standard.root)
     assert r.code == 1
 
 
 def test_missing_evidence_is_no_go(standard: Project) -> None:
     """No evidence file: every criterion MISSING, NO-GO, and the glob is named."""
-    r = run_cli(["evaluate", DEF], standard.root)
+    r = invoke(["evaluate", DEF], standard.root)
     assert r.code == 1
     assert "MISSING tests.pass-rate" in r.out
     assert "no evidence file matches build/junit/*.xml" in r.out
@@ -112,7 +113,7 @@ def test_missing_evidence_is_no_go(standard: Project) -> None:
 def test_unparseable_evidence_is_no_go(standard: Project) -> None:
     """A hostile file: ERROR with the reason and the file, NO-GO."""
     standard.copy(FIXTURES / "junit" / "billion-laughs.xml", "build/junit/a.xml")
-    r = run_cli(["evaluate", DEF], standard.root)
+    r = invoke(["evaluate", DEF], standard.root)
     assert r.code == 1
     assert "ERROR   tests.pass-rate" in r.out
     assert "build/junit/a.xml:2: refused: the file contains a DOCTYPE" in r.out
@@ -127,7 +128,7 @@ def test_stale_evidence_is_no_go(standard: Project) -> None:
     f = standard.write("build/junit/a.xml", junit_xml(passed=5))
     old = time.time() - 7200
     os.utime(f, (old, old))
-    r = run_cli(["evaluate", DEF], standard.root)
+    r = invoke(["evaluate", DEF], standard.root)
     assert r.code == 1
     assert "stale evidence: written 2.0h ago, the check accepts at most 1.0h" in r.out
 
@@ -140,7 +141,7 @@ def test_zero_criteria_evaluated_is_never_go(standard: Project) -> None:
         '  - {id: a, metric: unit-tests.tests, pass: {launch: ">= 1"}}\n',
     )
     standard.write("build/junit/a.xml", junit_xml(passed=5))
-    r = run_cli(["evaluate", DEF], standard.root)
+    r = invoke(["evaluate", DEF], standard.root)
     assert r.code == 1
     assert "no criterion was evaluated" in r.out
 
@@ -149,8 +150,8 @@ def test_json_report_is_deterministic(standard: Project) -> None:
     """Same inputs, SOURCE_DATE_EPOCH set: byte-identical JSON reports."""
     standard.write("build/junit/a.xml", junit_xml(passed=70, failed=30))
     env = {"SOURCE_DATE_EPOCH": "1764000000"}
-    r1 = run_cli(["evaluate", DEF, "--json", "out/1.json"], standard.root, env)
-    r2 = run_cli(["evaluate", DEF, "--json", "out/2.json"], standard.root, env)
+    r1 = invoke(["evaluate", DEF, "--json", "out/1.json"], standard.root, env)
+    r2 = invoke(["evaluate", DEF, "--json", "out/2.json"], standard.root, env)
     assert r1.code == r2.code == 1
     a = (standard.root / "out/1.json").read_bytes()
     assert a == (standard.root / "out/2.json").read_bytes()
@@ -187,13 +188,13 @@ def test_waiver_turns_fail_into_waived_conditional_go(standard: Project) -> None
     )
     standard.write("build/junit/a.xml", junit_xml(passed=97, failed=3))
     env = {"SOURCE_DATE_EPOCH": str(int(time.mktime((2026, 12, 20, 12, 0, 0, 0, 0, 0))))}
-    r = run_cli(["evaluate", DEF], standard.root, env)
+    r = invoke(["evaluate", DEF], standard.root, env)
     assert r.code == 0, r.out
     assert "CONDITIONAL GO" in r.out
     assert "WAIVED  tests.pass-rate" in r.out
     assert "A. Chen (qa) until 2026-12-20" in r.out
     env = {"SOURCE_DATE_EPOCH": str(int(time.mktime((2026, 12, 21, 12, 0, 0, 0, 0, 0))))}
-    r = run_cli(["evaluate", DEF], standard.root, env)
+    r = invoke(["evaluate", DEF], standard.root, env)
     assert r.code == 1
     assert "waiver for tests.pass-rate expired on 2026-12-20" in r.out
 
@@ -201,7 +202,7 @@ def test_waiver_turns_fail_into_waived_conditional_go(standard: Project) -> None
 def test_metrics_lists_values_and_units(standard: Project) -> None:
     """`readiness metrics` lists every metric with value and unit."""
     standard.write("build/junit/a.xml", junit_xml(passed=3, failed=1))
-    r = run_cli(["metrics", DEF, "--json"], standard.root)
+    r = invoke(["metrics", DEF, "--json"], standard.root)
     assert r.code == 0
     rows = {m["metric"]: (m["value"], m["unit"]) for m in json.loads(r.out)["metrics"]}
     assert rows["unit-tests.pass_rate"] == (75, "%")
@@ -212,7 +213,7 @@ def test_inspect_one_file(tmp_path: Path) -> None:
     """`readiness inspect` shows a file's metrics without any definition."""
     f = tmp_path / "j.xml"
     f.write_text(junit_xml(passed=2, skipped=1))
-    r = run_cli(["inspect", str(f), "--kind", "junit", "--json"], tmp_path)
+    r = invoke(["inspect", str(f), "--kind", "junit", "--json"], tmp_path)
     assert r.code == 0, r.err
     data = json.loads(r.out)
     assert {m["metric"]: m["value"] for m in data["metrics"]}["evidence.skipped"] == 1
@@ -220,7 +221,7 @@ def test_inspect_one_file(tmp_path: Path) -> None:
 
 def test_inspect_broken_file_exits_1_with_one_line(tmp_path: Path) -> None:
     """An unreadable evidence file: one clear line on stderr, exit 1, no traceback."""
-    r = run_cli(["inspect", str(FIXTURES / "junit" / "truncated.xml"), "--kind", "junit"], tmp_path)
+    r = invoke(["inspect", str(FIXTURES / "junit" / "truncated.xml"), "--kind", "junit"], tmp_path)
     assert r.code == 1
     assert "truncated.xml:5: malformed XML" in r.err
     assert "Traceback" not in r.err
@@ -228,15 +229,15 @@ def test_inspect_broken_file_exits_1_with_one_line(tmp_path: Path) -> None:
 
 def test_usage_errors_exit_2(standard: Project) -> None:
     """Unknown stage, unknown kind, missing definition: exit 2, never 1 (not a NO-GO)."""
-    assert run_cli(["evaluate", DEF, "--stage", "beta"], standard.root).code == 2
-    assert run_cli(["inspect", "x.xml", "--kind", "nope"], standard.root).code in (1, 2)
-    assert run_cli(["evaluate", "definitions/nope.yaml"], standard.root).code == 2
-    assert run_cli(["frobnicate"], standard.root).code == 2
+    assert invoke(["evaluate", DEF, "--stage", "beta"], standard.root).code == 2
+    assert invoke(["inspect", "x.xml", "--kind", "nope"], standard.root).code in (1, 2)
+    assert invoke(["evaluate", "definitions/nope.yaml"], standard.root).code == 2
+    assert invoke(["frobnicate"], standard.root).code == 2
 
 
 def test_schema_prints_json_schema(tmp_path: Path) -> None:
     """`readiness schema` prints a JSON Schema using the files' own key names."""
-    r = run_cli(["schema", "gate"], tmp_path)
+    r = invoke(["schema", "gate"], tmp_path)
     data = json.loads(r.out)
     assert "waivable-by" in data["properties"]
 
@@ -274,7 +275,7 @@ def test_bad_source_date_epoch_is_a_usage_error(standard: Project, bad: str, com
     """A SOURCE_DATE_EPOCH that is not plain decimal seconds from 1970 to 9999 is refused in
     one line naming the variable (exit 2): never a traceback, never a surprising date."""
     standard.write("build/junit/a.xml", junit_xml(passed=5))
-    r = run_cli([command, DEF], standard.root, {"SOURCE_DATE_EPOCH": bad})
+    r = invoke([command, DEF], standard.root, {"SOURCE_DATE_EPOCH": bad})
     assert r.code == 2, r.out + r.err
     assert r.err.startswith("readiness: error: SOURCE_DATE_EPOCH="), r.err
     assert len(r.err.splitlines()) == 1, r.err
@@ -285,7 +286,7 @@ def test_bad_source_date_epoch_is_a_usage_error(standard: Project, bad: str, com
 def test_source_date_epoch_in_range_is_used(standard: Project, good: str) -> None:
     """SOURCE_DATE_EPOCH from 1970 to the last second of 9999 sets the report's time."""
     standard.write("build/junit/a.xml", junit_xml(passed=5))
-    r = run_cli(["evaluate", DEF, "--json", "r.json"], standard.root, {"SOURCE_DATE_EPOCH": good})
+    r = invoke(["evaluate", DEF, "--json", "r.json"], standard.root, {"SOURCE_DATE_EPOCH": good})
     assert r.code in (0, 1), r.out + r.err
     stamp = json.loads((standard.root / "r.json").read_text())["generated_at"]
     assert stamp[:4] in {"1970", "2025", "9999"}
@@ -304,7 +305,7 @@ def test_criterion_starting_at_next_stage_shows_its_gap(standard: Project) -> No
         """,
     )
     standard.write("build/junit/a.xml", junit_xml(passed=5))
-    r = run_cli(["evaluate", DEF], standard.root)
+    r = invoke(["evaluate", DEF], standard.root)
     assert r.code == 0, r.out
     assert "N/A     tests.size: 5" in r.out
     assert "tests.size: 5 would not meet >= 10 at public (gap 5)" in r.out
@@ -312,7 +313,7 @@ def test_criterion_starting_at_next_stage_shows_its_gap(standard: Project) -> No
 
 def test_kinds_describes_every_builtin_adapter(tmp_path: Path) -> None:
     """Every registered kind loads and has a user-facing description (exhaustiveness)."""
-    r = run_cli(["kinds"], tmp_path)
+    r = invoke(["kinds"], tmp_path)
     assert r.code == 0, r.err
     for kind in (
         "junit",
@@ -335,7 +336,7 @@ def test_report_dir_writes_every_format_byte_identically(standard: Project) -> N
     standard.write("build/junit/a.xml", junit_xml(passed=70, failed=30))
     env = {"SOURCE_DATE_EPOCH": "1764000000"}
     for out in ("r1", "r2"):
-        r = run_cli(["evaluate", DEF, "--report-dir", out], standard.root, env)
+        r = invoke(["evaluate", DEF, "--report-dir", out], standard.root, env)
         assert r.code == 1, r.err
     names = sorted(p.name for p in (standard.root / "r1").iterdir())
     assert names == [
@@ -349,7 +350,7 @@ def test_report_dir_writes_every_format_byte_identically(standard: Project) -> N
         assert (standard.root / "r1" / name).read_bytes() == (
             standard.root / "r2" / name
         ).read_bytes()
-    r = run_cli(["evaluate", DEF, "--report-dir", "r3", "--format", "html"], standard.root, env)
+    r = invoke(["evaluate", DEF, "--report-dir", "r3", "--format", "html"], standard.root, env)
     assert [p.name for p in (standard.root / "r3").iterdir()] == ["report.html"]
 
 
@@ -360,7 +361,7 @@ def test_github_actions_annotations_and_step_summary(standard: Project, tmp_path
     summary = tmp_path / "summary.md"
     summary.write_text("# earlier step\n")
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
-    r = run_cli(["evaluate", DEF], standard.root, env)
+    r = invoke(["evaluate", DEF], standard.root, env)
     assert r.code == 1
     assert any(
         line.startswith("::error ") and "tests.pass-rate" in line for line in r.out.splitlines()
@@ -378,6 +379,6 @@ def test_broken_evidence_blocks_even_without_a_blocking_criterion(standard: Proj
         " mode: advisory}\n",
     )
     standard.copy(FIXTURES / "junit" / "truncated.xml", "build/junit/a.xml")
-    r = run_cli(["evaluate", DEF], standard.root)
+    r = invoke(["evaluate", DEF], standard.root)
     assert r.code == 1, r.out
     assert "evidence of check unit-tests: ERROR: build/junit/a.xml:5: malformed XML" in r.out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from readiness.render import github
-from test_render_samples import sample_report
+from render_samples import sample_report
 
 
 def test_message_and_property_escaping_follow_the_toolkit_rules() -> None:

@@ -10,10 +10,11 @@ from typing import get_args
 
 import pytest
 
+from helpers import REPO
 from readiness.errors import UsageError
 from readiness.render import formats
 from readiness.report import Report
-from test_render_samples import sample_report
+from render_samples import sample_report
 
 
 @pytest.fixture(scope="module")
@@ -95,19 +96,18 @@ def test_json_through_the_registry_does_not_import_jinja(tmp_path: Path) -> None
         "import sys\n"
         "sys.path.insert(0, 'tests')\n"
         "from pathlib import Path\n"
-        "from test_render_samples import sample_report\n"
+        "from render_samples import sample_report\n"
         "from readiness.render import formats\n"
         f"formats.render(sample_report(Path({str(tmp_path)!r})), 'json')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'junitparser')))\n"
     )
-    repo = Path(__file__).resolve().parents[1]
     proc = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
-        cwd=repo,
+        cwd=REPO,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

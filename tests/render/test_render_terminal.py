@@ -70,7 +70,7 @@ def test_pass_rows_name_their_evidence_file_too(tmp_path: Path) -> None:
 
 def test_the_verdict_is_the_first_and_the_last_line(tmp_path: Path) -> None:
     """A CI log shows the verdict at its top and again at its end, in words."""
-    from test_render_samples import sample_report
+    from render_samples import sample_report
 
     lines = terminal.render(sample_report(tmp_path)).rstrip("\n").split("\n")
     assert lines[0] == "NO-GO: 3 blocker(s), 5 condition(s), 10 criteria evaluated"
@@ -85,7 +85,7 @@ def test_the_verdict_is_the_first_and_the_last_line(tmp_path: Path) -> None:
 def test_no_line_is_wider_than_100_columns_and_nothing_is_cut(tmp_path: Path) -> None:
     """Long blockers, messages and names wrap under their indentation: every line fits 100
     columns and every word of the long lines is still there, in order."""
-    from test_render_samples import sample_report
+    from render_samples import sample_report
 
     report = sample_report(tmp_path)
     text = terminal.render(report)
@@ -101,7 +101,7 @@ def test_warnings_have_their_own_section(tmp_path: Path) -> None:
     """Evidence warnings are listed together under "Warnings (N):", not among the gates."""
     from dataclasses import replace
 
-    from test_render_samples import sample_report
+    from render_samples import sample_report
 
     report = sample_report(tmp_path)
     ev = report.evidence["matching-load"]
@@ -119,7 +119,7 @@ def test_warnings_have_their_own_section(tmp_path: Path) -> None:
 def test_criteria_on_several_files_say_how_many_and_every_file_is_listed(tmp_path: Path) -> None:
     """A criterion measured on five files says so and points to the Evidence section, which
     lists all five with their sha256: no file is dropped silently."""
-    from test_render_samples import sample_report
+    from render_samples import sample_report
 
     text = terminal.render(sample_report(tmp_path, shards=4))
     rows = _criteria_rows(text)

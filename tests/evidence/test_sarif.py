@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -428,20 +427,13 @@ def test_unknown_option_is_rejected() -> None:
         SarifParams.model_validate({"unknown-severty": "low"})
 
 
-def _bare_load(path: Path) -> int:
-    with path.open("rb") as fh:
-        data = json.load(fh)
-    return sum(1 for run in data["runs"] for _ in run["results"])
-
-
-@pytest.mark.slow
-def test_large_log_costs_about_a_bare_json_load(tmp_path: Path) -> None:
-    """Reading 200,000 results stays within 2x of json.load plus a loop over the results (the
-    best of three runs each, to damp a busy machine)."""
+def test_many_results_are_all_read_with_their_rules_severity(tmp_path: Path) -> None:
+    """20,000 results over 50 rules are all read, each with its rule's severity (the cost of
+    200,000 against a bare json.load is measured by benchmarks/sarif_inspect.py, not here)."""
     rules = [
         {
             "id": f"R{i}",
-            "defaultConfiguration": {"level": "error"},
+            "defaultConfiguration": {"level": "warning"},
             "properties": {"security-severity": "7.5"} if i % 2 else {},
         }
         for i in range(50)
@@ -460,20 +452,12 @@ def test_large_log_costs_about_a_bare_json_load(tmp_path: Path) -> None:
                 }
             ],
         }
-        for k in range(200_000)
+        for k in range(20_000)
     ]
-    path = write(tmp_path, run_with(results, rules))
-    del results
-
-    def best(fn: Any) -> float:
-        times = []
-        for _ in range(3):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    bare = best(lambda: _bare_load(path))
-    ours = best(lambda: read(path))
-    assert len(read(path).findings) == 200_000
-    assert ours <= 2 * bare, f"adapter {ours:.2f}s vs bare json.load {bare:.2f}s"
+    found = read(write(tmp_path, run_with(results, rules))).findings
+    assert len(found) == 20_000
+    assert [f.rule for f in found[:3]] == ["R0", "R1", "R2"]
+    assert found[0].location == "src/m0.py:1"
+    # odd rules carry security-severity 7.5 (high); even ones fall back to their level, warning
+    assert [f.severity for f in found[:4]] == ["medium", "high", "medium", "high"]
+    assert sum(f.severity == "high" for f in found) == 10_000

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from helpers import Project, run_cli
+import helpers
+from helpers import Project, invoke
 from readiness.errors import EvidenceError
 from readiness.evidence.locust import LocustAdapter, LocustParams
 from readiness.evidence.records import Evidence, LoadStats
 from readiness.metrics import MetricTable
 
-FIXTURES = Path(__file__).parent / "fixtures" / "locust"
+FIXTURES = helpers.FIXTURES / "locust"
 STATS_HEADER = (
     "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
     "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,"
@@ -121,7 +122,7 @@ def test_a_latency_only_gate_over_a_down_target_is_an_error_not_go(tmp_path: Pat
         "definitions/d.yaml",
         "schema: 1\nrelease: r\nversion: '1'\nstage: mvp\nchecks: [load]\ngates: [perf]\n",
     )
-    r = run_cli(
+    r = invoke(
         ["evaluate", "definitions/d.yaml", "--report-dir", "out", "--format", "json"], tmp_path
     )
     assert r.code == 1, r.out + r.err

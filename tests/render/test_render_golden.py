@@ -1,10 +1,10 @@
 """Golden files: every report format of the sample project, byte for byte.
 
 The sample is built by the real pipeline with a fixed time and relative paths (see
-`test_render_samples`), so any difference is a change in a renderer. When the change is
-intended, rewrite the files and review the diff (tests/golden/README.md):
+`render_samples`), so any difference is a change in a renderer. When the change is
+intended, rewrite the files and review the diff (tests/render/golden/README.md):
 
-    READINESS_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_render_golden.py
+    READINESS_UPDATE_GOLDEN=1 .venv/bin/pytest tests/render/test_render_golden.py
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from readiness.render import formats
 from readiness.report import Report
-from test_render_samples import load_stats, sample_report
+from render_samples import load_stats, sample_report
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("READINESS_UPDATE_GOLDEN") == "1"
@@ -31,7 +31,7 @@ GOLDEN_NAMES = {
 
 
 def check_golden(name: str, actual: str) -> None:
-    """Compare `actual` with tests/golden/`name`, or rewrite the file when updating."""
+    """Compare `actual` with tests/render/golden/`name`, or rewrite the file when updating."""
     path = GOLDEN / name
     if UPDATE:
         path.write_bytes(actual.encode("utf-8"))

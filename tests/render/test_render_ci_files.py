@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from helpers import REPO, VENV_BIN, Project, junit_xml, run_cli
+from helpers import REPO, VENV_BIN, Project, invoke, junit_xml
 from readiness.errors import ExitCode
 from readiness.render import formats
 
@@ -72,7 +72,7 @@ def test_action_evaluate_script_runs_against_a_project(
 ) -> None:
     """The evaluate step, run as GitHub would run it: reports in the directory, the verdict and
     exit code in $GITHUB_OUTPUT, the job failing exactly when readiness fails."""
-    help_text = run_cli(["evaluate", "--help"], standard.root).out
+    help_text = invoke(["evaluate", "--help"], standard.root).out
     if "--report-dir" not in help_text:
         pytest.skip("readiness evaluate has no --report-dir yet (wired in cli.py)")
     standard.write("build/junit/a.xml", junit_xml(passed=50, failed=20))  # 71%: below warn too
@@ -123,9 +123,9 @@ def test_pre_commit_hook_validates_definitions_gates_and_checks(tmp_path: Path) 
 def test_the_hook_entry_is_a_working_command(standard: Project) -> None:
     """`readiness validate DEF` (the hook's entry plus its args) passes a valid project and
     exits 2 on a broken gate."""
-    assert run_cli(["validate", "definitions/demo.yaml"], standard.root).code == 0
+    assert invoke(["validate", "definitions/demo.yaml"], standard.root).code == 0
     standard.write("gates/tests.yaml", "schema: 1\nid: tests\ncriteria: [{id: x}]\n")
-    assert run_cli(["validate", "definitions/demo.yaml"], standard.root).code == 2
+    assert invoke(["validate", "definitions/demo.yaml"], standard.root).code == 2
 
 
 def test_docs_exit_code_table_matches_the_code() -> None:

@@ -202,7 +202,7 @@ def test_statement_parses_with_in_toto_attestation_bindings(signed: Any) -> None
 
     path, _, _ = signed
     raw = base64.b64decode(envelope(path)["payload"])
-    pb = json_format.Parse(raw, statement_pb2.Statement())  # type: ignore[attr-defined]
+    pb = json_format.Parse(raw, statement_pb2.Statement())
     Statement.copy_from_pb(pb).validate()
     assert pb.predicate_type == "https://readiness.dev/attestation/evaluation/v1"
 

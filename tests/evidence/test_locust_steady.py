@@ -3,14 +3,13 @@ length, and the same answer as a plain rescan."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+import helpers
 from readiness.evidence.locust.csv import History, _HistoryRow, read_history
 from readiness.evidence.locust.steady import Steady, _history_min_rps
 
-FIXTURES = Path(__file__).parent / "fixtures" / "locust"
+FIXTURES = helpers.FIXTURES / "locust"
 
 
 def _rescan(history: History, steady: Steady) -> float | None:

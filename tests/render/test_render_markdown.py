@@ -8,7 +8,7 @@ import pytest
 
 from readiness.render import markdown
 from readiness.report import Report
-from test_render_samples import sample_report
+from render_samples import sample_report
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 from readiness.errors import UsageError
 from readiness.render import notes
 from readiness.report import LaunchNotes, Report
-from test_render_samples import sample_report
+from render_samples import sample_report
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from portfolio_helpers import ENV, add_release
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts"
 
 pytestmark = [
     pytest.mark.slow,
@@ -80,7 +80,8 @@ def test_portfolio_page_opens_in_headless_chromium(project: Project, tmp_path: P
         assert "R-9" in driver.find_element(By.ID, "risk-matrix").text
         width = driver.execute_script("return document.documentElement.scrollWidth")
         assert width <= 1366, "the page scrolls sideways"
-        errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        log = driver.get_log("browser")  # type: ignore[no-untyped-call]  # selenium: untyped
+        errors = [e for e in log if e["level"] in ("SEVERE", "WARNING")]
         assert errors == []
         height = driver.execute_script("return document.documentElement.scrollHeight")
         driver.set_window_size(1366, min(int(height) + 40, 8000))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import VENV_BIN, Project, junit_xml, run_cli
+from helpers import VENV_BIN, Project, invoke, junit_xml
 
 DEF = "definitions/demo.yaml"
 
@@ -54,6 +54,12 @@ def full_device(directory: Path) -> Path:
     return node
 
 
+def untraced_environ() -> dict[str, str]:
+    """os.environ without coverage's subprocess measurement (`make test` sets it): under a 4 KB
+    file-size limit coverage cannot write its own data, and its traceback is not readiness's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS_")}
+
+
 def temp_files(directory: Path) -> list[str]:
     """Names of atomic-write temporary files left in `directory`."""
     return [p.name for p in directory.iterdir() if p.name.endswith(".tmp")]
@@ -62,7 +68,7 @@ def temp_files(directory: Path) -> list[str]:
 def test_full_disk_after_go_prints_the_verdict_then_exits_2(standard: Project, full: Path) -> None:
     """`--json` on a full device (ENOSPC) after a GO: GO is printed, then the write error;
     exit 2, and the device is still a device (never replaced by a regular file)."""
-    r = run_cli(["evaluate", DEF, "--json", str(full)], go(standard).root)
+    r = invoke(["evaluate", DEF, "--json", str(full)], go(standard).root)
     assert r.code == 2, r.out + r.err
     assert "GO: 0 blocker(s)" in r.out
     one_clean_error(r.err, str(full), "No space left on device")
@@ -72,7 +78,7 @@ def test_full_disk_after_go_prints_the_verdict_then_exits_2(standard: Project, f
 
 def test_full_disk_after_no_go_keeps_exit_1(standard: Project, full: Path) -> None:
     """A write error after a NO-GO keeps the NO-GO exit code 1 and still names the failure."""
-    r = run_cli(["evaluate", DEF, "--json", str(full)], no_go(standard).root)
+    r = invoke(["evaluate", DEF, "--json", str(full)], no_go(standard).root)
     assert r.code == 1, r.out + r.err
     assert "NO-GO" in r.out
     one_clean_error(r.err, str(full), "No space left on device")
@@ -93,7 +99,7 @@ def test_file_size_limit_is_a_clean_error_and_leaves_no_temp_file(standard: Proj
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"},
+        env={**untraced_environ(), "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"},
         preexec_fn=limit_file_size,
         check=False,
     )
@@ -111,11 +117,11 @@ def test_report_under_a_regular_file_is_a_clean_error(standard: Project) -> None
     line naming the path and the reason, exit 2; --report-dir there is refused before
     evaluating."""
     go(standard).write("blocker", "a file, not a directory\n")
-    r = run_cli(["evaluate", DEF, "--json", "blocker/report.json"], standard.root)
+    r = invoke(["evaluate", DEF, "--json", "blocker/report.json"], standard.root)
     assert r.code == 2, r.out + r.err
     assert "GO: 0 blocker(s)" in r.out
     one_clean_error(r.err, "blocker/report.json", "Not a directory")
-    r = run_cli(["evaluate", DEF, "--report-dir", "blocker/reports"], standard.root)
+    r = invoke(["evaluate", DEF, "--report-dir", "blocker/reports"], standard.root)
     assert r.code == 2, r.out + r.err
     one_clean_error(r.err, "blocker/reports", "not a directory")
 
@@ -123,7 +129,7 @@ def test_report_under_a_regular_file_is_a_clean_error(standard: Project) -> None
 def test_report_target_that_is_a_directory_is_a_clean_error(standard: Project) -> None:
     """A report file name taken by a directory: one line naming it; no temp file left."""
     (go(standard).root / "out" / "report.md").mkdir(parents=True)
-    r = run_cli(["evaluate", DEF, "--report-dir", "out"], standard.root)
+    r = invoke(["evaluate", DEF, "--report-dir", "out"], standard.root)
     assert r.code == 2, r.out + r.err
     one_clean_error(r.err, "out/report.md", "Is a directory")
     assert temp_files(standard.root / "out") == []
@@ -144,7 +150,7 @@ def test_unwritable_step_summary_is_a_clean_error(
     else:
         path = str(full_device(tmp_path / "dev"))
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": path}
-    r = run_cli(["evaluate", DEF], go(standard).root, env)
+    r = invoke(["evaluate", DEF], go(standard).root, env)
     assert r.code == 2, r.out + r.err
     assert "GO: 0 blocker(s)" in r.out
     one_clean_error(r.err, "GITHUB_STEP_SUMMARY", path, reason)
@@ -152,7 +158,7 @@ def test_unwritable_step_summary_is_a_clean_error(
 
 def test_notes_output_to_a_full_disk_is_a_clean_error(standard: Project, full: Path) -> None:
     """`notes -o` on a full device: one line naming the path and the reason, exit 2."""
-    r = run_cli(["notes", DEF, "-o", str(full)], go(standard).root)
+    r = invoke(["notes", DEF, "-o", str(full)], go(standard).root)
     assert r.code == 2, r.out + r.err
     one_clean_error(r.err, str(full), "No space left on device")
     assert stat.S_ISCHR(full.stat().st_mode)
@@ -162,7 +168,7 @@ def test_report_to_a_fifo_without_reader_is_an_error_not_a_hang(standard: Projec
     """`--json` naming a FIFO nobody reads: one line (ENXIO) instead of blocking forever."""
     fifo = go(standard).root / "pipe"
     os.mkfifo(fifo)
-    r = run_cli(["evaluate", DEF, "--json", "pipe"], standard.root)
+    r = invoke(["evaluate", DEF, "--json", "pipe"], standard.root)
     assert r.code == 2, r.out + r.err
     one_clean_error(r.err, "pipe", "No such device or address")
     assert stat.S_ISFIFO(fifo.stat().st_mode)
@@ -172,7 +178,7 @@ def test_report_through_a_symlink_keeps_the_link(standard: Project) -> None:
     """`--json link` where link points at a file: the file gets the report, the link stays."""
     go(standard).write("real/report.json", "old\n")
     (standard.root / "link.json").symlink_to("real/report.json")
-    r = run_cli(["evaluate", DEF, "--json", "link.json"], standard.root)
+    r = invoke(["evaluate", DEF, "--json", "link.json"], standard.root)
     assert r.code == 0, r.out + r.err
     assert (standard.root / "link.json").is_symlink()
     assert '"verdict"' in (standard.root / "real/report.json").read_text()
