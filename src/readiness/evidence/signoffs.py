@@ -16,6 +16,10 @@ A record carrying them is stale only when that content changed (the governance r
 checks that did); a record without them (hand-written, older) is stale when dated before the
 newest evidence file's modification time.
 
+Signature: `readiness signoff --key` adds `signature: {keyid, sig}` over the record's decision
+fields (`readiness.evidence.signing` defines the bytes signed); it is read here as written and
+judged by the governance rules only for the definition's `signoffs.signed` roles.
+
 Order: the records of one check are read file by file in sorted path order (as the check's
 globs resolve them), each file in its own order; for a role, the last record read counts (the
 latest appended), whatever its date says.
