@@ -602,6 +602,15 @@ def _signer_field(option: str, value: str) -> str:
     return value
 
 
+def _signoff_signer(key: Path | None) -> Any:
+    """The signer of `signoff --key`, loaded before anything is read or written; None."""
+    if key is None:
+        return None
+    from readiness.attestation import keys
+
+    return keys.load_signer(key)
+
+
 @cli.command()
 @definition_arg
 @root_option
@@ -625,6 +634,14 @@ def _signer_field(option: str, value: str) -> str:
     default=None,
     help="Sign-off file to append to (default: the signoffs check's evidence file).",
 )
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="READINESS_SIGNOFF_KEY",
+    default=None,
+    help="Sign the record with this PEM private key, Ed25519 or ECDSA P-256 "
+    "(env: READINESS_SIGNOFF_KEY).",
+)
 def signoff(
     definition: Path,
     root: Path | None,
@@ -634,11 +651,14 @@ def signoff(
     decision: str,
     comment: str,
     file_: Path | None,
+    key: Path | None,
 ) -> None:
-    """Record a sign-off for the definition's version (appended atomically, never losing any)."""
+    """Record a sign-off for the definition's version (appended atomically, never losing any),
+    signed with --key when given."""
     from readiness import pipeline
     from readiness.errors import EvidenceError
     from readiness.evidence import gather as gather_mod
+    from readiness.evidence.signing import signer_problem
     from readiness.evidence.signoffs import (
         SignOffRecord,
         append_record,
@@ -648,6 +668,7 @@ def signoff(
 
     role = _signer_field("--role", role)
     name = _signer_field("--name", name)
+    signer = _signoff_signer(key)
     project = pipeline.load(definition, root)
     d = project.definition
     known = d.signoffs.known_roles()
@@ -681,12 +702,19 @@ def signoff(
         evidence_digest=combined_digest(digests),
         evidence=digests,
     )
+    problem = signer_problem(project, role, signer.public_key.keyid if signer else None)
+    if problem:
+        raise UsageError(problem)
+    if signer is not None:
+        record = record.signed_by(signer)
     try:
         count = append_record(file_, record)
     except EvidenceError as exc:
         raise UsageError(f"{exc} (not modified)") from None
     click.echo(f"{file_}: {name} ({role}) {decision} {d.release} {d.version} ({count} records)")
     click.echo(f"  bound to evidence {record.evidence_digest} ({len(digests)} checks)")
+    if record.signature is not None:
+        click.echo(f"  signed by key {record.signature.keyid[:16]}")
     for ident in digests:
         ev = evidence[ident]
         if ev.status != "ok":

@@ -402,6 +402,16 @@ class SignoffPolicy(Strict):
     """The check (kind signoffs) holding the records."""
     optional: list[str] = Field(default_factory=list)
     """Roles that may sign without being required (`readiness signoff` accepts them)."""
+    signed: list[str] = Field(default_factory=list)
+    """Roles whose sign-off must carry a valid signature (`readiness signoff --key`) by one of
+    the role's keys in `keys`; an unsigned record, a signature that does not verify or one by a
+    key not listed for the role makes the role's sign-off missing. Each must be a required or
+    optional role."""
+    keys: str | dict[str, list[str]] | None = None
+    """The public keys (PEM, Ed25519 or ECDSA P-256) allowed to sign for the `signed` roles:
+    a directory (relative to the project root) where role R's keys are `R.pub` and every
+    `R/*.pub`, or a mapping from role to PEM files (relative to the project root). A key
+    serves one role only."""
 
     def known_roles(self) -> list[str]:
         """The roles `readiness signoff` accepts: required ones first, then optional ones."""
@@ -921,6 +931,24 @@ def _check_signoff_refs(project: Project, problems: list[str]) -> None:
     if d.signoffs.required and d.signoffs.check is None:
         problems.append(
             f"{doc.where(('signoffs',))}: required roles need a `check:` of kind signoffs"
+        )
+    known = d.signoffs.known_roles()
+    for i, role in enumerate(d.signoffs.signed):
+        if role not in known:
+            problems.append(
+                f"{doc.where(('signoffs', 'signed', i))}: {role!r} is neither a required nor an "
+                f"optional sign-off role (known: {', '.join(known) or 'none'})"
+            )
+    keys = d.signoffs.keys
+    if d.signoffs.signed and keys is None:
+        problems.append(
+            f"{doc.where(('signoffs', 'signed'))}: signed roles need `keys:` (a directory of "
+            "public keys, or role: [PEM files])"
+        )
+    for role in sorted(set(keys) - set(d.signoffs.signed) if isinstance(keys, dict) else ()):
+        problems.append(
+            f"{doc.where(('signoffs', 'keys', role))}: keys for {role!r}, which "
+            "signoffs.signed does not list"
         )
 
 

@@ -11,6 +11,12 @@ read: files in sorted path order, each in file order; dates do not reorder them)
   dated before the newest evidence file's modification time. A stale rejection still blocks; a
   stale approval does not count as a rejection.
 
+Signed roles (`signoffs.signed`): the record that counts is the one with the latest date (its
+date is signed, so an old approval copied after a rejection does not win; ties: the last read).
+Its signature is checked first: unsigned, not verifying (changed after signing), or by a key
+`signoffs.keys` does not list for the role -> the role's sign-off is missing, and the blocker
+says which.
+
 Risks: a risk is verified when every `verified-by` criterion PASSes (WAIVED, WARN or anything
 else proves nothing). A risk whose impact is in the definition's `risk-blocking-impact` (high
 and critical by default) blocks unless verified or accepted; an acceptance (approver, expiry)
@@ -23,12 +29,14 @@ Every risk is listed with its response.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from readiness.definition import Project
 from readiness.evaluation import Evaluation
 from readiness.evidence.records import Evidence, SignOff, SignOffs
+from readiness.evidence.signing import RoleKey
 from readiness.evidence.signoffs import combined_digest, evidence_digests
 from readiness.reasons import Reason
 
@@ -52,6 +60,10 @@ class SignOffRow:
     stale: bool = False
     stale_reason: str = ""
     evidence_digest: str = ""
+    signature_required: bool = False  # the role is in signoffs.signed
+    signature: tuple[str, str] | None = None  # (keyid, sig) as recorded
+    signed_by: str = ""  # the key id whose valid signature the rules accepted; "" if none
+    signature_problem: str = ""  # why the signature was not accepted (a signed role)
 
 
 @dataclass(frozen=True)
@@ -135,8 +147,25 @@ def _stale(r: SignOff, now: dict[str, str], newest: float | None) -> str | None:
     return None
 
 
-def signoffs(project: Project, evidence: dict[str, Evidence], gov: Governance) -> None:
-    """Apply the sign-off rules for the definition's required roles."""
+def _counts(records: tuple[SignOff, ...], signed: set[str]) -> dict[str, SignOff]:
+    """The record that counts per role: the last read; for a signed role the latest dated
+    (ties: the last read)."""
+    latest: dict[str, SignOff] = {}
+    for rec in records:  # in the order read: the last one appended for a role counts
+        old = latest.get(rec.role)
+        if old is None or rec.role not in signed or _parse(rec.date) >= _parse(old.date):
+            latest[rec.role] = rec
+    return latest
+
+
+def signoffs(
+    project: Project,
+    evidence: dict[str, Evidence],
+    gov: Governance,
+    keys: Mapping[str, Mapping[str, RoleKey]] | None = None,
+) -> None:
+    """Apply the sign-off rules for the definition's required roles; `keys`: the public keys
+    of each signed role (`readiness.evidence.signing.role_keys`)."""
     policy = project.definition.signoffs
     version = project.definition.version
     if not policy.required and policy.check is None:
@@ -152,18 +181,60 @@ def signoffs(project: Project, evidence: dict[str, Evidence], gov: Governance) -
         records = ev.record.records
     newest = _newest_evidence(evidence, policy.check)
     digests = evidence_digests(evidence)
-    latest: dict[str, SignOff] = {}
-    for rec in records:  # in the order read: the last one appended for a role counts
-        latest[rec.role] = rec
+    signed = set(policy.signed)
+    latest = _counts(records, signed)
     for role in [*policy.required, *sorted(set(latest) - set(policy.required))]:
         required = role in policy.required
         r = latest.get(role)
         if r is None:
             text = f"sign-off: no sign-off from the required role {role!r}"
             gov.blockers.append(Reason("signoff", role, text, owner=role))
-            gov.signoffs.append(SignOffRow(role, required))
+            gov.signoffs.append(SignOffRow(role, required, signature_required=role in signed))
             continue
-        gov.signoffs.append(_judge_signoff(r, role, required, version, digests, newest, gov))
+        if role in signed:
+            row = _judge_signature(r, role, required, (keys or {}).get(role, {}), gov)
+            if row is not None:
+                gov.signoffs.append(row)
+                continue
+        row = _judge_signoff(r, role, required, version, digests, newest, gov)
+        if role in signed:
+            row = replace(row, signature_required=True, signed_by=(r.signature or ("", ""))[0])
+        gov.signoffs.append(row)
+
+
+def _judge_signature(
+    r: SignOff, role: str, required: bool, keys: Mapping[str, RoleKey], gov: Governance
+) -> SignOffRow | None:
+    """None when the record of a signed role carries a valid signature by one of the role's
+    keys; else its row, missing, with the blocker (or note) saying why."""
+    from readiness.evidence import signing
+
+    if r.signature is None:
+        problem = f"is not signed, and signoffs.signed requires a signature for {role!r}"
+    else:
+        data = signing.statement(
+            role=r.role,
+            name=r.name,
+            decision=r.decision,
+            date=r.date,
+            version=r.version,
+            comment=r.comment,
+            evidence_digest=r.evidence_digest,
+        )
+        problem = signing.verify(data, *r.signature, keys, role)
+    if not problem:
+        return None
+    where = f"{r.source}:{r.line}" if r.line is not None else r.source
+    text = f"sign-off: {r.name} ({role}, {r.decision}) in {where} {problem}: counted as missing"
+    _block_or_note(gov, required, Reason("signoff", role, text, owner=role))
+    return SignOffRow(
+        role,
+        required,
+        source=r.source,
+        signature_required=True,
+        signature=r.signature,
+        signature_problem=problem,
+    )
 
 
 def _judge_signoff(
@@ -186,6 +257,7 @@ def _judge_signoff(
         comment=r.comment or None,
         source=r.source,
         evidence_digest=r.evidence_digest,
+        signature=r.signature,
     )
     who = f"{r.name} ({role})"
     if r.version != version:
@@ -279,10 +351,14 @@ def risks(project: Project, evaluation: Evaluation, today: dt.date, gov: Governa
 
 
 def evaluate(
-    project: Project, evidence: dict[str, Evidence], evaluation: Evaluation, today: dt.date
+    project: Project,
+    evidence: dict[str, Evidence],
+    evaluation: Evaluation,
+    today: dt.date,
+    keys: Mapping[str, Mapping[str, RoleKey]] | None = None,
 ) -> Governance:
-    """Both rule sets."""
+    """Both rule sets; `keys`: the signed roles' public keys, as for `signoffs`."""
     gov = Governance()
-    signoffs(project, evidence, gov)
+    signoffs(project, evidence, gov, keys)
     risks(project, evaluation, today, gov)
     return gov

@@ -19,6 +19,7 @@ from readiness.errors import DefinitionError, UsageError
 from readiness.evaluation import Baseline, findings_behind
 from readiness.evaluation import evaluate as evaluate_criteria
 from readiness.evidence import gather as gather_mod
+from readiness.evidence import signing
 from readiness.evidence.records import Evidence, Findings
 from readiness.metrics import MetricTable, finding_counts, validate_refs
 from readiness.report import LaunchNotes, ReleaseInfo, Report
@@ -69,6 +70,7 @@ def load(definition: Path, root: Path | None = None) -> Project:
     project, problems = load_project_problems(definition, root)
     problems += gather_mod.validate_checks(project)
     problems += validate_refs(project)
+    problems += signing.role_keys(project)[1]
     if problems:
         raise DefinitionError("invalid project", problems=problems)
     return project
@@ -116,7 +118,8 @@ def build_report(
         extra_waivers=extra_waivers,
         baseline=baseline,
     )
-    gov = governance.evaluate(project, evidence, evaluation, clock.today)
+    keys = signing.load_role_keys(project)  # {} without signed roles: nothing imported
+    gov = governance.evaluate(project, evidence, evaluation, clock.today, keys)
     unmet, resolutions = requires.check(d, project.root, dependencies)
     verdict = judge(
         project,

@@ -152,6 +152,74 @@ def _summary(stmt: dict[str, Any], out: Outcome) -> None:
         out.lines.append(f"condition: {c}")
 
 
+def _reverify(s: dict[str, Any], ref: dict[str, Any], root: Path, out: Outcome) -> str:
+    """Check one attested sign-off signature again with the attested key file, if present:
+    how it went, for the summary line (a failure is also a problem)."""
+    from readiness.evidence import signing
+
+    path = _resolve(root, str(ref["path"]))
+    try:
+        data = path.read_bytes()[: signing.MAX_KEY_BYTES + 1]
+    except FileNotFoundError:
+        return f"not re-checked: {ref['path']} is absent"
+    except OSError as exc:
+        return f"not re-checked: {ref['path']} unreadable ({exc.strerror})"
+    out.checked += 1
+    if hashlib.sha256(data).hexdigest() != ref["sha256"]:
+        out.problems.append(f"changed: {ref['path']} (the public key attested for {s['role']})")
+        return "not re-checked: its key file changed"
+    try:
+        key = signing.public_key(data)
+    except ValueError as exc:  # the same bytes were attested as a key: cannot happen unless
+        out.problems.append(f"unusable: {ref['path']} ({exc})")  # this readiness reads less
+        return "not re-checked"
+    sig = s["signature"]
+    stmt = signing.statement(
+        role=str(s["role"]),
+        name=str(s["name"]),
+        decision=str(s["decision"]),
+        date=str(s["date"]),
+        version=str(s["version"]),
+        comment=str(s["comment"] or ""),
+        evidence_digest=s["evidenceDigest"],
+    )
+    ref_key = signing.RoleKey(str(s["role"]), str(ref["path"]), "", key.keyid, key)
+    problem = signing.verify(stmt, str(sig["keyid"]), str(sig["sig"]), {key.keyid: ref_key}, "")
+    if problem:
+        out.problems.append(f"signature: the sign-off of {s['role']} ({s['name']}) {problem}")
+        return "does NOT verify"
+    return f"re-verified with {ref['path']}"
+
+
+def _signatures(pred: dict[str, Any], root: Path, out: Outcome) -> None:
+    """Which signed roles signed, by which key, each signature checked again when the attested
+    key file is present; attestations without a sign-off policy (older) have nothing to say."""
+    policy = pred.get("signoffPolicy")
+    if policy is None:
+        return
+    keys = {(str(k["role"]), str(k["keyid"])): k for k in policy["keys"]}
+    signed, unsigned = [], []
+    for s in pred["signoffs"]:
+        if not s["signatureRequired"]:
+            continue
+        if not s["signed"]:
+            unsigned.append(f"{s['role']} ({s['signatureProblem'] or 'no sign-off'})")
+            continue
+        ref = keys.get((str(s["role"]), str(s["keyid"])))
+        if ref is None or s["signature"] is None or s["signature"]["keyid"] != s["keyid"]:
+            out.problems.append(
+                f"signature: {s['role']} is attested as signed by key {str(s['keyid'])[:16]}, "
+                "which the attested sign-off policy does not list for it"
+            )
+            continue
+        how = _reverify(s, ref, root, out)
+        signed.append(f"{s['role']} ({s['name']}, key {str(s['keyid'])[:16]}, {how})")
+    if signed:
+        out.lines.append(f"signed with a key: {'; '.join(signed)}")
+    if unsigned:
+        out.lines.append(f"not signed with a listed key: {'; '.join(unsigned)}")
+
+
 def check(stmt: dict[str, Any], root: Path, evidence_dir: Path | None, today: dt.date) -> Outcome:
     """Re-hash every attested input under `root` (evidence under `evidence_dir` when given),
     look for extra evidence, re-check expiries at `today`; AttestationError if the predicate
@@ -159,6 +227,7 @@ def check(stmt: dict[str, Any], root: Path, evidence_dir: Path | None, today: dt
     out = Outcome()
     try:
         _summary(stmt, out)
+        _signatures(stmt["predicate"], root, out)
         _files(stmt["predicate"], root, evidence_dir, out)
         _expiries(stmt["predicate"], today, out)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:

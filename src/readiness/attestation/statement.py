@@ -4,9 +4,10 @@ Subjects: the release (`<release>@<version>`, digest: sha256 of the definition f
 the project is in a git work tree, its commit (digest `gitCommit`). The predicate
 (`https://readiness.dev/attestation/evaluation/v1`) carries the decision, every criterion, the
 digest of every input (definition, gates, checks, evidence), the waivers, risk acceptances and
-sign-offs, plus the fields of SLSA's Verification Summary Attestation v1 (`verifier`,
-`timeVerified`, `resourceUri`, `policy`, `inputAttestations`, `verificationResult`,
-`verifiedLevels`) so a VSA consumer can read it.
+sign-offs (for signed roles: whether signed, by which key, and the signature itself) with the
+sign-off policy and its public keys (`signoffPolicy`), plus the fields of SLSA's Verification
+Summary Attestation v1 (`verifier`, `timeVerified`, `resourceUri`, `policy`,
+`inputAttestations`, `verificationResult`, `verifiedLevels`) so a VSA consumer can read it.
 
 Deterministic: everything comes from the report (whose time is SOURCE_DATE_EPOCH when set) and
 from file contents, paths are relative to the project root, and the bytes signed are RFC 8785
@@ -30,6 +31,7 @@ from readiness.attestation import (
     AttestationError,
     need_extra,
 )
+from readiness.evidence import signing
 from readiness.evidence.gather import display_path
 
 if TYPE_CHECKING:
@@ -145,6 +147,9 @@ def _acceptances(report: Report) -> list[dict[str, Any]]:
 
 
 def _signoffs(report: Report) -> list[dict[str, Any]]:
+    """Each role's sign-off as judged; for a role of `signoffs.signed`, whether a valid
+    signature by one of its keys was accepted (`signed`, `keyid`), and the record's signature
+    and evidence digest, so `verify` can check the signature again."""
     return [
         {
             "role": s.role,
@@ -155,8 +160,26 @@ def _signoffs(report: Report) -> list[dict[str, Any]]:
             "date": s.date,
             "version": s.version,
             "comment": s.comment,
+            "evidenceDigest": s.evidence_digest or None,
+            "signatureRequired": s.signature_required,
+            "signed": bool(s.signed_by),
+            "keyid": s.signed_by or None,
+            "signature": (
+                {"keyid": s.signature[0], "sig": s.signature[1]} if s.signature else None
+            ),
+            "signatureProblem": s.signature_problem or None,
         }
         for s in report.signoffs
+    ]
+
+
+def _signoff_keys(project: Project) -> list[dict[str, Any]]:
+    """The public keys allowed to sign each signed role: role, path, key id, sha256."""
+    keys, _ = signing.role_keys(project)
+    return [
+        {"role": k.role, "path": k.path, "keyid": k.keyid, "sha256": k.sha256}
+        for role in sorted(keys)
+        for k in sorted(keys[role].values(), key=lambda k: k.path)
     ]
 
 
@@ -217,6 +240,11 @@ def build(
         "waivers": _waivers(report),
         "riskAcceptances": _acceptances(report),
         "signoffs": _signoffs(report),
+        "signoffPolicy": {
+            "required": list(project.definition.signoffs.required),
+            "signed": list(project.definition.signoffs.signed),
+            "keys": _signoff_keys(project),
+        },
         # SLSA Verification Summary Attestation v1 fields:
         "verifier": {
             "id": VERIFIER_ID,

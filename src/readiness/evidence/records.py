@@ -156,6 +156,7 @@ class SignOff:
     day_only: bool = False  # written as a bare date (no time of day)
     evidence_digest: str = ""  # "sha256:<hex>" of the evidence approved; "" if not recorded
     evidence: tuple[tuple[str, str], ...] = ()  # (check, its digest) as approved, by check
+    signature: tuple[str, str] | None = None  # (keyid, sig in hex), as recorded; not checked here
 
 
 @dataclass(frozen=True)

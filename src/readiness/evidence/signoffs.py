@@ -16,6 +16,10 @@ A record carrying them is stale only when that content changed (the governance r
 checks that did); a record without them (hand-written, older) is stale when dated before the
 newest evidence file's modification time.
 
+Signature: `readiness signoff --key` adds `signature: {keyid, sig}` over the record's decision
+fields (`readiness.evidence.signing` defines the bytes signed); it is read here as written and
+judged by the governance rules only for the definition's `signoffs.signed` roles.
+
 Order: the records of one check are read file by file in sorted path order (as the check's
 globs resolve them), each file in its own order; for a role, the last record read counts (the
 latest appended), whatever its date says.
@@ -36,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from readiness import atomic
 from readiness.errors import DefinitionError, EvidenceError
+from readiness.evidence import signing
 from readiness.evidence._json import load_json
 from readiness.evidence.base import AdapterParams
 from readiness.evidence.records import Evidence, EvidenceFile, SignOff, SignOffs
@@ -78,6 +83,15 @@ def combined_digest(per_check: Mapping[str, str]) -> str:
     return "sha256:" + hashlib.sha256(lines.encode()).hexdigest()
 
 
+class RecordSignature(BaseModel):
+    """A record's signature (`readiness signoff --key`): securesystemslib's key id and the
+    signature in hex, over the record's signed statement (`readiness.evidence.signing`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    keyid: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sig: str = Field(pattern=r"^[0-9a-f]+$", max_length=2048)
+
+
 class SignOffRecord(BaseModel):
     """One sign-off as written in a file (and by `readiness signoff`)."""
 
@@ -90,6 +104,24 @@ class SignOffRecord(BaseModel):
     comment: str = ""
     evidence_digest: str | None = Field(default=None, alias="evidence-digest", pattern=_DIGEST)
     evidence: dict[str, str] | None = None
+    signature: RecordSignature | None = None
+
+    def signed_statement(self) -> bytes:
+        """What a signer of this record signs (`readiness.evidence.signing.statement`)."""
+        return signing.statement(
+            role=self.role,
+            name=self.name,
+            decision=self.decision,
+            date=self.date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            version=self.version,
+            comment=self.comment,
+            evidence_digest=self.evidence_digest,
+        )
+
+    def signed_by(self, signer: Any) -> SignOffRecord:
+        """This record with its signature by `signer` (a securesystemslib Signer)."""
+        sig = signing.sign(self.signed_statement(), signer)
+        return self.model_copy(update={"signature": RecordSignature.model_validate(sig)})
 
     @field_validator("evidence", mode="after")
     @classmethod
@@ -368,6 +400,7 @@ class SignOffsAdapter:
                         day_only=p.day_only,
                         evidence_digest=r.evidence_digest or "",
                         evidence=tuple(sorted((r.evidence or {}).items())),
+                        signature=(r.signature.keyid, r.signature.sig) if r.signature else None,
                     )
                 )
         return SignOffs(tuple(records))

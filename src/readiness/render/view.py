@@ -228,6 +228,11 @@ def _signoff_dict(s: SignOffRow) -> dict[str, Any]:
         out["stale"] = True
     if s.evidence_digest:
         out["evidence_digest"] = s.evidence_digest
+    if s.signature_required:  # signoffs.signed: whether a listed key's valid signature holds
+        out["signature"] = {
+            "signed_by": s.signed_by or None,
+            "problem": s.signature_problem or None,
+        }
     return out
 
 
