@@ -93,9 +93,11 @@ def signed_project(
 
 
 def sign(cli: Any, role: str, name: str, *extra: str, epoch: str = EPOCH) -> Out:
-    return cli(
+    """Sign off as `role` through the `cli` fixture's runner."""
+    out: Out = cli(
         ["signoff", DEF, "--role", role, "--name", name, "--decision", "approve", *extra], epoch
     )
+    return out
 
 
 def sign_all(cli: Any, keys: dict[str, str]) -> None:
