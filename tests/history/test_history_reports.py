@@ -148,7 +148,7 @@ def test_trend_report_in_headless_chromium(three: Path, tmp_path: Path) -> None:
             assert len(sparks) == 3
             for spark in sparks:
                 box = spark.rect
-                assert spark.is_displayed() and box["width"] > 100 and box["height"] > 20
+                assert spark.is_displayed() and box["width"] >= 90 and box["height"] > 20
                 for dot in spark.find_elements(By.TAG_NAME, "circle"):
                     r = dot.rect
                     assert box["x"] <= r["x"] and r["x"] + r["width"] <= box["x"] + box["width"]

@@ -477,6 +477,9 @@ def _findings(
 _DOT_COLORS = {"PASS": "#1B7F3B", "WARN": "#E69F00", "WAIVED": "#0A6C9E", "N/A": "#8A8A8A"}
 
 
+_MARK_RANK = {m: i for i, m in enumerate(rpt.MARKS)}
+
+
 def _spark(report: Report, r: CriterionResult) -> str:
     """The criterion's trend line as inline SVG; empty when there is none to draw."""
     t = changes.trend(report, r)
@@ -529,6 +532,7 @@ def _history(report: Report, criteria: list[dict[str, Any]]) -> bool:
     for c in criteria:
         base = c.get("baseline")
         c["mark"] = c.get("mark", "")
+        c["mark_rank"] = _MARK_RANK.get(c["mark"], len(_MARK_RANK))  # sorting: regressed first
         c["delta"] = base["text"] if base else ""
         c["spark"] = _spark(report, results[c["criterion"]]) if history else ""
     return history
