@@ -166,3 +166,21 @@ def test_trend_report_in_headless_chromium(three: Path, tmp_path: Path) -> None:
             assert driver.save_screenshot(str(ARTIFACTS / f"report-trends-{width}.png"))
         finally:
             driver.quit()
+
+
+def test_without_a_baseline_it_is_since_the_previous_evaluation(tmp_path: Path) -> None:
+    """Only a NO-GO before: no baseline, so the reports say what changed since the previous
+    evaluation, and say that it is not a baseline."""
+    p = make_standard(Project(tmp_path))
+    p.write("build/junit/a.xml", junit_xml(passed=50, errors=1))
+    assert _evaluate(p, "1.0.0", E1, "r1")[0] == 1
+    p.write("build/junit/a.xml", junit_xml(passed=50))
+    code, out = _evaluate(p, "1.0.1", E2, "r2")
+    assert code == 0 and "deltas against the previous, #1" in out
+    md = (tmp_path / "r2/report.md").read_text(encoding="utf-8")
+    assert "### Since the previous evaluation, 1.0.0 (evaluation #1," in md
+    assert "⛔ NO-GO → ✅ GO · 0 regressed, 1 fixed, 0 new, 1 unchanged" in md
+    assert "- 🔧 **no-errors** fixed: FAIL → PASS (-1 vs 1.0.0)" in md
+    html = (tmp_path / "r2/report.html").read_text(encoding="utf-8")
+    assert "Since the previous evaluation: 1.0.0" in html
+    assert '<span class="badge mark-fixed"' in html
