@@ -3,8 +3,9 @@
 Generates the store (bulk inserts, not the code under test), then times what `evaluate`,
 `history` and `diff` will do: record one more evaluation (50 criteria, 5 evidence digests,
 a 600-sample series, sign-off and waiver) and, together, `list(last=20)` +
-`criterion_series(last=50)` + a baseline lookup. SQLite always; PostgreSQL when its binaries
-exist, started as the test suite starts it. Targets: record < 50 ms (SQLite), the three
+`criterion_series(last=50)` + a baseline lookup, and the trend lines of one report (every
+criterion in the last 10 evaluations: `trends`, one query). SQLite always; PostgreSQL when
+its binaries exist, started as the test suite starts it. Targets: record < 50 ms (SQLite), the three
 queries < 0.5 s together. Median and worst of `--repeat` runs.
 
     .venv/bin/python benchmarks/history_store.py [--evaluations 10000] [--repeat 20]
@@ -101,6 +102,12 @@ def measure(name: str, url: str, root: Path, count: int, repeat: int) -> list[st
         assert store.baseline(release, "beta") is not None
 
     query = timed(queries, repeat)
+
+    def trends() -> None:  # what every recorded `evaluate` reads for its reports' trend lines
+        found = store.trends(RELEASES[3], "beta", 10, before_epoch=T0 + count * 60)
+        assert len(found) == 50 and all(len(points) == 10 for points in found.values())
+
+    trend = timed(trends, repeat)
     store.close()
     return [
         f"{name:<11} generate {count} evaluations  {gen_s:7.1f} s",
@@ -109,6 +116,8 @@ def measure(name: str, url: str, root: Path, count: int, repeat: int) -> list[st
         "  (target < 50 ms)",
         f"{name:<11} list+series+baseline          {query[0]:7.1f} ms  worst {query[1]:7.1f} ms"
         "  (target < 500 ms)",
+        f"{name:<11} trends: 10 evals x 50 criteria {trend[0]:6.1f} ms  worst {trend[1]:7.1f} ms"
+        "  (one query)",
     ]
 
 

@@ -276,6 +276,7 @@ def _judge_and_finish(
         strict=opts["strict"],
         failed_checks=failed_checks,
         baseline=memory.baseline,
+        trends=memory.trends,
     )
     digest = None
     if signer is not None:

@@ -90,6 +90,7 @@ class Baseline:
     # compare with it (a failed evaluation never becomes a baseline).
     judges: bool = True
     verdict: str = ""
+    statuses: Mapping[str, str] = field(default_factory=dict)  # key -> status then, for marks
 
     @property
     def for_thresholds(self) -> Baseline:

@@ -22,7 +22,7 @@ from readiness.evidence import gather as gather_mod
 from readiness.evidence import signing
 from readiness.evidence.records import Evidence, Findings
 from readiness.metrics import MetricTable, finding_counts, validate_refs
-from readiness.report import LaunchNotes, ReleaseInfo, Report
+from readiness.report import LaunchNotes, ReleaseInfo, Report, TrendPoint
 from readiness.verdict import exit_code, judge
 from readiness.vex import vex_waivers
 
@@ -91,6 +91,7 @@ def build_report(
     failed_checks: dict[str, str] | None = None,
     dependencies: requires.Lookup | None = None,
     baseline: Baseline | None = None,
+    trends: dict[str, tuple[TrendPoint, ...]] | None = None,
 ) -> Report:
     """Gather, evaluate and judge: the whole pipeline, as `evaluate` and `run` use it.
 
@@ -99,6 +100,7 @@ def build_report(
     named by `requires` are looked up (the portfolio's run); default: the evaluation store.
     `baseline`: the earlier evaluation relative thresholds, regression criteria and deltas
     compare with (None: no store was consulted); the JSON report names it at the top.
+    `trends`: each criterion's points in the evaluations before this one (from the store).
     """
     d = project.definition
     chosen: Stage = stage or d.stage
@@ -160,6 +162,7 @@ def build_report(
         },
         requirements=tuple(resolutions),
         baseline=baseline,
+        trends=dict(trends or {}),
     )
 
 

@@ -38,6 +38,7 @@ from readiness.history.record import (
     git_context,
 )
 from readiness.metrics import interval_samples
+from readiness.trends import TREND_LENGTH, TrendPoint
 
 if TYPE_CHECKING:
     from readiness.criteria import Stage
@@ -92,6 +93,7 @@ def as_baseline(stored: StoredEvaluation, sought: str, *, judges: bool = True) -
         series=series,
         judges=judges,
         verdict=stored.verdict,
+        statuses={c.key: c.status for c in stored.criteria},
     )
 
 
@@ -106,6 +108,7 @@ class Memory:
     problem: StoreError | None = None
     recorded: int | None = None
     lines: list[str] = field(default_factory=list)
+    trends: dict[str, tuple[TrendPoint, ...]] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -156,6 +159,7 @@ def open_memory(
         if found is None and baseline_id is None:  # deltas against the previous evaluation
             recent = store.list(d.release, stage, last=_PREVIOUS_SCAN)
             previous = next((e for e in recent if e.epoch < epoch), None)
+        memory.trends = trends(store, d.release, stage, epoch)
     except StoreError as exc:
         memory.problem = exc
         return memory
@@ -166,6 +170,29 @@ def open_memory(
     else:
         memory.baseline = Baseline(None, sought=sought)
     return memory
+
+
+def trends(
+    store: Store, release: str, stage: str, epoch: float, last: int = TREND_LENGTH
+) -> dict[str, tuple[TrendPoint, ...]]:
+    """Each criterion's points in the last `last` evaluations of the release at `stage` strictly
+    before `epoch` (a rerun at the same SOURCE_DATE_EPOCH draws the same lines), oldest first:
+    one query, whatever the number of criteria."""
+    return {
+        key: tuple(
+            TrendPoint(
+                evaluation=p.id,
+                version=p.version,
+                generated_at=p.generated_at,
+                status=p.status,
+                value=p.value if p.value is not None and math.isfinite(p.value) else None,
+                unit=p.unit,
+                threshold=p.threshold,
+            )
+            for p in points
+        )
+        for key, points in store.trends(release, stage, last, before_epoch=epoch).items()
+    }
 
 
 def to_record(

@@ -41,15 +41,18 @@ from readiness.evidence.records import (
 from readiness.governance import Acceptance, RiskCheck, RiskRow, SignOffRow
 from readiness.reasons import Reason
 from readiness.requires import Resolution
+from readiness.trends import MARKS, TREND_LENGTH, Mark, TrendPoint, mark, marks
 from readiness.verdict import GateVerdict, ReleaseVerdict, Verdict
 from readiness.waivers import WaiverUse
 
 __all__ = [
+    "MARKS",
     "SEVERITIES",
     "STAGES",
     "STAGE_TITLES",
     "STATUSES",
     "STATUS_ORDER",
+    "TREND_LENGTH",
     "Acceptance",
     "Baseline",
     "BaselineValue",
@@ -63,6 +66,7 @@ __all__ = [
     "GateVerdict",
     "LaunchNotes",
     "LoadStats",
+    "Mark",
     "NextStage",
     "Reason",
     "Record",
@@ -82,9 +86,12 @@ __all__ = [
     "TestCase",
     "TestRun",
     "Threshold",
+    "TrendPoint",
     "Verdict",
     "WaivedBy",
     "WaiverUse",
+    "mark",
+    "marks",
 ]
 
 
@@ -130,3 +137,6 @@ class Report:
     finding_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # by check
     requirements: tuple[Resolution, ...] = ()  # the definition's `requires`, resolved
     baseline: Baseline | None = None  # what relative criteria and deltas compared with
+    # by criterion key: its points in the evaluations before this one (same release and
+    # stage, oldest first); empty when no store was consulted
+    trends: dict[str, tuple[TrendPoint, ...]] = field(default_factory=dict)

@@ -260,6 +260,39 @@ class Store:
         with self._errors(), self._engine.connect() as conn:
             return [SeriesPoint(*r) for r in conn.execute(query)]
 
+    def trends(
+        self, release: str, stage: str, last: int, *, before_epoch: float | None = None
+    ) -> dict[str, builtins.list[SeriesPoint]]:
+        """Every criterion's points in the last `last` evaluations of `release` at `stage`
+        (strictly before `before_epoch` when given), by `gate/criterion` key, oldest first.
+
+        One query whatever the number of criteria: the evaluations are chosen by a subquery
+        (the release-stage-epoch index answers it), then their criteria are joined. A criterion
+        absent from one of those evaluations has no point there; the x axis is the evaluations,
+        so every trend line of one report spans the same ones."""
+        e, c = EVALUATION.c, CRITERION.c
+        where = [e.release == release, e.stage == stage]
+        if before_epoch is not None:
+            where.append(e.epoch < before_epoch)
+        chosen = (
+            select(e.id, e.epoch)
+            .where(*where)
+            .order_by(*_NEWEST)
+            .limit(max(0, last))
+            .subquery("chosen")
+        )
+        query = (
+            select(c.key, e.id, e.version, e.generated_at, c.status, c.value, c.unit, c.threshold)
+            .join_from(chosen, EVALUATION, e.id == chosen.c.id)
+            .join(CRITERION, c.evaluation_id == e.id)
+            .order_by(chosen.c.epoch, chosen.c.id, c.position)
+        )
+        out: dict[str, builtins.list[SeriesPoint]] = {}
+        with self._errors(), self._engine.connect() as conn:
+            for key, *point in conn.execute(query):
+                out.setdefault(key, []).append(SeriesPoint(*point))
+        return out
+
     def prune(self, keep: int | None = None, older_than_epoch: float | None = None) -> int:
         """Delete old evaluations; the number deleted (their criteria, evidence, series and
         governance rows go with them).

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from readiness import report as rpt
 from readiness import units
 from readiness.errors import DefinitionError
-from readiness.render import safe, svg, view
+from readiness.render import changes, safe, svg, view
 from readiness.report import (
     SEVERITIES,
     CriterionResult,
@@ -473,6 +473,71 @@ def _findings(
     }
 
 
+# Dots of a trend line, by status: met green, warned amber, waived blue, failed red.
+_DOT_COLORS = {"PASS": "#1B7F3B", "WARN": "#E69F00", "WAIVED": "#0A6C9E", "N/A": "#8A8A8A"}
+
+
+_MARK_RANK = {m: i for i, m in enumerate(rpt.MARKS)}
+
+
+def _spark(report: Report, r: CriterionResult) -> str:
+    """The criterion's trend line as inline SVG; empty when there is none to draw."""
+    t = changes.trend(report, r)
+    if t is None:
+        return ""
+    dots = [
+        svg.Dot(d.value, _DOT_COLORS.get(d.status, svg.CURRENT_COLOR), d.tip, d.now) for d in t.dots
+    ]
+    return svg.sparkline(
+        dots,
+        title=f"{r.title or r.key}: {t.earlier} earlier evaluation(s) and now, in {t.unit}",
+        threshold=t.threshold,
+        threshold_label=f"threshold now {pretty(r.threshold)}",
+    )
+
+
+def _since(report: Report) -> dict[str, Any] | None:
+    """What changed since the baseline, for the top of the page."""
+    s = changes.since(report)
+    if s is None:
+        return None
+
+    def rows(moved: Sequence[changes.Change]) -> list[dict[str, str]]:
+        return [
+            {"title": c.title, "then": c.then or "-", "now": c.now, "delta": c.delta} for c in moved
+        ]
+
+    return {
+        "what": s.what,
+        "version": s.version,
+        "evaluation": s.evaluation,
+        "generated_at": s.generated_at,
+        "then": s.verdict_then or "-",
+        "now": s.verdict_now,
+        "then_class": VERDICT_CLASS.get(s.verdict_then, ""),
+        "now_class": VERDICT_CLASS.get(s.verdict_now, ""),
+        "regressed": rows(s.regressed),
+        "fixed": rows(s.fixed),
+        "new": rows(s.new),
+        "unchanged": s.unchanged,
+    }
+
+
+def _history(report: Report, criteria: list[dict[str, Any]]) -> bool:
+    """Give each criterion its mark, delta and trend line; whether the report has history
+    (reports without a store consulted are left exactly as they were)."""
+    results = {r.key: r for r in report.verdict.results}
+    history = report.baseline is not None and report.baseline.id is not None
+    history = history or bool(report.trends)
+    for c in criteria:
+        base = c.get("baseline")
+        c["mark"] = c.get("mark", "")
+        c["mark_rank"] = _MARK_RANK.get(c["mark"], len(_MARK_RANK))  # sorting: regressed first
+        c["delta"] = base["text"] if base else ""
+        c["spark"] = _spark(report, results[c["criterion"]]) if history else ""
+    return history
+
+
 def _headline(report: Report) -> str:
     """The verdict in words, for people who will not read further."""
     v = report.verdict
@@ -497,6 +562,7 @@ def page(report: Report) -> dict[str, Any]:
         (_criterion(c, report.findings, gate_rank, gate_titles) for c in data["criteria"]),
         key=lambda c: (c["status_rank"], c["gate_rank"]),
     )
+    history = _history(report, criteria)
     statuses = [c["status"] for c in data["criteria"] if c["mode"] != "shadow"]
     tally = [(s, statuses.count(s)) for s in STATUS_ORDER if statuses.count(s)]
     tests, loads, scans = [], [], []
@@ -559,6 +625,8 @@ def page(report: Report) -> dict[str, Any]:
         "files": sum(len(e["files"]) for e in evidence),
         "generated_at": data["generated_at"],
         "generator": data["generator"],
+        "history": history,
+        "since": _since(report),
     }
 
 
@@ -573,6 +641,8 @@ def render(report: Report) -> str:
                 chart["svg"] = Markup(chart["svg"])  # noqa: S704 - svg.py escapes its labels
             if "chart" in item:
                 item["chart"] = Markup(item["chart"])  # noqa: S704 - svg.py escapes its labels
+    for c in model["criteria"]:
+        c["spark"] = Markup(c["spark"])  # noqa: S704 - svg.py escapes its labels
     model["script"] = Markup(script())  # noqa: S704 - a constant file of the package
     model["script_hash"] = Markup(script_hash())  # noqa: S704 - quotes and base64 only
     return environment().get_template("report.html.j2").render(model)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from readiness.render import safe, view
+from readiness.render import changes, safe, view
 from readiness.report import STAGE_TITLES, STATUS_ORDER, TestRun
 
 if TYPE_CHECKING:
@@ -135,10 +135,59 @@ def _criterion_row(c: dict[str, Any]) -> str:
         else "-"
     )
     return (
-        f"| {STATUS_ICONS.get(c['status'], '')} {c['status']}{mode} | {escape(c['title'])} "
-        f"| {escape(c['observed'] or '-')} | {threshold} | {later} | {_evidence_cell(c)} "
-        f"| {note} |"
+        f"| {STATUS_ICONS.get(c['status'], '')} {c['status']}{mode}{_mark(c)} "
+        f"| {escape(c['title'])} | {escape(c['observed'] or '-')}{_delta(c)} | {threshold} "
+        f"| {later} | {_evidence_cell(c)} | {note} |"
     )
+
+
+def _mark(c: dict[str, Any]) -> str:
+    """` 🔻 regressed` (fixed, new) against the baseline; nothing when unchanged or none."""
+    m = c.get("mark")
+    if m is None or m == "unchanged":
+        return ""
+    return f" {changes.MARK_ICONS[m]} {changes.MARK_WORDS[m]}"
+
+
+def _delta(c: dict[str, Any]) -> str:
+    """` (+0.9 ms vs 2026.11.2)` when the baseline had a value; nothing otherwise."""
+    base = c.get("baseline")
+    return f" ({escape(base['text'])})" if base else ""
+
+
+MAX_CHANGES = 20  # criteria listed per kind of change in "Since ..."
+
+
+def _since(report: Report, out: _Budget) -> None:
+    """What changed since the baseline (or the previous evaluation when none met the rule):
+    the verdict then and now, then the criteria that regressed, were fixed or are new."""
+    s = changes.since(report)
+    if s is None:
+        return
+    then = f"{ICONS.get(s.verdict_then, '')} {s.verdict_then}" if s.verdict_then else "-"
+    what = "" if s.judges else "the previous evaluation, "
+    out.add("")
+    out.add(
+        f"### Since {what}{escape(s.version)} "
+        f"(evaluation #{s.evaluation}, {escape(view.human_date(s.generated_at))})"
+    )
+    out.add("")
+    out.add(
+        f"{then} → {ICONS[s.verdict_now]} {s.verdict_now} · {len(s.regressed)} regressed, "
+        f"{len(s.fixed)} fixed, {len(s.new)} new, {s.unchanged} unchanged"
+    )
+    moved = [*s.regressed, *s.fixed, *s.new]
+    if moved:
+        out.add("")
+        out.add_items(
+            moved,
+            lambda c: (
+                f"- {changes.MARK_ICONS[c.mark]} **{escape(c.title)}** {c.mark}: "
+                + (f"{c.then} → {c.now}" if c.then else c.now)
+                + (f" ({escape(c.delta)})" if c.delta else "")
+            ),
+            cap=MAX_CHANGES,
+        )
 
 
 _TABLE_HEAD = [
@@ -268,6 +317,7 @@ def _body(report: Report, out: _Budget) -> None:
         _items(out, "Blockers", "Blocker", view.items(report, v.blockers))
     if v.conditions:
         _items(out, "Conditions", "Condition", view.items(report, v.conditions), "⚠️")
+    _since(report, out)
     _gates(report, out)
     criteria = sorted(data["criteria"], key=lambda c: _ORDER.get(c["status"], len(_ORDER)))
     open_ = [c for c in criteria if c["status"] not in ("PASS", "N/A")]

@@ -353,3 +353,71 @@ def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 420, bar_height: 
         out.extend(legend)
     out.append("</g></svg>")
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class Dot:
+    """One value of a sparkline: the value, its fill colour and its tooltip."""
+
+    value: float
+    color: str
+    tip: str
+    now: bool = False  # the evaluation of this report: drawn larger, ringed
+
+
+def sparkline(
+    dots: Sequence[Dot],
+    *,
+    title: str,
+    threshold: float | None = None,
+    threshold_label: str = "",
+    width: int = 132,
+    height: int = 34,
+) -> str:
+    """A small trend line (`class="spark"`): one dot per evaluation, equally spaced, oldest
+    first, this evaluation's ringed (`now`); the threshold, when given, as a red dashed line
+    (`class="threshold"`). The y axis spans the values and the threshold, not zero: it shows
+    movement, the table beside it the numbers. Every dot has its tooltip."""
+    pts = [d for d in dots if math.isfinite(d.value)]
+    finite = threshold is not None and math.isfinite(threshold)
+    limit = threshold if finite and pts else None
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="spark" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{_a(title)}" '
+        f'data-points="{len(pts)}" data-thresholds="{0 if limit is None else 1}">'
+        f"<title>{_a(title)}</title>"
+    )
+    if not pts:
+        return head + "</svg>"
+    pad_x, pad_y = 5.0, 5.0
+    ys = [d.value for d in pts] + ([limit] if limit is not None else [])
+    lo, hi = min(ys), max(ys)
+    if hi == lo:
+        lo, hi = lo - (abs(lo) * 0.1 or 1.0), hi + (abs(hi) * 0.1 or 1.0)
+    step = (width - 2 * pad_x) / max(len(pts) - 1, 1)
+
+    def sx(i: int) -> float:
+        return pad_x + i * step if len(pts) > 1 else width / 2
+
+    def sy(y: float) -> float:
+        return pad_y + (hi - y) / (hi - lo) * (height - 2 * pad_y)
+
+    out = [head]
+    if limit is not None:
+        y = _n(sy(limit))
+        out.append(
+            f'<line class="threshold" x1="0" x2="{width}" y1="{y}" y2="{y}" '
+            f'stroke="{CURRENT_COLOR}" stroke-width="1.2" stroke-dasharray="4 2">'
+            f"<title>{_a(threshold_label)}</title></line>"
+        )
+    if len(pts) > 1:
+        d = "M" + " L".join(f"{_n(sx(i))} {_n(sy(p.value))}" for i, p in enumerate(pts))
+        out.append(f'<path d="{d}" fill="none" stroke="#5F6368" stroke-width="1.4"/>')
+    for i, p in enumerate(pts):
+        ring = ' class="now" stroke="#000" stroke-width="1"' if p.now else ""
+        out.append(
+            f'<circle cx="{_n(sx(i))}" cy="{_n(sy(p.value))}" r="{3.6 if p.now else 2.4}" '
+            f'fill="{_a(p.color)}"{ring}><title>{_a(p.tip)}</title></circle>'
+        )
+    out.append("</svg>")
+    return "".join(out)

@@ -30,6 +30,7 @@ from readiness.report import (
     SignOffRow,
     SignOffs,
     TestRun,
+    marks,
 )
 
 if TYPE_CHECKING:
@@ -64,6 +65,31 @@ def criterion_dict(r: CriterionResult) -> dict[str, Any]:
             "text": b.text,
         }
     return out
+
+
+def _with_history(report: Report, criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each criterion with its mark against the baseline and its trend (the points of the
+    evaluations before this one), when a store was consulted: reports without one are
+    unchanged."""
+    marked = marks(report.verdict.results, report.baseline)
+    for c in criteria:
+        key = c["criterion"]
+        if key in marked:
+            c["mark"] = marked[key]
+        if key in report.trends:
+            c["trend"] = [
+                {
+                    "evaluation": p.evaluation,
+                    "version": p.version,
+                    "generated_at": p.generated_at,
+                    "status": p.status,
+                    "value": _num(p.value),
+                    "unit": p.unit or None,
+                    "threshold": p.threshold or None,
+                }
+                for p in report.trends[key]
+            ]
+    return criteria
 
 
 def _criterion_fields(r: CriterionResult) -> dict[str, Any]:
@@ -206,7 +232,7 @@ def to_data(report: Report) -> dict[str, Any]:
             }
             for g in v.gates
         ],
-        "criteria": [criterion_dict(r) for r in v.results],
+        "criteria": _with_history(report, [criterion_dict(r) for r in v.results]),
         "evidence": [evidence_dict(ev) for ev in report.evidence.values()],
         **_sections(report),
     }
