@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from readiness.report import STATUSES, Baseline, CriterionResult, mark, marks
+from readiness.report import STATUSES, Baseline, CriterionResult, Status, mark, marks
 
 FAILING = ("FAIL", "INCONCLUSIVE", "MISSING", "ERROR")
 
@@ -55,7 +55,7 @@ def test_every_pair_of_statuses_has_exactly_one_consistent_mark() -> None:
                 assert m == "unchanged"
 
 
-def _result(key: str, status: str) -> CriterionResult:
+def _result(key: str, status: Status) -> CriterionResult:
     gate, _, id_ = key.partition(".")
     return CriterionResult(key, gate, id_, id_, "t.x", "blocking", "internal", status)
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from browser_helpers import ARTIFACTS, CHROMIUM
+from browser_helpers import driver as _driver
 from helpers import STANDARD_DEFINITION, Project, junit_xml, make_standard
 from readiness.cli import cli
-from test_render_browser import ARTIFACTS, CHROMIUM, _driver
 
 DEF = "definitions/demo.yaml"
 E1, E2, E3 = 1795000000, 1795000100, 1795000200

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from history_helpers import criterion, record
 from sqlalchemy import event
+
+from history_helpers import criterion, record
 
 if TYPE_CHECKING:
     from readiness.history.store import Store

@@ -12,44 +12,12 @@ from typing import Any
 
 import pytest
 
-from helpers import REPO
+from browser_helpers import ARTIFACTS, BROWSER_MARKS, driver
 from readiness.render import html
 from render_samples import sample_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = REPO / "build" / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium is absent: apt-get install chromium chromium-driver",
-    ),
-]
-
-
-def _driver(tmp_path: Path, width: int) -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / f'profile-{width}'}",
-        f"--window-size={width},900",
-        "--hide-scrollbars",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+pytestmark = BROWSER_MARKS
+_driver = driver
 
 
 @pytest.fixture(scope="module")
