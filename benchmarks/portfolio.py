@@ -25,7 +25,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "history"))
 
 from history_helpers import criterion, record
-
 from readiness.history.store import open_store
 
 NOW = 1_795_780_800  # 2026-11-27T12:00:00Z

@@ -171,34 +171,9 @@ class OrderBook:
         tif: TimeInForce = "gtc",
     ) -> PlaceResult:
         """Match an incoming limit order, then rest (gtc) or expire (ioc) its remainder."""
-        if side not in SIDES:
-            raise ValueError(f"side must be buy or sell, not {side!r}")
-        if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
-            raise ValueError("qty must be a positive integer")
-        if not price.is_finite() or price <= 0:
-            raise ValueError("price must be a positive finite number")
-        if tif not in ("gtc", "ioc"):
-            raise ValueError(f"tif must be gtc or ioc, not {tif!r}")
-        if order_id in self._orders:
-            raise ValueError(f"order id {order_id} is already resting")
-
+        self._validate(order_id, side, price, qty, tif)
         fills: list[Fill] = []
-        left = qty
-        if side == "buy":
-            prices, book = self._ask_prices, self._asks
-            while left and prices and prices[0] <= price:
-                left = self._take(book[prices[0]], order_id, side, account, left, fills)
-                if not book[prices[0]].orders:
-                    del book[prices[0]]
-                    del prices[0]
-        else:
-            prices, book = self._bid_prices, self._bids
-            while left and prices and prices[-1] >= price:
-                left = self._take(book[prices[-1]], order_id, side, account, left, fills)
-                if not book[prices[-1]].orders:
-                    del book[prices[-1]]
-                    del prices[-1]
-
+        left = self._match(order_id, side, price, account, qty, fills)
         filled = qty - left
         if left == 0:
             status: Status = "filled"
@@ -214,6 +189,48 @@ class OrderBook:
             resting_qty=left if status in ("partial", "resting") else 0,
             fills=tuple(fills),
         )
+
+    def _validate(
+        self, order_id: int, side: Side, price: Decimal, qty: int, tif: TimeInForce
+    ) -> None:
+        """ValueError for an order the book cannot take."""
+        if side not in SIDES:
+            raise ValueError(f"side must be buy or sell, not {side!r}")
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+            raise ValueError("qty must be a positive integer")
+        if not price.is_finite() or price <= 0:
+            raise ValueError("price must be a positive finite number")
+        if tif not in ("gtc", "ioc"):
+            raise ValueError(f"tif must be gtc or ioc, not {tif!r}")
+        if order_id in self._orders:
+            raise ValueError(f"order id {order_id} is already resting")
+
+    def _match(
+        self,
+        order_id: int,
+        side: Side,
+        price: Decimal,
+        account: str | None,
+        left: int,
+        fills: list[Fill],
+    ) -> int:
+        """Take the opposite side's best levels while they cross `price` (price, then time
+        priority), dropping emptied levels; returns what is still unfilled."""
+        if side == "buy":
+            prices, book = self._ask_prices, self._asks
+            while left and prices and prices[0] <= price:
+                left = self._take(book[prices[0]], order_id, side, account, left, fills)
+                if not book[prices[0]].orders:
+                    del book[prices[0]]
+                    del prices[0]
+        else:
+            prices, book = self._bid_prices, self._bids
+            while left and prices and prices[-1] >= price:
+                left = self._take(book[prices[-1]], order_id, side, account, left, fills)
+                if not book[prices[-1]].orders:
+                    del book[prices[-1]]
+                    del prices[-1]
+        return left
 
     def cancel(self, order_id: int) -> Order | None:
         """Remove a resting order (also a partly filled one); None if it is not resting.
@@ -299,25 +316,27 @@ class OrderBook:
         bid, ask = self.best_bid(), self.best_ask()
         if bid is not None and ask is not None and not bid < ask:
             raise AssertionError(f"crossed book: best bid {bid} >= best ask {ask}")
-        seen = 0
-        for book, prices, side in (
-            (self._bids, self._bid_prices, "buy"),
-            (self._asks, self._ask_prices, "sell"),
-        ):
-            if prices != sorted(prices) or len(set(prices)) != len(prices):
-                raise AssertionError(f"{side} prices not strictly sorted: {prices}")
-            if set(prices) != set(book):
-                raise AssertionError(f"{side} price index does not match its levels")
-            for price, level in book.items():
-                if not level.orders:
-                    raise AssertionError(f"empty {side} level {price} kept")
-                if level.qty != sum(o.remaining for o in level.orders.values()):
-                    raise AssertionError(f"{side} level {price} quantity out of sync")
-                for oid, o in level.orders.items():
-                    seen += 1
-                    if o.side != side or o.price != price or o.remaining <= 0:
-                        raise AssertionError(f"order {oid} misfiled")
-                    if self._orders.get(oid) is not o:
-                        raise AssertionError(f"order {oid} missing from the id index")
+        seen = self._check_side(self._bids, self._bid_prices, "buy")
+        seen += self._check_side(self._asks, self._ask_prices, "sell")
         if seen != len(self._orders):
             raise AssertionError("id index holds orders that are in no level")
+
+    def _check_side(self, book: dict[Decimal, _Level], prices: list[Decimal], side: str) -> int:
+        """Check one side's price index and levels; the number of orders resting on it."""
+        if prices != sorted(prices) or len(set(prices)) != len(prices):
+            raise AssertionError(f"{side} prices not strictly sorted: {prices}")
+        if set(prices) != set(book):
+            raise AssertionError(f"{side} price index does not match its levels")
+        seen = 0
+        for price, level in book.items():
+            if not level.orders:
+                raise AssertionError(f"empty {side} level {price} kept")
+            if level.qty != sum(o.remaining for o in level.orders.values()):
+                raise AssertionError(f"{side} level {price} quantity out of sync")
+            for oid, o in level.orders.items():
+                seen += 1
+                if o.side != side or o.price != price or o.remaining <= 0:
+                    raise AssertionError(f"order {oid} misfiled")
+                if self._orders.get(oid) is not o:
+                    raise AssertionError(f"order {oid} missing from the id index")
+        return seen

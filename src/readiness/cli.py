@@ -6,13 +6,12 @@ One handler maps every error to the exit-code table of `readiness.errors.ExitCod
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import errno
-import json
+import functools
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
@@ -21,11 +20,11 @@ import click
 from readiness import __version__, atomic
 from readiness.cli_paths import Directory, InputFile
 from readiness.criteria import STAGES, Stage
-from readiness.errors import ExitCode, ReadinessError, UsageError, WriteError
+from readiness.errors import ExitCode, ReadinessError, WriteError
+from readiness.render.formats import NAMES as FORMAT_NAMES
 
 if TYPE_CHECKING:
-    from readiness.recording import Memory
-    from readiness.report import Report
+    from readiness.commands.evaluate import Judged
 
 # Heavy modules (pydantic models, the evaluation, renderers) are imported inside the commands
 # that need them: `inspect` and `--help` stay fast, and no command imports what it does not use.
@@ -53,21 +52,11 @@ definition_arg = click.argument("definition", type=InputFile())
 
 
 OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EPIPE, errno.EIO, errno.EDQUOT})
-DEFAULT_FORMATS = ("json", "html", "markdown", "junit", "notes")  # all of them
 
 
-def _finish(
-    report: Report,
-    json_path: Path | None,
-    color: bool | None,
-    report_dir: Path | None = None,
-    formats_: tuple[str, ...] = (),
-    notes_template: Path | None = None,
-    memory: Memory | None = None,
-    require_record: bool = False,
-) -> NoReturn:
+def _finish(judged: Judged, opts: dict[str, Any]) -> NoReturn:
     """Print the summary, write the requested reports (and GitHub Actions annotations and step
-    summary when running there), exit with the verdict's code.
+    summary when running there), exit with the code `commands.evaluate.exit_code` says.
 
     A report that cannot be written never hides behind the verdict: each failure is one line
     after the summary, the other reports are still written, and the exit code is the verdict's
@@ -76,22 +65,37 @@ def _finish(
     of the recording is one line after the reports, and an evaluation that was not recorded
     exits as its verdict says, unless `--require-record` (then `ExitCode.NOT_RECORDED`).
     """
-    from readiness.render import jsonreport, terminal
+    from readiness.commands import evaluate as work
+    from readiness.render import terminal
 
-    outputs: list[tuple[Path, str]] = []
-    if json_path is not None:
-        outputs.append((json_path, jsonreport.render(report)))
-    if formats_ and report_dir is None:
-        raise UsageError("--format needs --report-dir")
-    if report_dir is not None:
-        from readiness.render import formats
-
-        names = [formats.parse(n) for n in (formats_ or DEFAULT_FORMATS)]
-        texts = formats.render_all(report, report_dir, names, notes_template=notes_template)
-        outputs.extend(texts.values())
-    use_color = _isatty(sys.stdout) if color is None else color
+    report, memory = judged.report, judged.memory
+    outputs = work.outputs(
+        report, opts["json_path"], opts["report_dir"], opts["formats_"], opts["notes_template"]
+    )
+    use_color = _isatty(sys.stdout) if opts["color"] is None else opts["color"]
     out = _Stdout()
     out.echo(terminal.render(report, color=use_color, final=not outputs), nl=False)
+    problems = _write(outputs, out.echo)
+    if outputs:  # the verdict stays the last line of a CI log, after the reports' paths
+        out.echo("\n" + terminal.final_line(report, color=use_color), nl=False)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in work.github_annotations(report, os.environ):
+            out.echo(line)
+        problems.extend(work.github_step_summary(report, os.environ))
+    if out.problem is not None:
+        problems.insert(0, out.problem)
+    for problem in problems:
+        click.echo(f"readiness: error: {problem}", err=True)
+    for line in memory.lines:
+        if line.startswith("readiness:"):
+            click.echo(line, err=True)
+        else:
+            out.echo(line)
+    raise SystemExit(work.exit_code(report, problems, memory, opts["require_record"]))
+
+
+def _write(outputs: list[tuple[Path, str]], echo: Callable[[str], None]) -> list[str]:
+    """Write each file atomically, saying `report: PATH` for each; the failures, one line each."""
     problems: list[str] = []
     for path, text in outputs:
         try:
@@ -99,25 +103,8 @@ def _finish(
         except WriteError as exc:
             problems.append(str(exc))
         else:
-            out.echo(f"report: {path}")
-    if outputs:  # the verdict stays the last line of a CI log, after the reports' paths
-        out.echo("\n" + terminal.final_line(report, color=use_color), nl=False)
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        problems.extend(_github(report, out))
-    if out.problem is not None:
-        problems.insert(0, out.problem)
-    for problem in problems:
-        click.echo(f"readiness: error: {problem}", err=True)
-    for line in memory.lines if memory is not None else ():
-        if line.startswith("readiness:"):
-            click.echo(line, err=True)
-        else:
-            out.echo(line)
-    if memory is not None and memory.failed and require_record:
-        raise SystemExit(ExitCode.NOT_RECORDED)
-    if problems and report.exit_code == ExitCode.GO:
-        raise SystemExit(ExitCode.REPORT_NOT_WRITTEN)
-    raise SystemExit(report.exit_code)
+            echo(f"report: {path}")
+    return problems
 
 
 def _isatty(stream: IO[str] | None) -> bool:
@@ -151,23 +138,6 @@ def _stdout_failed(exc: OSError) -> str:
     return f"cannot write to standard output: {exc.strerror or exc}"
 
 
-def _github(report: Report, out: _Stdout) -> list[str]:
-    """Annotations on stdout, and the Markdown summary appended to $GITHUB_STEP_SUMMARY;
-    returns the problem writing the summary, if any."""
-    from readiness.render import github, markdown
-
-    for line in github.annotations(report, path_prefix=os.environ.get("READINESS_PATH_PREFIX", "")):
-        out.echo(line)
-    path = github.summary_path(os.environ)
-    if path is None:
-        return []
-    try:
-        atomic.append_text(path, markdown.render(report))  # shared by the whole step: append
-    except WriteError as exc:
-        return [f"GITHUB_STEP_SUMMARY: {exc}"]
-    return []
-
-
 attest_options = [
     click.option(
         "--attest",
@@ -185,37 +155,6 @@ attest_options = [
         help="Where --attest writes (default: readiness.intoto.json in --report-dir, or here).",
     ),
 ]
-
-
-def _signer(key: Path | None, out: Path | None) -> Any:
-    """The signer of `--attest KEY`, loaded before anything is evaluated (a bad key fails
-    fast); None without --attest."""
-    if key is None:
-        if out is not None:
-            raise UsageError("--attest-out needs --attest KEY")
-        return None
-    from readiness.attestation import keys
-
-    return keys.load_signer(key)
-
-
-def _write_attestation(
-    report: Report,
-    project: Any,
-    signer: Any,
-    out: Path | None,
-    report_dir: Path | None,
-    evidence_dir: Path | None,
-) -> str:
-    """Write the attestation; the sha256 of its statement (kept with the evaluation)."""
-    from readiness.attestation import FILE_NAME
-    from readiness.attestation.attest import attest
-
-    if out is None:
-        out = report_dir / FILE_NAME if report_dir is not None else Path(FILE_NAME)
-    done = attest(report, project, signer, out, evidence_dir=evidence_dir)
-    click.echo(f"attestation: {done.path} (key {done.keyid[:16]})")
-    return f"sha256:{done.statement_sha256}"
 
 
 db_option = click.option(
@@ -251,49 +190,14 @@ def _judge_and_finish(
     opts: dict[str, Any],
     failed_checks: dict[str, str] | None = None,
 ) -> NoReturn:
-    """Look up the baseline, evaluate, attest, record, then print and write (`_finish`)."""
-    from readiness import pipeline, recording
+    """Look up the baseline, evaluate, attest, record (`commands.evaluate.judge`), then print
+    and write (`_finish`)."""
+    from readiness.commands import evaluate as work
 
-    if opts["no_record"] and opts["require_record"]:
-        raise UsageError("--require-record and --no-record contradict each other")
-    signer = _signer(opts["attest_key"], opts["attest_out"])
-    clock = pipeline.Clock()
-    stage = opts["stage"] or project.definition.stage
-    memory = recording.open_memory(
-        project,
-        db=opts["db"],
-        record=not opts["no_record"],
-        baseline_id=opts["baseline_id"],
-        stage=stage,
-        epoch=clock.epoch,
-    )
-    report = pipeline.build_report(
-        project,
-        definition,
-        stage=opts["stage"],
-        evidence_dir=opts["evidence_dir"],
-        clock=clock,
-        strict=opts["strict"],
-        failed_checks=failed_checks,
-        baseline=memory.baseline,
-        trends=memory.trends,
-    )
-    digest = None
-    if signer is not None:
-        digest = _write_attestation(
-            report, project, signer, opts["attest_out"], opts["report_dir"], opts["evidence_dir"]
-        )
-    recording.record(memory, report, project, clock.epoch, attestation_digest=digest)
-    _finish(
-        report,
-        opts["json_path"],
-        opts["color"],
-        opts["report_dir"],
-        opts["formats_"],
-        opts["notes_template"],
-        memory=memory,
-        require_record=opts["require_record"],
-    )
+    judged = work.judge(project, definition, opts, failed_checks)
+    if judged.attestation:
+        click.echo(judged.attestation)
+    _finish(judged, opts)
 
 
 def report_options(func: Any) -> Any:
@@ -319,7 +223,7 @@ def report_options(func: Any) -> Any:
             "--format",
             "formats_",
             multiple=True,
-            type=click.Choice(["json", "html", "markdown", "junit", "notes"]),
+            type=click.Choice(FORMAT_NAMES),
             help="A report format to write into --report-dir (repeatable).",
         ),
         click.option(
@@ -409,29 +313,24 @@ def run(
 
     Progress goes to standard error: a live display on a terminal, a line per running check
     every --progress-interval seconds otherwise."""
-    from readiness import cli_progress, collect, pipeline
+    from readiness import pipeline
+    from readiness.commands import evaluate as work
+    from readiness.commands import run as running
 
-    _signer(opts["attest_key"], opts["attest_out"])  # a bad key fails before anything runs
+    work.signer(opts["attest_key"], opts["attest_out"])  # a bad key fails before anything runs
     opts["evidence_dir"] = evidence_dir
     project = pipeline.load(definition, root)
-    unknown = sorted(set(only) - set(project.checks))
-    if unknown:
-        raise UsageError(f"--only: no check {', '.join(unknown)} in the definition")
-    collect.require_tools(project, set(only) or None)
-    base = evidence_dir if evidence_dir is not None else project.root
-    logs = log_dir if log_dir is not None else project.root / "build" / "logs"
-    shown = cli_progress.display(sys.stderr, _isatty(sys.stderr), progress_interval)
-    with collect.interrupt_as_keyboard(), shown:
-        results = collect.collect(
-            project,
-            base,
-            logs,
-            only=set(only) or None,
-            allow_remote=allow_remote,
-            progress=shown.line,
-            watch=shown.watch,
-        )
-    failed = {c: r.message for c, r in results.items() if r.outcome != "ok"}
+    chosen = running.check_only(project, only)
+    failed = running.collect(
+        project,
+        evidence_dir if evidence_dir is not None else project.root,
+        log_dir if log_dir is not None else project.root / "build" / "logs",
+        only=chosen,
+        allow_remote=allow_remote,
+        stream=sys.stderr,
+        tty=_isatty(sys.stderr),
+        interval=progress_interval,
+    )
     _judge_and_finish(project, definition, opts, failed_checks=failed)
 
 
@@ -474,29 +373,6 @@ def notes(
         click.echo(text, nl=False)
 
 
-def _metrics_rows(metrics: list[Any]) -> list[dict[str, Any]]:
-    from readiness.render import view
-
-    return [
-        {"metric": m.name, "value": view._num(m.value), "unit": m.unit}
-        for m in sorted(metrics, key=lambda m: m.name)
-    ]
-
-
-def _print_metrics(rows: list[dict[str, Any]], as_json: bool, header: str = "") -> None:
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if header:
-        click.echo(header)
-    from readiness.render import safe
-
-    names = [safe.terminal(r["metric"]) for r in rows]  # endpoint names come from evidence
-    width = max((len(n) for n in names), default=10)
-    for name, r in zip(names, rows, strict=True):
-        click.echo(f"  {name:<{width}}  {r['value']} {r['unit']}")
-
-
 @cli.command()
 @definition_arg
 @evidence_option
@@ -504,22 +380,14 @@ def _print_metrics(rows: list[dict[str, Any]], as_json: bool, header: str = "") 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def metrics(definition: Path, evidence_dir: Path | None, root: Path | None, as_json: bool) -> None:
     """List every metric the evidence provides, with value and unit."""
-    from readiness import pipeline
-    from readiness.evidence import gather as gather_mod
-    from readiness.metrics import MetricTable
+    from readiness.commands import inspecting
 
-    project = pipeline.load(definition, root)
-    base = evidence_dir if evidence_dir is not None else project.root
-    evidence = gather_mod.gather(project, base, pipeline.Clock().epoch)
-    table = MetricTable.build(evidence)
-    rows = _metrics_rows(list(table.by_name.values()))
-    problems = [f"{ev.check}: {ev.status}: {ev.message}" for ev in evidence.values() if ev.message]
+    rows, problems = inspecting.listing(definition, evidence_dir, root)
     if as_json:
-        click.echo(
-            json.dumps({"metrics": rows, "problems": problems}, indent=2, ensure_ascii=False)
-        )
+        click.echo(inspecting.listing_json(rows, problems))
         return
-    _print_metrics(rows, False)
+    for line in inspecting.table(rows):
+        click.echo(line)
     for p in problems:
         click.echo(f"  ! {p}", err=True)
 
@@ -542,74 +410,21 @@ def metrics(definition: Path, evidence_dir: Path | None, root: Path | None, as_j
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_json: bool) -> None:
     """Show the metrics of evidence files, no definition needed (exit 1 if unreadable)."""
-    opts: dict[str, str] = {}
-    for item in options:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise UsageError(f"--option {item!r}: expected KEY=VALUE")
-        opts[key] = value
-    root = Path.cwd()
+    from readiness.commands import inspecting
+
+    opts = inspecting.adapter_options(options)
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         click.echo(f"readiness: error: no such file: {', '.join(missing)}", err=True)
         raise SystemExit(ExitCode.NO_GO)
-    from pydantic import ValidationError
-
     from readiness.errors import EvidenceError
-    from readiness.evidence import gather as gather_mod
-    from readiness.evidence import registry
-    from readiness.evidence.records import Evidence
-    from readiness.metrics import from_record
-    from readiness.render import view
 
-    adapter = registry.get(kind)
     try:
-        params = adapter.Params.model_validate(opts)
-    except ValidationError as exc:
-        raise UsageError(f"--option: {exc.errors()[0]['msg']}") from None
-    try:
-        metas = gather_mod.file_metas(list(files), root)
-        record = gather_mod.read_files(kind, list(files), root, params)
+        text = inspecting.inspect(files, kind, opts, as_json)
     except EvidenceError as exc:
         click.echo(f"readiness: error: {exc}", err=True)
         raise SystemExit(ExitCode.NO_GO) from None
-    found = from_record("evidence", record)
-    rows = _metrics_rows(found)
-    ev = Evidence("evidence", kind, "ok", metas, record, "", tuple(getattr(record, "warnings", ())))
-    if as_json:
-        data = {
-            "kind": kind,
-            "files": [{"path": m.path, "sha256": m.sha256} for m in metas],
-            "metrics": rows,
-            "record": view.record_dict(ev),
-            "warnings": list(ev.warnings),
-        }
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        return
-    for m in metas:
-        click.echo(f"{m.path}  sha256:{m.sha256}")
-    _print_metrics(rows, False)
-    for w in ev.warnings:
-        click.echo(f"warning: {w}")
-
-
-def _signer_field(option: str, value: str) -> str:
-    """A --role or --name value, stripped; UsageError if blank or holding control characters."""
-    value = value.strip()
-    if not value:
-        raise UsageError(f"{option} must not be empty or blank")
-    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
-        raise UsageError(f"{option} {value!r} holds control characters")
-    return value
-
-
-def _signoff_signer(key: Path | None) -> Any:
-    """The signer of `signoff --key`, loaded before anything is read or written; None."""
-    if key is None:
-        return None
-    from readiness.attestation import keys
-
-    return keys.load_signer(key)
+    click.echo(text)
 
 
 @cli.command()
@@ -656,141 +471,41 @@ def signoff(
 ) -> None:
     """Record a sign-off for the definition's version (appended atomically, never losing any),
     signed with --key when given."""
-    from readiness import pipeline
-    from readiness.errors import EvidenceError
-    from readiness.evidence import gather as gather_mod
-    from readiness.evidence.signing import signer_problem
-    from readiness.evidence.signoffs import (
-        SignOffRecord,
-        append_record,
-        combined_digest,
-        evidence_digests,
-    )
+    from readiness.commands import signoff as work
 
-    role = _signer_field("--role", role)
-    name = _signer_field("--name", name)
-    signer = _signoff_signer(key)
-    project = pipeline.load(definition, root)
-    d = project.definition
-    known = d.signoffs.known_roles()
-    if role not in known:
-        raise UsageError(
-            f"--role {role!r} is not a sign-off role of {d.release} {d.version}; "
-            + (f"known roles: {', '.join(known)}" if known else "it names none")
-            + " (signoffs.required and signoffs.optional)"
-        )
-    base = evidence_dir if evidence_dir is not None else project.root
-    if file_ is None:
-        check = project.checks.get(d.signoffs.check or "")
-        if check is None or any(ch in check.evidence[0] for ch in "*?["):
-            raise UsageError(
-                "no sign-off file: give --file, or a `signoffs.check` whose first evidence "
-                "entry is a plain path"
-            )
-        file_ = gather_mod.evidence_base(check, project.root, base) / check.evidence[0]
-    if decision == "approve-with-conditions" and not comment.strip():
-        raise UsageError("--decision approve-with-conditions needs --comment stating them")
-    clock = pipeline.Clock()
-    evidence = gather_mod.gather(project, base, clock.epoch)
-    digests = evidence_digests(evidence)  # what this sign-off approves
-    record = SignOffRecord(
+    done = work.signoff(
+        definition,
+        root,
+        evidence_dir,
         role=role,
         name=name,
         decision=decision,
-        date=dt.datetime.fromtimestamp(clock.epoch, dt.UTC).replace(microsecond=0),
-        version=d.version,
         comment=comment,
-        evidence_digest=combined_digest(digests),
-        evidence=digests,
+        file_=file_,
+        key=key,
     )
-    problem = signer_problem(project, role, signer.public_key.keyid if signer else None)
-    if problem:
-        raise UsageError(problem)
-    if signer is not None:
-        record = record.signed_by(signer)
-    try:
-        count = append_record(file_, record)
-    except EvidenceError as exc:
-        raise UsageError(f"{exc} (not modified)") from None
-    click.echo(f"{file_}: {name} ({role}) {decision} {d.release} {d.version} ({count} records)")
-    click.echo(f"  bound to evidence {record.evidence_digest} ({len(digests)} checks)")
-    if record.signature is not None:
-        click.echo(f"  signed by key {record.signature.keyid[:16]}")
-    for ident in digests:
-        ev = evidence[ident]
-        if ev.status != "ok":
-            click.echo(f"  note: {ident}: evidence {ev.status}: {ev.message}", err=True)
+    for line in done.lines:
+        click.echo(line)
+    for note in done.notes:
+        click.echo(note, err=True)
 
 
 @cli.command()
 @click.argument("kind", required=False)
 def kinds(kind: str | None) -> None:
     """Describe the evidence kinds: what each reads, its options and its severity mapping."""
-    import inspect as pyinspect
+    from readiness.commands import describe
 
-    from readiness.evidence import registry
-
-    for name in [kind] if kind else registry.known_kinds():
-        adapter = registry.get(name)
-        doc = pyinspect.getdoc(type(adapter)) or "(no description)"
-        click.echo(f"{name}  (record: {adapter.record})")
-        click.echo("\n".join(f"    {line}" for line in doc.splitlines()))
-        options = adapter.Params.model_json_schema(by_alias=True).get("properties", {})
-        if options:
-            click.echo("    options (under the check's `options:`):")
-            for key in sorted(options):
-                click.echo(_option_text(key, options[key]))
-        else:
-            click.echo("    options: none")
-        click.echo("")
-
-
-def _option_text(key: str, prop: dict[str, Any]) -> str:
-    """One adapter option for `readiness kinds`: type, bounds, unit and default on the first
-    line, then its meaning, wrapped."""
-    import textwrap
-
-    kinds = [p for p in prop.get("anyOf", [prop]) if p.get("type") != "null"]
-    spec = kinds[0] if kinds else prop
-    if "enum" in spec:
-        what = "one of " + ", ".join(str(v) for v in spec["enum"])
-    else:
-        what = {"integer": "integer", "number": "number", "boolean": "true/false"}.get(
-            str(spec.get("type")), str(spec.get("type", "value"))
-        )
-        for bound, op in (("exclusiveMinimum", ">"), ("minimum", ">="), ("maximum", "<=")):
-            if bound in spec:
-                what += f" {op} {spec[bound]:g}"
-    if prop.get("unit"):
-        what += f", in {prop['unit']}"
-    default = prop.get("default")
-    what += "; default: " + ("none" if default is None else str(default))
-    meaning = textwrap.fill(
-        str(prop.get("description", "(no description)")),
-        width=96,
-        initial_indent=" " * 8,
-        subsequent_indent=" " * 8,
-    )
-    return f"      {key}: {what}\n{meaning}"
+    click.echo(describe.kinds(kind), nl=False)
 
 
 @cli.command()
 @click.argument("kind", type=click.Choice(["definition", "gate", "check"]), default="definition")
 def schema(kind: str) -> None:
     """Print the JSON Schema of definition, gate or check files (for editors)."""
-    from pydantic import BaseModel
+    from readiness.commands import describe
 
-    from readiness.definition import CheckSpec, Definition, GateSpec
-
-    models: dict[str, type[BaseModel]] = {
-        "definition": Definition,
-        "gate": GateSpec,
-        "check": CheckSpec,
-    }
-    model = models[kind]
-    data = model.model_json_schema(by_alias=True)
-    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    click.echo(json.dumps(data, indent=2, sort_keys=True))
+    click.echo(describe.schema(kind))
 
 
 @cli.command()
@@ -850,30 +565,19 @@ def attest(
 ) -> None:
     """Evaluate the evidence on disk and write a signed in-toto attestation of the verdict
     (exit code: the verdict's, as `evaluate`)."""
-    # Attesting a stored evaluation waits for the history store: it will rebuild the stored
-    # Report and hand it to readiness.attestation.attest.attest, as below.
-    from readiness import pipeline
-    from readiness.attestation import keys
-    from readiness.attestation.attest import attest as attest_report
+    from readiness.commands import attesting
 
-    signer = keys.load_signer(key)
-    project = pipeline.load(definition, root)
-    report = pipeline.build_report(
-        project,
+    line, code = attesting.attest(
         definition,
         stage=stage,
         evidence_dir=evidence_dir,
-        clock=pipeline.Clock(),
+        root=root,
+        key=key,
+        out=out,
         strict=strict,
     )
-    done = attest_report(report, project, signer, out, evidence_dir=evidence_dir)
-    rel = report.release
-    click.echo(
-        f"attested {report.verdict.verdict.value} for {rel.name} {rel.version} at stage "
-        f"{rel.stage}: {done.path} (key {done.keyid[:16]}, statement sha256 "
-        f"{done.statement_sha256})"
-    )
-    raise SystemExit(report.exit_code)
+    click.echo(line)
+    raise SystemExit(code)
 
 
 @cli.command()
@@ -913,28 +617,15 @@ def verify(
     Exit 0: all holds; 1: a file changed, is missing or extra, or a waiver expired;
     2: the attestation, key or usage is unusable (bad signature, wrong key, malformed file).
     """
-    from readiness import pipeline
-    from readiness.attestation.attest import verify as verify_file
+    from readiness.commands import attesting
 
-    done = verify_file(
-        attestation,
-        list(key_paths),
-        threshold=threshold,
-        root=root if root is not None else Path.cwd(),
-        evidence_dir=evidence_dir,
-        today=pipeline.Clock().today,
+    lines, code = attesting.verify(
+        attestation, key_paths, threshold=threshold, evidence_dir=evidence_dir, root=root
     )
-    out = done.outcome
-    ids = ", ".join(k[:16] for k in done.keyids)
-    click.echo(f"signature: OK (key {ids}; {len(done.keyids)} of {threshold} required)")
-    for line in out.lines:
+    for line in lines:
         click.echo(line)
-    for problem in out.problems:
-        click.echo(problem)
-    if out.problems:
-        click.echo(f"verify: FAILED: {len(out.problems)} problem(s), {out.checked} files checked")
-        raise SystemExit(ExitCode.NO_GO)
-    click.echo(f"verify: OK: {out.checked} files unchanged, no expired waiver or acceptance")
+    if code:
+        raise SystemExit(code)
 
 
 @cli.command()
@@ -995,82 +686,32 @@ def portfolio(
     """Evaluate every definition in DIR/definitions in dependency order and print the
     management view: verdicts, milestones, what blocks whom, risks, what expires, sign-offs
     owed, what changed (exit 0: all on track and not NO-GO; 1 otherwise; 2: invalid)."""
-    from readiness.portfolio import build as build_mod
-    from readiness.portfolio import render_html, render_text
+    from readiness.commands import portfolio as work
+    from readiness.commands import run as running
 
-    runner = _portfolio_runner(directory) if run_checks else None
-    opts = build_mod.Options(
-        store_url=store_url or None,
-        record=record,
+    runner = None
+    if run_checks:
+        runner = running.portfolio_runner(directory, sys.stderr, _isatty(sys.stderr))
+    result = work.build(
+        directory,
         since=since,
-        expiry_days=expiring_within,
+        record=record,
+        store_url=store_url,
+        expiring_within=expiring_within,
         runner=runner,
     )
-    if since is not None:
-        try:
-            build_mod.parse_since(since, _clock())
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    result = build_mod.build(directory, opts)
-    renderers = {
-        "json": render_text.render_json,
-        "markdown": render_text.render_markdown,
-        "html": render_html.render,
-    }
-    if format_ == "terminal":
-        use_color = _isatty(sys.stdout) if color is None else color
-        text = render_text.render_terminal(result, color=use_color)
-    else:
-        text = renderers[format_](result)
+    use_color = _isatty(sys.stdout) if color is None else color
     out = _Stdout()
-    out.echo(text, nl=False)
+    out.echo(work.text(result, format_, color=use_color), nl=False)
     problems = [out.problem] if out.problem else []
     if report_dir is not None:
-        names = {"json": "portfolio.json", "markdown": "portfolio.md", "html": "portfolio.html"}
-        files = [(report_dir / names[k], render(result)) for k, render in renderers.items()]
-        for path, body in files:
-            try:
-                atomic.write_text(path, body)
-            except WriteError as exc:
-                problems.append(str(exc))
-            else:
-                click.echo(f"report: {path}", err=format_ != "terminal")
+        echo = functools.partial(click.echo, err=format_ != "terminal")
+        problems += _write(work.files(result, report_dir), echo)
     for problem in problems:
         click.echo(f"readiness: error: {problem}", err=True)
     if problems and result.exit_code == 0:
         raise SystemExit(ExitCode.REPORT_NOT_WRITTEN)
     raise SystemExit(result.exit_code)
-
-
-def _clock() -> Any:
-    from readiness import pipeline
-
-    return pipeline.Clock()
-
-
-def _portfolio_runner(directory: Path) -> Any:
-    """`portfolio --run`: each release's checks' commands, every shared check only once, with
-    the same progress display as `run`."""
-    from readiness import cli_progress, collect
-
-    def run_member(member: Any, done: set[str]) -> dict[str, str]:
-        todo = set(member.project.checks) - done
-        if not todo:
-            return {}
-        shown = cli_progress.display(sys.stderr, _isatty(sys.stderr), 10.0)
-        with collect.interrupt_as_keyboard(), shown:
-            results = collect.collect(
-                member.project,
-                member.project.root,
-                directory / "build" / "logs",
-                only=todo,
-                allow_remote=False,
-                progress=shown.line,
-                watch=shown.watch,
-            )
-        return {c: r.message for c, r in results.items() if c in todo and r.outcome != "ok"}
-
-    return run_member
 
 
 class _DefaultGroup(click.Group):
@@ -1081,12 +722,6 @@ class _DefaultGroup(click.Group):
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
             args = ["show", *args]
         return super().parse_args(ctx, args)
-
-
-def _store(db: str | None, root: Path) -> Any:
-    from readiness.history import open_store
-
-    return open_store(db or None, root)
 
 
 @cli.group(cls=_DefaultGroup)
@@ -1111,20 +746,9 @@ def history_show(
 ) -> None:
     """One line per evaluation of the definition's release, newest first: when, version,
     stage, commit, verdict, blockers, attested."""
-    from readiness import pipeline
-    from readiness.history import commands
-    from readiness.render import safe
+    from readiness.commands import history as work
 
-    project = pipeline.load(definition, root)
-    with _store(db, project.root) as store:
-        text = commands.history(
-            store,
-            project.definition.release,
-            last=last,
-            criterion=criterion,
-            as_json=as_json,
-            safe_line=safe.terminal,
-        )
+    text = work.show(definition, root, db, last=last, criterion=criterion, as_json=as_json)
     click.echo(text, nl=False)
 
 
@@ -1137,14 +761,9 @@ def history_prune(
     db: str | None, root: Path | None, keep: int | None, older_than: str | None
 ) -> None:
     """Delete old evaluations; each release line's baseline is always kept."""
-    from readiness import pipeline
-    from readiness.history import commands
+    from readiness.commands import history as work
 
-    now = pipeline.Clock().epoch
-    if keep is None and older_than is None:
-        raise UsageError("history prune: give --keep N, --older-than AGE, or both")
-    with _store(db, root if root is not None else Path.cwd()) as store:
-        click.echo(commands.prune(store, keep, older_than, now), nl=False)
+    click.echo(work.prune(db, root, keep, older_than), nl=False)
 
 
 @cli.command()
@@ -1155,22 +774,9 @@ def diff(targets: tuple[str, ...], root: Path | None, db: str | None) -> None:
     """What changed between two evaluations (ids A B), or between a definition's latest
     evaluation and its baseline: verdict, flipped criteria, metric deltas, evidence, failing
     tests and findings."""
-    from readiness.history import commands
-    from readiness.render import safe
+    from readiness.commands import history as work
 
-    if len(targets) == 2 and all(t.isdigit() for t in targets):
-        with _store(db, root if root is not None else Path.cwd()) as store:
-            a, b = store.get(int(targets[0])), store.get(int(targets[1]))
-    elif len(targets) == 1 and not targets[0].isdigit():
-        from readiness import pipeline
-
-        project = pipeline.load(Path(targets[0]), root)
-        d = project.definition
-        with _store(db, project.root) as store:
-            a, b = commands.latest_and_baseline(store, d.release, d.stage)
-    else:
-        raise UsageError("diff takes two evaluation ids (diff 3 7) or one definition (diff DEF)")
-    click.echo(commands.diff(a, b, safe_line=safe.terminal), nl=False)
+    click.echo(work.diff(targets, root, db), nl=False)
 
 
 def _annotate(exc: ReadinessError) -> None:

@@ -203,9 +203,33 @@ def evaluate_criterion(
     Relative thresholds are made absolute against the baseline's value of the criterion.
     """
     spec = crit.spec
-    check = crit.check
-    ev = evidence.get(check)
-    base = CriterionResult(
+    ev = evidence.get(crit.check)
+    base = _unjudged(crit, stage, ev)
+    pass_t = spec.pass_.for_stage(stage)
+    warn_t = warn_for_stage(spec.pass_, spec.warn, stage)
+    if pass_t is None:
+        na = replace(base, status="N/A", message=f"no threshold at stage {STAGE_TITLES[stage]}")
+        return _not_yet(na, spec, stage, ev, table)
+    base = _with_thresholds(base, pass_t, warn_t)
+    found = _measured(base, crit.check, spec.metric, ev, table)
+    if isinstance(found, CriterionResult):
+        return found
+    ev, metrics = found
+    if spec.regression is not None:
+        judging = baseline.for_thresholds if baseline is not None else None
+        return _regression(base, spec, crit.key, metrics, ev, judging)
+    prior = baseline.values.get(crit.key) if baseline is not None else None
+    if pass_t.relative or (warn_t is not None and warn_t.relative):
+        base, done = _absolute(base, spec, crit.key, metrics, baseline, prior)
+        if done:
+            return base
+    return _judged(base, spec, stage, metrics, prior, baseline)
+
+
+def _unjudged(crit: Criterion, stage: Stage, ev: Evidence | None) -> CriterionResult:
+    """The criterion's result before anything is judged: ERROR until a step says otherwise."""
+    spec = crit.spec
+    return CriterionResult(
         key=crit.key,
         gate=crit.gate,
         id=spec.id,
@@ -217,60 +241,91 @@ def evaluate_criterion(
         source=crit.doc.where(crit.loc),
         evidence=tuple((f.path, f.sha256) for f in ev.files) if ev else (),
     )
-    pass_t = spec.pass_.for_stage(stage)
-    warn_t = warn_for_stage(spec.pass_, spec.warn, stage)
-    if pass_t is None:
-        na = replace(base, status="N/A", message=f"no threshold at stage {STAGE_TITLES[stage]}")
-        return _not_yet(na, spec, stage, ev, table)
-    base = replace(
+
+
+def _with_thresholds(
+    base: CriterionResult, pass_t: Threshold, warn_t: Threshold | None
+) -> CriterionResult:
+    return replace(
         base,
         threshold=str(pass_t),
         warn=str(warn_t) if warn_t is not None else "",
         pass_threshold=pass_t,
         warn_threshold=warn_t,
     )
+
+
+def _measured(
+    base: CriterionResult, check: str, ref: str, ev: Evidence | None, table: MetricTable
+) -> CriterionResult | tuple[Evidence, list[Metric]]:
+    """The evidence and the metrics `ref` matches in it; or the result saying why there is
+    nothing to judge (MISSING: no evidence, no such metric; ERROR: unreadable or stale
+    evidence, or a metric that is not a measurement)."""
     if ev is None or ev.status == "missing":
         msg = ev.message if ev is not None else f'no evidence for check "{check}"'
         return replace(base, status="MISSING", message=msg)
     if ev.status in ("error", "stale"):
         return replace(base, status="ERROR", message=ev.message)
-    metrics = table.resolve(spec.metric)
+    metrics = table.resolve(ref)
     if not metrics:
         available = sorted(m.key for m in table.by_name.values() if m.check == check)
         return replace(
             base,
             status="MISSING",
-            message=f"the evidence of {check} has no metric matching {spec.metric!r}"
-            + _closest(spec.metric.removeprefix(f"{check}."), available),
+            message=f"the evidence of {check} has no metric matching {ref!r}"
+            + _closest(ref.removeprefix(f"{check}."), available),
         )
     unusable = [m for m in metrics if m.unusable]
     if unusable:  # e.g. a latency over requests that mostly failed: not a measurement
         more = f" (and {len(unusable) - 1} more unusable metric(s))" if len(unusable) > 1 else ""
         return replace(base, matched=unusable[0].name, message=unusable[0].unusable + more)
-    if spec.regression is not None:
+    return ev, metrics
+
+
+def _absolute(
+    base: CriterionResult,
+    spec: CriterionSpec,
+    key: str,
+    metrics: list[Metric],
+    baseline: Baseline | None,
+    prior: tuple[float, str] | None,
+) -> tuple[CriterionResult, bool]:
+    """`base` with its relative thresholds made absolute against the baseline's value
+    (`prior`), and False; or, when that cannot be done (several metrics matched, no baseline
+    that judges), the criterion's result and True."""
+    if len(metrics) > 1:
+        message = f"a relative threshold compares one metric; {len(metrics)} matched"
+        return replace(base, message=message), True
+    if prior is None or (baseline is not None and not baseline.judges):
         judging = baseline.for_thresholds if baseline is not None else None
-        return _regression(base, spec, crit.key, metrics, ev, judging)
-    prior = baseline.values.get(crit.key) if baseline is not None else None
-    if pass_t.relative or (warn_t is not None and warn_t.relative):
-        if len(metrics) > 1:
-            return replace(
-                base,
-                message=f"a relative threshold compares one metric; {len(metrics)} matched",
-            )
-        if prior is None or (baseline is not None and not baseline.judges):
-            judging = baseline.for_thresholds if baseline is not None else None
-            result = _no_baseline(base, spec, crit.key, judging, metric=metrics[0])
-            return replace(result, baseline=_baseline_value(baseline, prior, metrics[0]))
-        assert baseline is not None
-        pass_t = pass_t.against(*prior)
-        warn_t = warn_t.against(*prior) if warn_t is not None else None
-        base = replace(
-            base,
-            threshold=f"{base.threshold} of {units.fmt(*prior)} = {pass_t}",
-            warn=f"{base.warn} = {warn_t}" if warn_t is not None else "",
-            pass_threshold=pass_t,
-            warn_threshold=warn_t,
-        )
+        result = _no_baseline(base, spec, key, judging, metric=metrics[0])
+        return replace(result, baseline=_baseline_value(baseline, prior, metrics[0])), True
+    assert baseline is not None
+    assert base.pass_threshold is not None
+    pass_t = base.pass_threshold.against(*prior)
+    warn_t = base.warn_threshold.against(*prior) if base.warn_threshold is not None else None
+    base = replace(
+        base,
+        threshold=f"{base.threshold} of {units.fmt(*prior)} = {pass_t}",
+        warn=f"{base.warn} = {warn_t}" if warn_t is not None else "",
+        pass_threshold=pass_t,
+        warn_threshold=warn_t,
+    )
+    return base, False
+
+
+def _judged(
+    base: CriterionResult,
+    spec: CriterionSpec,
+    stage: Stage,
+    metrics: list[Metric],
+    prior: tuple[float, str] | None,
+    baseline: Baseline | None,
+) -> CriterionResult:
+    """Judge every matched metric against the (absolute) thresholds of `base`; the worst one
+    is the criterion's value."""
+    pass_t, warn_t = base.pass_threshold, base.warn_threshold
+    assert pass_t is not None
     try:
         judged = [(_judge(m, pass_t, warn_t), m) for m in metrics]
     except DefinitionError as exc:
@@ -557,11 +612,22 @@ def _apply(
     stage: Stage,
 ) -> tuple[CriterionResult, list[WaiverUse]]:
     """Apply one criterion's waivers: finding waivers first, then criterion waivers."""
-    uses: list[WaiverUse] = []
-    check = crit.check
-    ev = evidence.get(check)
+    ev = evidence.get(crit.check)
     record = ev.record if ev is not None and isinstance(ev.record, Findings) else None
+    uses, waived, applied = _finding_waivers(mine, record)
     key = crit.spec.metric.partition(".")[2]
+    if waived and record is not None and r.status in ("FAIL", "WARN") and key in _FINDING_KEYS:
+        r = _recounted(r, crit.check, key, record, waived, applied[0])
+    r, more = _criterion_waivers(r, mine)
+    return r, uses + more
+
+
+def _finding_waivers(
+    mine: Sequence[tuple[Waiver, str, waivers.WaiverState]], record: Findings | None
+) -> tuple[list[WaiverUse], set[int], list[WaiverUse]]:
+    """Each finding waiver's use (`unused` when it matches no finding), the indices of the
+    findings the applied ones waive, and the applied uses."""
+    uses: list[WaiverUse] = []
     waived: set[int] = set()
     applied: list[WaiverUse] = []
     for w, src, st in mine:
@@ -578,22 +644,40 @@ def _apply(
         if final == "applied":
             waived.update(hits)
             applied.append(u)
-    if waived and record is not None and r.status in ("FAIL", "WARN") and key in _FINDING_KEYS:
-        count = float(sum(1 for i in finding_indices(record, key) if i not in waived))
-        t, w_t = r.pass_threshold, r.warn_threshold  # absolute: relative ones were resolved
-        if t is not None:
-            metric = Metric(check, key, count, "count")
-            status = _judge(metric, t, w_t)
-            before = r.observed
-            note = f"{len(waived)} finding(s) waived; {units.fmt(count, 'count')} of {before} left"
-            r = replace(
-                r,
-                status="WAIVED" if status == "PASS" else status,
-                value=count,
-                observed=units.fmt(count, "count"),
-                waiver=applied[0],
-                message=f"{r.message}; {note}" if r.message else note,
-            )
+    return uses, waived, applied
+
+
+def _recounted(
+    r: CriterionResult,
+    check: str,
+    key: str,
+    record: Findings,
+    waived: set[int],
+    first: WaiverUse,
+) -> CriterionResult:
+    """The findings count judged again without the waived findings: WAIVED when it passes."""
+    count = float(sum(1 for i in finding_indices(record, key) if i not in waived))
+    t, w_t = r.pass_threshold, r.warn_threshold  # absolute: relative ones were resolved
+    if t is None:
+        return r
+    status = _judge(Metric(check, key, count, "count"), t, w_t)
+    note = f"{len(waived)} finding(s) waived; {units.fmt(count, 'count')} of {r.observed} left"
+    return replace(
+        r,
+        status="WAIVED" if status == "PASS" else status,
+        value=count,
+        observed=units.fmt(count, "count"),
+        waiver=first,
+        message=f"{r.message}; {note}" if r.message else note,
+    )
+
+
+def _criterion_waivers(
+    r: CriterionResult, mine: Sequence[tuple[Waiver, str, waivers.WaiverState]]
+) -> tuple[CriterionResult, list[WaiverUse]]:
+    """Waivers of the whole criterion: the first applicable one waives a waivable status; one
+    that is not applicable (expired, wrong role...) is still shown on the result."""
+    uses: list[WaiverUse] = []
     for w, src, st in mine:
         if w.finding is not None:
             continue

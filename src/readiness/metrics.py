@@ -31,7 +31,9 @@ from readiness.evidence.records import (
 )
 
 if TYPE_CHECKING:
-    from readiness.definition import Project
+    from collections.abc import Mapping
+
+    from readiness.definition import Criterion, Project
 
 _LOAD_STATS = {
     "requests": "count",
@@ -344,39 +346,51 @@ def validate_refs(project: Project) -> list[str]:
         spec = project.checks.get(check)
         if spec is None:
             continue  # reported by the definition loader
-        try:
-            record = registry.get(spec.kind).record
-        except PluginError:
-            continue  # reported by validate_checks
-        catalogue = CATALOGUE.get(record)
-        if catalogue is None:
-            continue  # a plugin declaring a record readiness lacks: its read is a PluginError
-        unit = catalogue.get(pattern_of(key))
+        catalogue = _catalogue(spec.kind)
+        if catalogue is not None:
+            problems += _ref_problems(crit, spec.kind, check, key, catalogue)
+    return problems
+
+
+def _catalogue(kind: str) -> Mapping[str, str] | None:
+    """The metrics (pattern -> unit) a kind's record provides; None for an unknown kind
+    (reported by validate_checks) or a plugin declaring a record readiness lacks (its read is a
+    PluginError)."""
+    try:
+        record = registry.get(kind).record
+    except PluginError:
+        return None
+    return CATALOGUE.get(record)
+
+
+def _ref_problems(
+    crit: Criterion, kind: str, check: str, key: str, catalogue: Mapping[str, str]
+) -> list[str]:
+    """One criterion's metric: a name the kind provides, a regression over per-second samples,
+    thresholds in units comparable with the metric's."""
+    unit = catalogue.get(pattern_of(key))
+    if unit is None:
+        close = difflib.get_close_matches(pattern_of(key), list(catalogue), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
         where = crit.doc.where((*crit.loc, "metric"))
-        if unit is None:
-            close = difflib.get_close_matches(pattern_of(key), list(catalogue), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            problems.append(
-                f'{where}: check "{check}" (kind {spec.kind}) has no metric "{key}"{hint}'
-            )
+        return [f'{where}: check "{check}" (kind {kind}) has no metric "{key}"{hint}']
+    if crit.spec.regression is not None and pattern_of(key) not in INTERVAL_KEYS:
+        return [
+            f"{crit.doc.where((*crit.loc, 'regression', 'metric'))}: a regression compares "
+            f"per-second samples, which only {', '.join(INTERVAL_KEYS)} of a locust check "
+            f"have, not {key}"
+        ]
+    problems: list[str] = []
+    for field in ("pass_", "warn"):
+        table = getattr(crit.spec, field)
+        if table is None:
             continue
-        if crit.spec.regression is not None and pattern_of(key) not in INTERVAL_KEYS:
-            problems.append(
-                f"{crit.doc.where((*crit.loc, 'regression', 'metric'))}: a regression compares "
-                f"per-second samples, which only {', '.join(INTERVAL_KEYS)} of a locust check "
-                f"have, not {key}"
-            )
-            continue
-        for field in ("pass_", "warn"):
-            table = getattr(crit.spec, field)
-            if table is None:
-                continue
-            for t_unit in sorted(table.units()):
-                if not units.compatible(t_unit, unit):
-                    problems.append(
-                        f"{crit.doc.where((*crit.loc, field.rstrip('_')))}: threshold unit "
-                        f"{t_unit} cannot be compared with {crit.spec.metric} ({unit})"
-                    )
+        problems += [
+            f"{crit.doc.where((*crit.loc, field.rstrip('_')))}: threshold unit "
+            f"{t_unit} cannot be compared with {crit.spec.metric} ({unit})"
+            for t_unit in sorted(table.units())
+            if not units.compatible(t_unit, unit)
+        ]
     return problems
 
 

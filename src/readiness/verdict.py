@@ -19,6 +19,7 @@ from readiness.errors import ExitCode
 from readiness.evaluation import CriterionResult, Evaluation
 from readiness.evidence.records import Evidence
 from readiness.reasons import Reason
+from readiness.waivers import WaiverUse
 
 # INCONCLUSIVE: a regression comparison that cannot tell (too few intervals); never a pass.
 BLOCKING_STATUSES = ("FAIL", "INCONCLUSIVE", "MISSING", "ERROR")
@@ -159,37 +160,14 @@ def judge(
     evidence never yields a GO. The sign-off check is left to the governance rules.
     """
     results = evaluation.results
-    gates: list[GateVerdict] = []
-    gate_ids = [*project.definition.gates]
-    if any(r.gate == RELEASE_GATE for r in results):
-        gate_ids.append(RELEASE_GATE)
-    for gid in gate_ids:
-        mine = [r for r in results if r.gate == gid]
-        b, c = classify(mine)
-        if not any(r.counts for r in mine):
-            b.append(Reason("gate", gid, f"{gid}: no criterion evaluated at this stage"))
-        title = project.gates[gid].title if gid in project.gates else "Release criteria"
-        gates.append(GateVerdict(gid, title or gid, decide(b, c), tuple(mine), tuple(b), tuple(c)))
+    gates = _gates(project, results)
     blockers, conditions = classify(results)
     if not any(r.counts for r in results):
         blockers.append(
             Reason("release", "", "no criterion was evaluated: an empty evaluation is never a GO")
         )
-    notes: list[str] = []
-    for w in evaluation.waivers:
-        who = f"{w.approver} ({w.role})"
-        if w.state == "expired":
-            text = f"waiver for {w.criterion} expired on {w.expires} (approved by {who})"
-            blockers.append(Reason("waiver", w.criterion, text, owner=w.role))
-        elif w.state == "role-not-allowed":
-            text = f"waiver for {w.criterion} was approved by {who}, a role not allowed to waive it"
-            blockers.append(Reason("waiver", w.criterion, text, owner=w.role))
-        elif w.state == "not-waivable":
-            notes.append(f"waiver for {w.criterion} ignored: the criterion is not waivable")
-        elif w.state == "unused" and w.finding is not None:
-            notes.append(f"waiver for {w.criterion} ({w.finding}) matches no finding")
-        elif w.state == "unused":
-            notes.append(f"waiver for {w.criterion} matches nothing (the criterion did not fail)")
+    waiver_blockers, notes = _waiver_outcomes(evaluation.waivers)
+    blockers.extend(waiver_blockers)
     blockers.extend(_unused_broken_evidence(project, results, evidence or {}))
     blockers.extend(_as_reason(b) for b in extra_blockers or [])
     conditions.extend(_as_reason(c) for c in extra_conditions or [])
@@ -215,3 +193,42 @@ def judge(
         next_stage=nxt,
         next_stage_blockers=next_blockers,
     )
+
+
+def _gates(project: Project, results: Sequence[CriterionResult]) -> list[GateVerdict]:
+    """One verdict per gate of the definition (and the release's own criteria, if any); a gate
+    with no criterion evaluated at this stage blocks."""
+    gates: list[GateVerdict] = []
+    gate_ids = [*project.definition.gates]
+    if any(r.gate == RELEASE_GATE for r in results):
+        gate_ids.append(RELEASE_GATE)
+    for gid in gate_ids:
+        mine = [r for r in results if r.gate == gid]
+        b, c = classify(mine)
+        if not any(r.counts for r in mine):
+            b.append(Reason("gate", gid, f"{gid}: no criterion evaluated at this stage"))
+        title = project.gates[gid].title if gid in project.gates else "Release criteria"
+        gates.append(GateVerdict(gid, title or gid, decide(b, c), tuple(mine), tuple(b), tuple(c)))
+    return gates
+
+
+def _waiver_outcomes(uses: Sequence[WaiverUse]) -> tuple[list[Reason], list[str]]:
+    """What the waivers add: an expired waiver or one approved by a role not allowed to waive
+    blocks; one ignored or matching nothing is a note."""
+    blockers: list[Reason] = []
+    notes: list[str] = []
+    for w in uses:
+        who = f"{w.approver} ({w.role})"
+        if w.state == "expired":
+            text = f"waiver for {w.criterion} expired on {w.expires} (approved by {who})"
+            blockers.append(Reason("waiver", w.criterion, text, owner=w.role))
+        elif w.state == "role-not-allowed":
+            text = f"waiver for {w.criterion} was approved by {who}, a role not allowed to waive it"
+            blockers.append(Reason("waiver", w.criterion, text, owner=w.role))
+        elif w.state == "not-waivable":
+            notes.append(f"waiver for {w.criterion} ignored: the criterion is not waivable")
+        elif w.state == "unused" and w.finding is not None:
+            notes.append(f"waiver for {w.criterion} ({w.finding}) matches no finding")
+        elif w.state == "unused":
+            notes.append(f"waiver for {w.criterion} matches nothing (the criterion did not fail)")
+    return blockers, notes

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readiness import pipeline
 from readiness.criteria import STAGES
@@ -36,6 +36,9 @@ from readiness.portfolio.recording import repo_context, to_record
 from readiness.portfolio.resolve import Member, load
 from readiness.report import Report
 from readiness.requires import Found, Resolution, from_stored, resolve_all
+
+if TYPE_CHECKING:
+    from readiness.history.store import Store
 
 HISTORY_DEPTH = 50  # evaluations read per release: enough for any review window in practice
 OWED_STATES = ("missing", "rejected", "wrong-version")
@@ -189,15 +192,73 @@ def critical_path(rows: Sequence[ReleaseRow]) -> tuple[tuple[str, ...], tuple[st
     return tuple(reversed(path)), (name, date)
 
 
+@dataclass
+class _Run:
+    """What the evaluation of the members gathers, release by release."""
+
+    rows: list[ReleaseRow] = field(default_factory=list)
+    slip_total: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # (days, stage, via)
+    expiring: list[Expiring] = field(default_factory=list)
+    owed: list[Owed] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    ran: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
 def build(root: Path, opts: Options) -> Portfolio:
     """Load, evaluate in dependency order, record, and assemble the portfolio."""
     clock = pipeline.Clock()
-    today = clock.today
     members = load(root)
     cut = parse_since(opts.since, clock) if opts.since is not None else None
+    store, history, problem = _open_history(root, members, opts)
+    same_run: dict[str, Found] = {}
+    lookup = _Lookup(same_run, history)
+    lookup.problem = problem
+    run = _Run()
+    git = repo_context(root) if store is not None and opts.record else (None, None)
+    try:
+        for m in members:
+            report = _evaluate(m, opts, run, clock, lookup)
+            same_run[m.release] = found_of(report)
+            if store is not None and opts.record:
+                store.record(to_record(report, m.project, git))
+            _gather(m, report, lookup, history.get(m.release, []), run, opts, clock.today, cut)
+    finally:
+        if store is not None:
+            store.close()
+    path, launch = critical_path(run.rows)
+    failing = any(r.verdict == "NO-GO" or not r.on_track for r in run.rows)
+    return Portfolio(
+        root=str(root),
+        generated_at=clock.iso,
+        today=clock.today,
+        releases=tuple(run.rows),
+        critical_path=path,
+        next_launch=launch,
+        expiring=tuple(sorted(run.expiring, key=lambda e: (e.expires, e.release, e.subject))),
+        owed=tuple(sorted(run.owed, key=lambda o: (o.role, o.release))),
+        since=None
+        if cut is None
+        else Since(
+            cut[1],
+            sum(1 for m in members if since.then_of(history.get(m.release, []), cut[0])),
+            tuple(run.changes),
+            problem,
+        ),
+        expiry_days=opts.expiry_days,
+        notes=tuple(opts.notes),
+        exit_code=1 if failing else 0,
+    )
+
+
+def _open_history(
+    root: Path, members: Sequence[Member], opts: Options
+) -> tuple[Store | None, dict[str, list[StoredEvaluation]], str]:
+    """The store and each member's recorded evaluations (read once, before this run records);
+    a store that cannot be opened is a note and the problem, never an error (fail closed: the
+    requirements then rest on this run alone)."""
     history: dict[str, list[StoredEvaluation]] = {}
-    store = None
-    problem = ""
+    store: Store | None = None
     try:
         from readiness.history import open_store
 
@@ -205,84 +266,67 @@ def build(root: Path, opts: Options) -> Portfolio:
         for m in members:
             history[m.release] = store.list(release=m.release, last=HISTORY_DEPTH)
     except StoreError as exc:
-        problem = str(exc)
         opts.notes.append(f"{exc}: requirements rest on this run alone; nothing recorded")
         if store is not None:
             store.close()
-        store = None
-    same_run: dict[str, Found] = {}
-    lookup = _Lookup(same_run, history)
-    lookup.problem = problem
-    rows: list[ReleaseRow] = []
-    slip_total: dict[str, tuple[int, str, str]] = {}  # release -> (days, stage, via)
-    expiring: list[Expiring] = []
-    owed: list[Owed] = []
-    changes: list[Change] = []
-    ran: set[str] = set()
-    failed: dict[str, str] = {}
-    git = repo_context(root) if store is not None and opts.record else (None, None)
-    try:
-        for m in members:
-            if opts.runner is not None:
-                failed |= opts.runner(m, ran)
-                ran |= set(m.project.checks)
-            mine = {c: why for c, why in failed.items() if c in m.project.checks}
-            report = pipeline.build_report(
-                m.project,
-                m.path,
-                stage=None,
-                evidence_dir=None,
-                clock=clock,
-                strict=False,
-                failed_checks=mine,
-                dependencies=lookup,
-            )
-            same_run[m.release] = found_of(report)
-            if store is not None and opts.record:
-                store.record(to_record(report, m.project, git))
-            resolutions = resolve_all(m.project.definition, lookup)  # as the pipeline did
-            row = _row(m, report, resolutions, history.get(m.release, []), slip_total, today)
-            rows.append(row)
-            ms = row.milestone
-            slips = ms.slips if ms is not None else ()
-            inherited = max(
-                ((s.days, s.stage, s.via or s.release) for s in slips), default=(0, "", "")
-            )
-            own = milestones.own_slip(ms)
-            if ms is not None and own >= inherited[0] and own > 0:
-                slip_total[m.release] = (own, ms.stage, "")
-            elif inherited[0] > 0:
-                slip_total[m.release] = inherited
-            expiring += _expiring(m, today, opts.expiry_days)
-            owed += _owed(m.release, [dataclasses.asdict(s) for s in report.signoffs])
-            if cut is not None:
-                changes += since.changes(row, report, history.get(m.release, []), *cut)
-    finally:
-        if store is not None:
-            store.close()
-    path, launch = critical_path(rows)
-    failing = any(r.verdict == "NO-GO" or not r.on_track for r in rows)
-    return Portfolio(
-        root=str(root),
-        generated_at=clock.iso,
-        today=today,
-        releases=tuple(rows),
-        critical_path=path,
-        next_launch=launch,
-        expiring=tuple(sorted(expiring, key=lambda e: (e.expires, e.release, e.subject))),
-        owed=tuple(sorted(owed, key=lambda o: (o.role, o.release))),
-        since=None
-        if cut is None
-        else Since(
-            cut[1],
-            sum(1 for m in members if since.then_of(history.get(m.release, []), cut[0])),
-            tuple(changes),
-            problem,
-        ),
-        expiry_days=opts.expiry_days,
-        notes=tuple(opts.notes),
-        exit_code=1 if failing else 0,
+        return None, history, str(exc)
+    return store, history, ""
+
+
+def _evaluate(
+    m: Member, opts: Options, run: _Run, clock: pipeline.Clock, lookup: _Lookup
+) -> Report:
+    """One member's report, after running its checks' commands first with `opts.runner`."""
+    if opts.runner is not None:
+        run.failed |= opts.runner(m, run.ran)
+        run.ran |= set(m.project.checks)
+    mine = {c: why for c, why in run.failed.items() if c in m.project.checks}
+    return pipeline.build_report(
+        m.project,
+        m.path,
+        stage=None,
+        evidence_dir=None,
+        clock=clock,
+        strict=False,
+        failed_checks=mine,
+        dependencies=lookup,
     )
+
+
+def _gather(
+    m: Member,
+    report: Report,
+    lookup: _Lookup,
+    history: Sequence[StoredEvaluation],
+    run: _Run,
+    opts: Options,
+    today: dt.date,
+    cut: tuple[float, dt.date] | None,
+) -> None:
+    """One member's row, slip, expiring items, sign-offs owed and changes, into `run`."""
+    resolutions = resolve_all(m.project.definition, lookup)  # as the pipeline did
+    row = _row(m, report, resolutions, history, run.slip_total, today)
+    run.rows.append(row)
+    slip = _slip_of(row.milestone)
+    if slip is not None:
+        run.slip_total[m.release] = slip
+    run.expiring += _expiring(m, today, opts.expiry_days)
+    run.owed += _owed(m.release, [dataclasses.asdict(s) for s in report.signoffs])
+    if cut is not None:
+        run.changes += since.changes(row, report, history, *cut)
+
+
+def _slip_of(ms: MilestoneStatus | None) -> tuple[int, str, str] | None:
+    """How late a release makes those that require it: its own slip, or the largest it
+    inherits (days, stage, via); None when it is not late."""
+    slips = ms.slips if ms is not None else ()
+    inherited = max(((s.days, s.stage, s.via or s.release) for s in slips), default=(0, "", ""))
+    own = milestones.own_slip(ms)
+    if ms is not None and own >= inherited[0] and own > 0:
+        return (own, ms.stage, "")
+    if inherited[0] > 0:
+        return inherited
+    return None
 
 
 def _row(

@@ -56,62 +56,87 @@ def changes(
     cutoff_day: dt.date,
 ) -> list[Change]:
     """Every change of one release since the cut-off."""
-    name = row.release
     then = then_of(history, cutoff)
     if then is None:
-        return [Change(name, "new release", f"first evaluated since {cutoff_day}")]
-    out: list[Change] = []
-    if then.verdict != row.verdict:
-        out.append(
-            Change(
-                name, "verdict", f"{then.verdict} ({then.version}) → {row.verdict} ({row.version})"
-            )
-        )
+        return [Change(row.release, "new release", f"first evaluated since {cutoff_day}")]
+    return [
+        *_verdict_changed(row, then),
+        *_blockers_changed(row, then),
+        *_regressed(row.release, report, then),
+        *_risks_changed(row, then),
+        *_milestone_slipped(row, then, history, cutoff, cutoff_day),
+    ]
+
+
+def _verdict_changed(row: ReleaseRow, then: StoredEvaluation) -> list[Change]:
+    if then.verdict == row.verdict:
+        return []
+    text = f"{then.verdict} ({then.version}) → {row.verdict} ({row.version})"
+    return [Change(row.release, "verdict", text)]
+
+
+def _blockers_changed(row: ReleaseRow, then: StoredEvaluation) -> list[Change]:
+    """Blockers new or closed, matched by what they are about (`identity`)."""
     before = {identity(t): t for t in then.blockers}
     now = {identity(str(b)): str(b) for b in row.blockers}
-    out += [Change(name, "new blocker", now[k]) for k in now if k not in before]
-    out += [Change(name, "closed blocker", before[k]) for k in before if k not in now]
+    return [Change(row.release, "new blocker", now[k]) for k in now if k not in before] + [
+        Change(row.release, "closed blocker", before[k]) for k in before if k not in now
+    ]
+
+
+def _regressed(name: str, report: Report, then: StoredEvaluation) -> list[Change]:
+    """Criteria whose status got worse (`_RANK`); statuses outside the ranking are skipped."""
     old_status = {c.key: c.status for c in then.criteria}
+    out: list[Change] = []
     for r in report.verdict.results:
         was = old_status.get(r.key)
         if was in _RANK and r.status in _RANK and _RANK[r.status] > _RANK[was]:
             shown = f" ({r.observed} vs {r.threshold})" if r.observed else ""
             out.append(Change(name, "regressed", f"{r.key}: {was} → {r.status}{shown}"))
-    if then.risks:
-        old_risks = {r.get("id", ""): r for r in then.risks}
-        for risk in row.risks:
-            rid = str(risk.get("id"))
-            old = old_risks.get(rid)
-            if old is None:
-                out.append(
-                    Change(name, "risk added", f"{rid} ({risk.get('impact')}): {risk.get('title')}")
-                )
-            elif risk.get("status") == "accepted" and old.get("status") != "accepted":
-                acc = risk.get("accepted") or {}
-                out.append(
-                    Change(
-                        name,
-                        "risk accepted",
-                        f"{rid}: accepted until {acc.get('expires')} by {acc.get('approver')}",
-                    )
-                )
-    ms = row.milestone
-    if ms is not None:
-        was_ms = milestones.status(
-            list(row.milestones),
-            reached_at(history, cutoff),
-            blocked=then.verdict not in BASELINE_VERDICTS,
-            today=cutoff_day,
-            at_risk_days=row.at_risk_days,
-        )
-        was_state = was_ms.state if was_ms is not None else "on track"
-        if _STATE_RANK[ms.state] > _STATE_RANK[was_state]:
-            out.append(
-                Change(
-                    name,
-                    "milestone slipped",
-                    f"{milestones.title(ms.stage)} ({ms.date}): {was_state} on {cutoff_day}, "
-                    f"now {ms.state}",
-                )
-            )
     return out
+
+
+def _risks_changed(row: ReleaseRow, then: StoredEvaluation) -> list[Change]:
+    """Risks added or newly accepted; nothing when `then` did not record the register."""
+    if not then.risks:
+        return []
+    name = row.release
+    old_risks = {r.get("id", ""): r for r in then.risks}
+    out: list[Change] = []
+    for risk in row.risks:
+        rid = str(risk.get("id"))
+        old = old_risks.get(rid)
+        if old is None:
+            text = f"{rid} ({risk.get('impact')}): {risk.get('title')}"
+            out.append(Change(name, "risk added", text))
+        elif risk.get("status") == "accepted" and old.get("status") != "accepted":
+            acc = risk.get("accepted") or {}
+            text = f"{rid}: accepted until {acc.get('expires')} by {acc.get('approver')}"
+            out.append(Change(name, "risk accepted", text))
+    return out
+
+
+def _milestone_slipped(
+    row: ReleaseRow,
+    then: StoredEvaluation,
+    history: Sequence[StoredEvaluation],
+    cutoff: float,
+    cutoff_day: dt.date,
+) -> list[Change]:
+    """The next milestone's state now against the state the same pure function gave on the
+    review day."""
+    ms = row.milestone
+    if ms is None:
+        return []
+    was_ms = milestones.status(
+        list(row.milestones),
+        reached_at(history, cutoff),
+        blocked=then.verdict not in BASELINE_VERDICTS,
+        today=cutoff_day,
+        at_risk_days=row.at_risk_days,
+    )
+    was_state = was_ms.state if was_ms is not None else "on track"
+    if _STATE_RANK[ms.state] <= _STATE_RANK[was_state]:
+        return []
+    text = f"{milestones.title(ms.stage)} ({ms.date}): {was_state} on {cutoff_day}, now {ms.state}"
+    return [Change(row.release, "milestone slipped", text)]

@@ -326,35 +326,8 @@ def _body(report: Report, out: _Budget) -> None:
         out.add(f"### Criteria not passing ({len(open_)})")
         out.add_block(["", *_TABLE_HEAD])
         out.add_items(open_, _criterion_row, cap=len(open_), more=_MORE_ROW)
-    for ev in report.evidence.values():
-        if not isinstance(ev.record, TestRun) or not ev.record.problems:
-            continue
-        rec = ev.record
-        out.add("")
-        out.add(
-            f"### Failing or flaky tests: {escape(ev.check)} "
-            f"({rec.failed} failed, {rec.errors} with errors, {rec.flaky} flaky, of {rec.tests})"
-        )
-        out.add_block(["", "| Outcome | Test | Message |", "|---|---|---|"])
-        out.add_items(
-            rec.problems,
-            lambda p: (
-                f"| {'flaky' if p.flaky and p.outcome == 'passed' else p.outcome} "
-                f"| {escape(p.id)} | {escape(p.message, 200)} |"
-            ),
-            cap=MAX_TESTS,
-            total=view.problem_count(rec),
-            more="| … and {n} more | | |",
-        )
-    nxt = data["next_stage"]
-    if nxt:
-        title = f"To reach {STAGE_TITLES.get(nxt['stage'], nxt['stage'])}"
-        if nxt["blockers"]:
-            _items(out, escape(title), "Criterion", view.next_items(report))
-        else:
-            out.add("")
-            out.add(f"### {escape(title)}")
-            out.add("Every criterion that passes now also meets its thresholds there.")
+    _failing_tests(report, out)
+    _next_stage(report, data["next_stage"], out)
     _governance(report, out)
     passing = [c for c in criteria if c["status"] in ("PASS", "N/A")]
     if passing:
@@ -384,6 +357,43 @@ def _body(report: Report, out: _Budget) -> None:
         f"<sub>{escape(data['generator'])} · {escape(view.human_date(data['generated_at']))} · "
         f"{escape(rel.definition_path)} `{rel.definition_sha256[:12]}`</sub>"
     )
+
+
+def _failing_tests(report: Report, out: _Budget) -> None:
+    """A table of failing and flaky tests per test check, capped with a count of the rest."""
+    for ev in report.evidence.values():
+        if not isinstance(ev.record, TestRun) or not ev.record.problems:
+            continue
+        rec = ev.record
+        out.add("")
+        out.add(
+            f"### Failing or flaky tests: {escape(ev.check)} "
+            f"({rec.failed} failed, {rec.errors} with errors, {rec.flaky} flaky, of {rec.tests})"
+        )
+        out.add_block(["", "| Outcome | Test | Message |", "|---|---|---|"])
+        out.add_items(
+            rec.problems,
+            lambda p: (
+                f"| {'flaky' if p.flaky and p.outcome == 'passed' else p.outcome} "
+                f"| {escape(p.id)} | {escape(p.message, 200)} |"
+            ),
+            cap=MAX_TESTS,
+            total=view.problem_count(rec),
+            more="| … and {n} more | | |",
+        )
+
+
+def _next_stage(report: Report, nxt: dict[str, Any] | None, out: _Budget) -> None:
+    """What would block the next stage (nothing after launch)."""
+    if not nxt:
+        return
+    title = f"To reach {STAGE_TITLES.get(nxt['stage'], nxt['stage'])}"
+    if nxt["blockers"]:
+        _items(out, escape(title), "Criterion", view.next_items(report))
+    else:
+        out.add("")
+        out.add(f"### {escape(title)}")
+        out.add("Every criterion that passes now also meets its thresholds there.")
 
 
 def render(report: Report, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

@@ -199,19 +199,7 @@ def line_chart(
     left, top = 52, 26
     right = 14 + (max((len(r.short or r.label) for r in refs), default=0) * 6.4 if refs else 0)
     right = int(min(right, 110))
-    entries = [
-        (
-            label,
-            f'stroke="{PALETTE[i % len(PALETTE)]}" stroke-width="2"'
-            + (f' stroke-dasharray="{DASHES[i % len(DASHES)]}"' if DASHES[i % len(DASHES)] else ""),
-        )
-        for i, (label, _) in enumerate(series)
-    ]
-    if any(not r.next for r in refs):
-        entries.append(("threshold now", _ref_style(Reference(0, ""))))
-    if any(r.next for r in refs):
-        entries.append(("next stage", _ref_style(Reference(0, "", next=True))))
-    legend, legend_h = _legend(entries, left=left, width=width, top=0)
+    legend, legend_h = _legend(_legend_entries(series, refs), left=left, width=width, top=0)
     bottom = 36 + legend_h
     height = height + int(legend_h) - 16
     pw, ph = width - left - right, height - top - bottom
@@ -231,26 +219,72 @@ def line_chart(
     x1 = max(p[0] for _, pts in series for p in pts)
     if x_range is not None:
         x0, x1 = min(x0, x_range[0]), max(x1, x_range[1])
-    span = x1 - x0 or 1.0
     ys = [p[1] for _, pts in series for p in pts] + [r.value for r in refs]
     ticks = nice_ticks(min([*ys, 0.0]) if zero_based else min(ys), max(ys))
-    y_lo, y_hi = ticks[0], ticks[-1]
-
-    def sx(x: float) -> float:
-        return left + (min(max(x, x0), x1) - x0) / span * pw
-
-    def sy(y: float) -> float:
-        return top + ph - (y - y_lo) / ((y_hi - y_lo) or 1.0) * ph
-
+    plot = _Plot(left, top, pw, ph, x0, x1, x1 - x0 or 1.0, ticks[0], ticks[-1])
     out = [head]
     if shade is not None and shade[1] > shade[0]:
-        a, b = sx(shade[0]), sx(shade[1])
+        a, b = plot.sx(shade[0]), plot.sx(shade[1])
         out.append(
             f'<rect class="ramp-up" x="{_n(a)}" y="{top}" width="{_n(b - a)}" height="{ph}" '
             f'fill="#eceef1"/><text x="{_n(a + 4)}" y="{top + 12}" style="{FONT};font-size:11px" '
             f'fill="#5f6368">{_a(shade_label)}</text>'
         )
-    out.append('<g stroke="#ddd" stroke-width="1">')
+    out += _axes(plot, ticks, unit)
+    out += _series_paths(plot, series)
+    out += _threshold_lines(plot, refs)
+    out.append(f'<g transform="translate(0 {top + ph + 50})">')
+    out.extend(legend)
+    out.append("</g></svg>")
+    return "".join(out)
+
+
+def _legend_entries(
+    series: Sequence[tuple[str, list[tuple[float, float]]]], refs: Sequence[Reference]
+) -> list[tuple[str, str]]:
+    """(label, stroke attributes): each series in its colour and dash, then the threshold
+    styles present (this stage's, the next stage's)."""
+    entries = [
+        (
+            label,
+            f'stroke="{PALETTE[i % len(PALETTE)]}" stroke-width="2"'
+            + (f' stroke-dasharray="{DASHES[i % len(DASHES)]}"' if DASHES[i % len(DASHES)] else ""),
+        )
+        for i, (label, _) in enumerate(series)
+    ]
+    if any(not r.next for r in refs):
+        entries.append(("threshold now", _ref_style(Reference(0, ""))))
+    if any(r.next for r in refs):
+        entries.append(("next stage", _ref_style(Reference(0, "", next=True))))
+    return entries
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """The plotting area of a line chart (`left`, `top`, width `pw`, height `ph`) and the data
+    ranges it shows: x in [x0, x1] (`span` wide, never 0), y in [y_lo, y_hi]."""
+
+    left: int
+    top: int
+    pw: float
+    ph: float
+    x0: float
+    x1: float
+    span: float
+    y_lo: float
+    y_hi: float
+
+    def sx(self, x: float) -> float:
+        return self.left + (min(max(x, self.x0), self.x1) - self.x0) / self.span * self.pw
+
+    def sy(self, y: float) -> float:
+        return self.top + self.ph - (y - self.y_lo) / ((self.y_hi - self.y_lo) or 1.0) * self.ph
+
+
+def _axes(plot: _Plot, ticks: Sequence[float], unit: str) -> list[str]:
+    """Grid lines, the y ticks, the elapsed-time ticks, the axis titles and the axes."""
+    left, top, pw, ph, sy = plot.left, plot.top, plot.pw, plot.ph, plot.sy
+    out = ['<g stroke="#ddd" stroke-width="1">']
     for t in ticks:
         out.append(f'<line x1="{left}" x2="{left + pw}" y1="{_n(sy(t))}" y2="{_n(sy(t))}"/>')
     out.append("</g>")
@@ -259,11 +293,12 @@ def line_chart(
         out.append(
             f'<text x="{left - 6}" y="{_n(sy(t) + 4)}" text-anchor="end">{fmt_tick(t)}</text>'
         )
-    for t in _time_ticks(span):
-        x = _n(sx(x0 + t))
+    for t in _time_ticks(plot.span):
+        x = _n(plot.sx(plot.x0 + t))
         out.append(
             f'<line x1="{x}" x2="{x}" y1="{top + ph}" y2="{top + ph + 4}" stroke="#333"/>'
-            f'<text x="{x}" y="{top + ph + 16}" text-anchor="middle">{fmt_elapsed(t, span)}</text>'
+            f'<text x="{x}" y="{top + ph + 16}" text-anchor="middle">'
+            f"{fmt_elapsed(t, plot.span)}</text>"
         )
     out.append(
         f'<text x="{left + pw}" y="{top + ph + 30}" text-anchor="end" fill="#5f6368">'
@@ -275,17 +310,31 @@ def line_chart(
         f'<path d="M{left} {top}V{top + ph}H{left + pw}" fill="none" stroke="#333" '
         'stroke-width="1"/>'
     )
+    return out
+
+
+def _series_paths(
+    plot: _Plot, series: Sequence[tuple[str, list[tuple[float, float]]]]
+) -> list[str]:
+    out = []
     for i, (label, pts) in enumerate(series):
         color, dash = PALETTE[i % len(PALETTE)], DASHES[i % len(DASHES)]
-        d = "M" + " L".join(f"{_n(sx(x))} {_n(sy(y))}" for x, y in pts)
+        d = "M" + " L".join(f"{_n(plot.sx(x))} {_n(plot.sy(y))}" for x, y in pts)
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
             f'<path d="{d}" fill="none" stroke="{color}" stroke-width="1.8"{dash_attr}>'
             f"<title>{_a(label)}</title></path>"
         )
-    label_ys = _spread([sy(r.value) + 4 for r in refs], gap=12.0)
+    return out
+
+
+def _threshold_lines(plot: _Plot, refs: Sequence[Reference]) -> list[str]:
+    """Each threshold as a line across the plot, its label to the right (spread apart)."""
+    left, pw = plot.left, plot.pw
+    out = []
+    label_ys = _spread([plot.sy(r.value) + 4 for r in refs], gap=12.0)
     for ref, label_y in zip(refs, label_ys, strict=True):
-        y = _n(sy(ref.value))
+        y = _n(plot.sy(ref.value))
         color = NEXT_COLOR if ref.next else CURRENT_COLOR
         out.append(
             f'<line class="threshold{" next" if ref.next else ""}" x1="{left}" x2="{left + pw}" '
@@ -293,10 +342,7 @@ def line_chart(
             f'<text x="{left + pw + 4}" y="{_n(label_y)}" style="{FONT};font-size:11px" '
             f'fill="{color}">{_a(ref.short or ref.label)}<title>{_a(ref.label)}</title></text>'
         )
-    out.append(f'<g transform="translate(0 {top + ph + 50})">')
-    out.extend(legend)
-    out.append("</g></svg>")
-    return "".join(out)
+    return out
 
 
 def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 420, bar_height: int = 20) -> str:

@@ -28,7 +28,9 @@ from readiness.report import (
     CriterionResult,
     Evidence,
     FindingRow,
+    GateVerdict,
     LoadStats,
+    Reason,
     Report,
     RiskRow,
     SignOffRow,
@@ -177,8 +179,25 @@ def render(report: Report, *, color: bool = False, final: bool = True) -> str:
     lines += [_Line(""), _Line("Criteria:")]
     for r in ranked:
         lines += _criterion(r, report.evidence)
-    lines += [_Line(""), _Line("Gates:")]
-    for g in v.gates:
+    lines += _gates(v.gates)
+    lines += _evidence_problems(report.evidence)
+    lines += _findings(report.findings)
+    lines += _next_stage(v.next_stage, v.next_stage_blockers)
+    lines += _signoffs(report.signoffs)
+    lines += _risks(report.risks)
+    lines += _notes(v.notes)
+    lines += _warnings(report.evidence)
+    lines += _evidence_files(report.evidence)
+    out = "".join(row + "\n" for line in lines for row in _fit(line, color=color))
+    if final:
+        out += "\n" + final_line(report, color=color)
+    return out
+
+
+def _gates(gates: Sequence[GateVerdict]) -> list[_Line]:
+    """One line per gate: its verdict and how many criteria have each status."""
+    lines = [_Line(""), _Line("Gates:")]
+    for g in gates:
         counts: dict[str, int] = {}
         for r in g.results:
             counts[r.status] = counts.get(r.status, 0) + 1
@@ -186,35 +205,37 @@ def render(report: Report, *, color: bool = False, final: bool = True) -> str:
             f"{n} {s}" for s, n in sorted(counts.items(), key=lambda x: _ORDER[x[0]])
         )
         gv = g.verdict.value
-        lines.append(
-            _Line(
-                f"  {_t(g.id):<16} {gv:<14} {summary}",
-                indent=4,
-                styled=0,
-            )
-        )
-    lines += _evidence_problems(report.evidence)
-    lines += _findings(report.findings)
-    if v.next_stage:
-        title = STAGE_TITLES.get(v.next_stage, v.next_stage)
-        lines += [_Line(""), _Line(f"To reach {_t(title)}:")]
-        if v.next_stage_blockers:
-            lines += [_Line(f"  - {_t(b)}", indent=2) for b in v.next_stage_blockers]
-        else:
-            lines.append(_Line("  every criterion that passes now also meets its thresholds there"))
-    lines += _signoffs(report.signoffs)
-    lines += _risks(report.risks)
-    if v.notes:
-        lines += [_Line(""), _Line("Notes:")] + [_Line(f"  - {_t(n)}", indent=2) for n in v.notes]
-    warnings = [(ev.check, w) for ev in report.evidence.values() for w in ev.warnings]
-    if warnings:
-        lines += [_Line(""), _Line(f"Warnings ({len(warnings)}):", styled=8, colour="yellow")]
-        lines += [_Line(f"  - {_t(check)}: {_t(w)}", indent=2) for check, w in warnings]
-    lines += _evidence_files(report.evidence)
-    out = "".join(row + "\n" for line in lines for row in _fit(line, color=color))
-    if final:
-        out += "\n" + final_line(report, color=color)
-    return out
+        lines.append(_Line(f"  {_t(g.id):<16} {gv:<14} {summary}", indent=4, styled=0))
+    return lines
+
+
+def _next_stage(stage: str | None, blockers: Sequence[Reason]) -> list[_Line]:
+    """What would block the next stage (nothing after launch)."""
+    if not stage:
+        return []
+    title = STAGE_TITLES.get(stage, stage)
+    lines = [_Line(""), _Line(f"To reach {_t(title)}:")]
+    if blockers:
+        return lines + [_Line(f"  - {_t(b)}", indent=2) for b in blockers]
+    return [*lines, _Line("  every criterion that passes now also meets its thresholds there")]
+
+
+def _notes(notes: Sequence[str]) -> list[_Line]:
+    if not notes:
+        return []
+    return [_Line(""), _Line("Notes:")] + [_Line(f"  - {_t(n)}", indent=2) for n in notes]
+
+
+def _warnings(evidence: Mapping[str, Evidence]) -> list[_Line]:
+    """The adapters' warnings about the evidence they read, check by check."""
+    warnings = [(ev.check, w) for ev in evidence.values() for w in ev.warnings]
+    if not warnings:
+        return []
+    return [
+        _Line(""),
+        _Line(f"Warnings ({len(warnings)}):", styled=8, colour="yellow"),
+        *(_Line(f"  - {_t(check)}: {_t(w)}", indent=2) for check, w in warnings),
+    ]
 
 
 def _evidence_problems(evidence: Mapping[str, Evidence]) -> list[_Line]:

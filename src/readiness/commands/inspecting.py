@@ -1,0 +1,101 @@
+"""`metrics` and `inspect`: what evidence provides, as rows (metric, value, unit) and the
+lines of a table, or as JSON; cli prints them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from readiness.errors import UsageError
+
+Row = dict[str, Any]
+
+
+def rows(metrics: Iterable[Any]) -> list[Row]:
+    """One row per metric, sorted by name: the value as the reports show it."""
+    from readiness.render import view
+
+    return [
+        {"metric": m.name, "value": view._num(m.value), "unit": m.unit}
+        for m in sorted(metrics, key=lambda m: m.name)
+    ]
+
+
+def table(found: Sequence[Row]) -> list[str]:
+    """The rows as aligned lines; names (which come from evidence) made safe for a terminal."""
+    from readiness.render import safe
+
+    names = [safe.terminal(r["metric"]) for r in found]
+    width = max((len(n) for n in names), default=10)
+    return [
+        f"  {name:<{width}}  {r['value']} {r['unit']}" for name, r in zip(names, found, strict=True)
+    ]
+
+
+def listing(
+    definition: Path, evidence_dir: Path | None, root: Path | None
+) -> tuple[list[Row], list[str]]:
+    """`metrics`: every metric the definition's evidence provides, and each check's problem
+    reading it (`check: status: message`)."""
+    from readiness import pipeline
+    from readiness.evidence import gather
+    from readiness.metrics import MetricTable
+
+    project = pipeline.load(definition, root)
+    base = evidence_dir if evidence_dir is not None else project.root
+    evidence = gather.gather(project, base, pipeline.Clock().epoch)
+    found = rows(MetricTable.build(evidence).by_name.values())
+    problems = [f"{ev.check}: {ev.status}: {ev.message}" for ev in evidence.values() if ev.message]
+    return found, problems
+
+
+def listing_json(found: list[Row], problems: list[str]) -> str:
+    return json.dumps({"metrics": found, "problems": problems}, indent=2, ensure_ascii=False)
+
+
+def adapter_options(options: Iterable[str]) -> dict[str, str]:
+    """`--option KEY=VALUE` items as a dict; UsageError for one without `=`."""
+    opts: dict[str, str] = {}
+    for item in options:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--option {item!r}: expected KEY=VALUE")
+        opts[key] = value
+    return opts
+
+
+def inspect(files: Sequence[Path], kind: str, opts: dict[str, str], as_json: bool) -> str:
+    """`inspect`: the files' digests, metrics and warnings read as `kind` (text or JSON).
+    UsageError for options the adapter refuses; EvidenceError for files it cannot read."""
+    from pydantic import ValidationError
+
+    from readiness.evidence import gather, registry
+    from readiness.evidence.records import Evidence
+    from readiness.metrics import from_record
+    from readiness.render import view
+
+    root = Path.cwd()
+    adapter = registry.get(kind)
+    try:
+        params = adapter.Params.model_validate(opts)
+    except ValidationError as exc:
+        raise UsageError(f"--option: {exc.errors()[0]['msg']}") from None
+    metas = gather.file_metas(list(files), root)
+    record = gather.read_files(kind, list(files), root, params)
+    found = rows(from_record("evidence", record))
+    ev = Evidence("evidence", kind, "ok", metas, record, "", tuple(getattr(record, "warnings", ())))
+    if as_json:
+        data = {
+            "kind": kind,
+            "files": [{"path": m.path, "sha256": m.sha256} for m in metas],
+            "metrics": found,
+            "record": view.record_dict(ev),
+            "warnings": list(ev.warnings),
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    lines = [f"{m.path}  sha256:{m.sha256}" for m in metas]
+    lines += table(found)
+    lines += [f"warning: {w}" for w in ev.warnings]
+    return "\n".join(lines)
