@@ -752,14 +752,14 @@ def schema(kind: str) -> None:
     from pydantic import BaseModel
 
     from readiness.definition import CheckSpec, Definition, GateSpec
+    from readiness.schema import json_schema
 
     models: dict[str, type[BaseModel]] = {
         "definition": Definition,
         "gate": GateSpec,
         "check": CheckSpec,
     }
-    model = models[kind]
-    data = model.model_json_schema(by_alias=True)
+    data = json_schema(models[kind])
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     click.echo(json.dumps(data, indent=2, sort_keys=True))
 

@@ -33,6 +33,7 @@ from readiness.evidence.locust.csv import (
     read_history_rows,
 )
 
+COLUMNWISE_BYTES = 1 << 20  # 1 MiB (about 6,000 rows): smaller histories are read row by row
 COUNTS = ("Timestamp", "User Count", "Total Request Count", "Total Failure Count")
 NUMBERS = ("Requests/s", "Failures/s")
 PERCENTILES = ("50%", "95%", "99%")  # N/A when the row has no requests yet
@@ -46,7 +47,8 @@ class _Refused(Exception):
 def read_history(path: Path, display: str) -> History:
     """The history's Aggregated rows and whether it is a full history; EvidenceError naming
     the file, line and column for any problem (see the module docstring)."""
-    check_size(path, display)
+    if check_size(path, display) < COLUMNWISE_BYTES:
+        return read_history_rows(path, display)  # importing pyarrow would cost more
     header = _header(path)
     if header is None:
         return read_history_rows(path, display)
