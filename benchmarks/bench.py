@@ -113,9 +113,9 @@ def metrics(out: str) -> dict[str, object]:
     not --json: the JSON also lists every point of the series, which is not a parser's cost)."""
     found = {}
     for line in out.splitlines():
-        if line.startswith("  evidence."):
-            name, value = line.split()[:2]
-            found[name.removeprefix("evidence.")] = _number(value)
+        m = re.match(r"\s+evidence\.(\S.*?)\s{2,}(\S+)", line)
+        if m:
+            found[m.group(1)] = _number(m.group(2))
     return found
 
 
