@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from readiness.errors import StoreError
 from readiness.evaluation import Baseline
 from readiness.evidence.records import Findings, TestRun
-from readiness.history import open_store
+from readiness.history import default_db, open_store
 from readiness.history.record import (
     CriterionRecord,
     EvaluationRecord,
@@ -137,6 +137,10 @@ def open_memory(
         return Memory(None, record)
     url = db if db else os.environ.get(DB_ENV) or None
     sought = _sought(project, stage, baseline_id)
+    if not record and url is None and not default_db(project.root).exists():
+        # Nothing was ever recorded here: no baseline, said without loading SQLAlchemy (half
+        # the start-up of `evaluate --no-record`) or creating an empty store.
+        return Memory(None, record, baseline=Baseline(None, sought=sought))
     try:
         store = open_store(url, project.root)
     except StoreError as exc:

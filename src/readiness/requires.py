@@ -164,9 +164,11 @@ class StoreLookup:
 
     def candidates(self, release: str) -> list[Found]:
         out = [self.same_run[release]] if release in self.same_run else []
-        if self._store is None:
-            from readiness.history import open_store
+        from readiness.history import default_db, open_store
 
+        if self._store is None and self.url is None and not default_db(self.root).exists():
+            return out  # nothing was ever recorded here: said without loading SQLAlchemy
+        if self._store is None:
             self._store = open_store(self.url, self.root)
         latest = self._store.list(release=release, last=1)
         return [*out, *(from_stored(r) for r in latest)]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 import helpers
-from readiness.evidence.locust.csv import History, _HistoryRow, read_history
+from readiness.evidence.locust.csv import History, HistoryRow
+from readiness.evidence.locust.history import read_history
 from readiness.evidence.locust.steady import Steady, _history_min_rps
 
 FIXTURES = helpers.FIXTURES / "locust"
@@ -47,6 +48,6 @@ def test_min_rate_over_a_long_history_is_linear() -> None:
     rows, total = [], 0
     for ts in range(n):
         total += 3 if ts == 54_321 else 10
-        rows.append(_HistoryRow(ts, 10, 10.0, 0.0, 1.0, 1.0, 1.0, total, 0))
+        rows.append(HistoryRow(ts, 10, 10.0, 0.0, 1.0, 1.0, 1.0, total, 0))
     history = History(rows, full=False)
     assert _history_min_rps(history, Steady(0, n - 1, 1)) == 3.0

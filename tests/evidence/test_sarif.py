@@ -429,7 +429,7 @@ def test_unknown_option_is_rejected() -> None:
 
 def test_many_results_are_all_read_with_their_rules_severity(tmp_path: Path) -> None:
     """20,000 results over 50 rules are all read, each with its rule's severity (the cost of
-    200,000 against a bare json.load is measured by benchmarks/sarif_inspect.py, not here)."""
+    200,000 against the best parser is measured by `make bench`, not here)."""
     rules = [
         {
             "id": f"R{i}",

@@ -71,6 +71,8 @@ def schema(kind: str) -> str:
         "gate": GateSpec,
         "check": CheckSpec,
     }
-    data = models[kind].model_json_schema(by_alias=True)
+    from readiness.schema import json_schema
+
+    data = json_schema(models[kind])
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return json.dumps(data, indent=2, sort_keys=True)

@@ -114,7 +114,7 @@ def load_json(
     `max_bytes` defaults to MAX_JSON_BYTES (read at call time). With `unique_keys` (the
     default) an object holding a key twice is an error naming the key.
     """
-    data = _read_bytes(path, display, MAX_JSON_BYTES if max_bytes is None else max_bytes)
+    data = read_bytes(path, display, MAX_JSON_BYTES if max_bytes is None else max_bytes)
     try:
         if unique_keys:
             return json.loads(
@@ -137,7 +137,7 @@ def load_json(
         raise EvidenceError(f"invalid JSON: {exc}", path=display) from None
 
 
-def _read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
+def read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
     """The file's bytes, refused above `max_bytes` (also when it grows while read) or empty."""
     try:
         with path.open("rb") as fh:

@@ -7,6 +7,7 @@ STALE) with a message naming the file, so the evaluation can fail closed and say
 from __future__ import annotations
 
 import glob
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,14 +140,62 @@ def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> E
             "missing",
             message=f"no evidence file matches {shown} (under {base})",
         )
+    metas, record, error = _hash_and_read(spec, files, root)
+    if isinstance(metas, EvidenceError):
+        return Evidence(spec.id, spec.kind, "error", message=str(metas))
+    if record is None:
+        return Evidence(spec.id, spec.kind, "error", files=metas, message=str(error))
+    return _judge(spec, metas, record, now)
+
+
+def _hash_and_read(
+    spec: CheckSpec, files: list[Path], root: Path
+) -> tuple[tuple[EvidenceFile, ...] | EvidenceError, Record | None, Exception | None]:
+    """The files' metadata (or the error hashing them) and the record (or the error reading
+    it). Big files are hashed in a thread while the adapter parses them: sha256 and file reads
+    release the GIL, so the hash costs no time on a second core. Small ones are hashed first."""
+
+    def metas() -> tuple[EvidenceFile, ...] | EvidenceError:
+        try:
+            return file_metas(files, root)
+        except EvidenceError as exc:
+            return exc
+
+    if _total_bytes(files) < OVERLAP_BYTES:
+        first = metas()
+        if isinstance(first, EvidenceError):
+            return first, None, None
+        return (first, *_read(spec, files, root))
+    with ThreadPoolExecutor(1, thread_name_prefix="readiness-hash") as pool:
+        hashed = pool.submit(metas)
+        record, error = _read(spec, files, root)
+        return hashed.result(), record, error
+
+
+def _read(spec: CheckSpec, files: list[Path], root: Path) -> tuple[Record | None, Exception | None]:
     try:
-        metas = file_metas(files, root)
-    except EvidenceError as exc:
-        return Evidence(spec.id, spec.kind, "error", message=str(exc))
-    try:
-        record = read_files(spec.kind, files, root, spec.options)
+        return read_files(spec.kind, files, root, spec.options), None
     except (EvidenceError, PluginError) as exc:
-        return Evidence(spec.id, spec.kind, "error", files=metas, message=str(exc))
+        return None, exc
+
+
+OVERLAP_BYTES = 1 << 20  # 1 MiB: below it a thread costs more than hashing in line
+
+
+def _total_bytes(files: list[Path]) -> int:
+    total = 0
+    for p in files:
+        try:
+            total += p.stat().st_size
+        except OSError:
+            continue  # file_metas reports it
+    return total
+
+
+def _judge(
+    spec: CheckSpec, metas: tuple[EvidenceFile, ...], record: Record, now: float
+) -> Evidence:
+    """The status of a check whose evidence was read: future sign-offs, stale files, ok."""
     if isinstance(record, SignOffs):
         future = dated_after(record, now)
         if future is not None:
@@ -172,8 +221,8 @@ def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> E
 
 
 def gather(project: Project, evidence_dir: Path, now: float) -> dict[str, Evidence]:
-    """Every check's evidence, in the definition's order."""
-    return {
-        ident: gather_one(project.checks[ident], project.root, evidence_dir, now)
-        for ident in project.definition.checks
-    }
+    """Every check's evidence, in the definition's order; big evidence of several checks is
+    read in two processes at once (`readiness.evidence.parallel`)."""
+    from readiness.evidence import parallel
+
+    return parallel.gather(project, evidence_dir, now)

@@ -111,7 +111,7 @@ class LoadStats:
     intervals: tuple[Intervals, ...] = ()  # per request name, then the aggregate (name None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One normalized security finding."""
 

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 
+def default_db(root: Path) -> Path:
+    """The default SQLite store's file under `root` (`store.DEFAULT_DIR / store.DEFAULT_FILE`),
+    known without importing the store."""
+    return root / ".readiness" / "history.sqlite"
+
+
 def open_store(url: str | None, root: Path, *, timeout: float = 10.0) -> Store:
     """`store.open_store`, imported only now; with SQLAlchemy or Alembic missing (a broken
     install) this is a StoreError saying so, not an ImportError."""

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO, Protocol
 
-from lxml import etree
-
 from readiness.errors import EvidenceError
 
 CHUNK = 1 << 20
@@ -72,6 +70,8 @@ def _syntax_reason(exc: Any) -> str:
 
 def stream(fh: BinaryIO, target: Target, shown: str) -> None:
     """Feed one file to `target` in chunks; EvidenceError (with the line when known) on error."""
+    from lxml import etree  # lazy: only when JUnit evidence is read, never for validate
+
     guard: Any = _Callbacks(target)  # lxml's stubs want every optional callback
     parser = etree.XMLParser(
         target=guard,

@@ -66,14 +66,9 @@ from readiness.errors import EvidenceError
 from readiness.evidence.base import AdapterParams
 from readiness.evidence.locust.checks import check_hdr_is_this_runs, mark_unusable, stale_warning
 from readiness.evidence.locust.common import Entry, FileKind, classify, fail
-from readiness.evidence.locust.csv import (
-    History,
-    read_exceptions,
-    read_failures,
-    read_history,
-    read_stats,
-)
+from readiness.evidence.locust.csv import History, read_exceptions, read_failures, read_stats
 from readiness.evidence.locust.hdr import HdrResult, hdr_percentiles, read_hlog
+from readiness.evidence.locust.history import read_history
 from readiness.evidence.locust.json import aggregate_json, read_json
 from readiness.evidence.locust.steady import Steady, steady_state, sustained_metrics
 from readiness.evidence.records import EndpointStats, Intervals, LoadStats, Series

@@ -75,22 +75,29 @@ class _TrackedLines:
             yield line
 
 
-def _read_csv(path: Path, display: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """(header, [(line number, cells)]) of a complete CSV file; blank lines are skipped."""
+def _iter_csv(path: Path, display: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each non-blank row of a complete CSV file, the header first;
+    streamed, so a large file is never held whole. Checks the final line break at the end."""
     check_size(path, display)
     lines = _TrackedLines(iter_text_lines(path, display))
     reader = csv.reader(lines, strict=True)
-    rows: list[tuple[int, list[str]]] = []
+    seen = False
     try:
         for cells in reader:
             if cells:
-                rows.append((reader.line_num, cells))
+                seen = True
+                yield reader.line_num, cells
     except csv.Error as exc:
         raise fail(f"malformed CSV: {exc}", display, reader.line_num) from None
-    if not rows:
+    if not seen:
         raise fail("empty file (no header)", display)
     if not lines.last.endswith("\n"):
         raise fail("truncated: the last line has no line break", display, reader.line_num)
+
+
+def _read_csv(path: Path, display: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """(header, [(line number, cells)]) of a complete CSV file; blank lines are skipped."""
+    rows = list(_iter_csv(path, display))
     return rows[0][1], rows[1:]
 
 
@@ -253,7 +260,7 @@ def _check_sums(entries: dict[str, Entry], aggregate: Entry, display: str) -> No
 
 
 @dataclass(frozen=True)
-class _HistoryRow:
+class HistoryRow:
     ts: int
     users: int
     rps: float
@@ -267,16 +274,19 @@ class _HistoryRow:
 
 @dataclass
 class History:
-    rows: list[_HistoryRow]  # Aggregated rows, in time order
+    rows: list[HistoryRow]  # Aggregated rows, in time order
     full: bool  # --csv-full-history: per-endpoint rows and rolling percentiles
 
 
-def read_history(path: Path, display: str) -> History:
-    header, rows = _read_csv(path, display)
-    _check_header(
-        header, display, "_stats_history.csv", HISTORY_HEAD, HISTORY_TAIL, percentiles=True
-    )
-    out: list[_HistoryRow] = []
+def read_history_rows(path: Path, display: str) -> History:
+    """`_stats_history.csv` checked row by row in Python: the reference reader, which names the
+    line and column of the first bad cell. `readiness.evidence.locust.history` reads the file
+    column-wise and calls this only when its vectorised checks find a problem (or cannot tell),
+    so a broken file gets this exact message while a good one never pays for it."""
+    rows = _iter_csv(path, display)
+    header = next(rows)[1]
+    check_history_header(header, display)
+    out: list[HistoryRow] = []
     full = False
     last_ts = -1
     for line, cells in rows:
@@ -289,33 +299,44 @@ def read_history(path: Path, display: str) -> History:
                 line,
             )
         last_ts = ts
-        users = row.count("User Count")
-        rps = row.number("Requests/s")
-        fails = row.number("Failures/s")
-        pcts = {c: row.percentile(c) for c in header if _PCT_COLUMN.match(c)}
-        total = row.count("Total Request Count")
-        total_failures = row.count("Total Failure Count")
-        for column in HISTORY_TAIL[2:]:
-            row.number(column)
-        if total_failures > total:
-            raise fail(
-                f"Total Failure Count {total_failures} exceeds Total Request Count {total}",
-                display,
-                line,
-            )
+        entry = _history_row(row, header, ts)
         if row.text("Type") or row.text("Name") != AGGREGATED:
             full = True
             continue
-        if out and total < out[-1].total_requests:
+        if out and entry.total_requests < out[-1].total_requests:
             raise fail("Total Request Count decreases: two runs in one file?", display, line)
-        out.append(
-            _HistoryRow(
-                ts, users, rps, fails, pcts["50%"], pcts["95%"], pcts["99%"], total, total_failures
-            )
-        )
+        out.append(entry)
     if not out:
         raise fail("no Aggregated rows: the file is truncated or not Locust's", display)
     return History(out, full)
+
+
+def check_history_header(header: list[str], display: str) -> None:
+    """The header of a `_stats_history.csv`, with the expected columns on an error."""
+    _check_header(
+        header, display, "_stats_history.csv", HISTORY_HEAD, HISTORY_TAIL, percentiles=True
+    )
+
+
+def _history_row(row: _Cells, header: list[str], ts: int) -> HistoryRow:
+    """One history row, every cell checked."""
+    users = row.count("User Count")
+    rps = row.number("Requests/s")
+    fails = row.number("Failures/s")
+    pcts = {c: row.percentile(c) for c in header if _PCT_COLUMN.match(c)}
+    total = row.count("Total Request Count")
+    total_failures = row.count("Total Failure Count")
+    for column in HISTORY_TAIL[2:]:
+        row.number(column)
+    if total_failures > total:
+        raise fail(
+            f"Total Failure Count {total_failures} exceeds Total Request Count {total}",
+            row.display,
+            row.line,
+        )
+    return HistoryRow(
+        ts, users, rps, fails, pcts["50%"], pcts["95%"], pcts["99%"], total, total_failures
+    )
 
 
 def read_failures(path: Path, display: str) -> list[tuple[str, str, int]]:

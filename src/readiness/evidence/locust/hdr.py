@@ -215,8 +215,7 @@ def read_hlog(path: Path, display: str, window_of: Callable[[int], int | None]) 
         if in_aggregate:
             counts[second] = counts.get(second, 0) + n
         if interval.tag is None and n and second not in p99:  # one point per second
-            p50[second] = hist.get_value_at_percentile(50.0) / 1000.0
-            p99[second] = hist.get_value_at_percentile(99.0) / 1000.0
+            p50[second], p99[second] = at_percentiles(hist, (50.0, 99.0))
         if interval.tag is not None and n:
             mine = key_p99.setdefault(interval.tag, {})
             if second not in mine:  # one point per second, as above
@@ -238,5 +237,14 @@ def read_hlog(path: Path, display: str, window_of: Callable[[int], int | None]) 
     )
 
 
+def at_percentiles(hist: Any, percents: tuple[float, ...]) -> tuple[float, ...]:
+    """The values (ms) at `percents` of a histogram of microseconds, in one pass over its
+    counts (hdrh's get_percentile_to_value_dict: the same values as get_value_at_percentile,
+    which walks the counts from the start for each percentile); 0 for an empty histogram."""
+    found = hist.get_percentile_to_value_dict(list(percents))
+    return tuple(found.get(q, 0) / 1000.0 for q in percents)
+
+
 def hdr_percentiles(hist: Any) -> dict[str, float]:
-    return {p: hist.get_value_at_percentile(q * 100.0) / 1000.0 for p, q in PERCENTILES}
+    values = at_percentiles(hist, tuple(q * 100.0 for _, q in PERCENTILES))
+    return dict(zip((p for p, _ in PERCENTILES), values, strict=True))

@@ -1,0 +1,296 @@
+"""`make bench`: readiness against the best safe parsers on the big evidence of issue 15.
+
+Generates the evidence (benchmarks/generate.py, fixed seed, into build/bench/), then runs
+paired whole-process timings, each pair alternating anchor and readiness (fresh processes,
+interpreter start-up on both sides), and prints medians, ratios and peak RSS (from wait4's
+rusage of each child):
+
+- JUnit: `readiness inspect --kind junit` against lxml's parser target (anchors/junit_lxml.py);
+- Locust: `readiness inspect --kind locust` of the run's stats and full history against
+  pyarrow's CSV reader of one column (anchors/history_pyarrow.py);
+- SARIF: `readiness inspect --kind sarif` against msgspec's typed structs
+  (anchors/sarif_msgspec.py);
+- the whole release: `readiness evaluate --no-record` against the sum of the three anchors,
+  at 1/4, 1/2 and full size (the growth).
+
+Correctness first: every run's figures are checked against what the generator recorded
+(tests, failures, errors, skipped; history rows and the 99% column's maximum, the aggregate's
+requests and sustained p99; SARIF counts by level), and a mismatch stops the benchmark.
+
+    BENCH_RUNS=3 .venv/bin/python benchmarks/bench.py   # runs per side, median reported
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import SCALES, generate  # noqa: E402
+
+OUT = Path(os.environ.get("BENCH_DIR", "build/bench")).resolve()
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+PY = sys.executable
+ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1795000000", "NO_COLOR": "1"}
+LEVEL_SEVERITY = {"error": "high", "warning": "medium", "note": "low"}
+
+Check = Callable[[str], None]
+
+
+def run_once(argv: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> tuple[float, float, str]:
+    """(wall s, peak RSS MiB, stdout) of one fresh process, its peak RSS from wait4's rusage of
+    that child alone; stops the benchmark on a failure."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=ENV, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if code not in ok:
+            raise SystemExit(f"failed ({code}): {' '.join(argv)}\n{err.read()}")
+        return wall, usage.ru_maxrss / 1024, out.read()
+
+
+class Pair:
+    """Alternating runs of an anchor and readiness; medians of wall time, max of peak RSS."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.a: list[tuple[float, float]] = []
+        self.b: list[tuple[float, float]] = []
+
+    def run(
+        self, cwd: Path, anchor: list[str], ours: list[str], check_a: Check, check_b: Check
+    ) -> None:
+        for _ in range(RUNS):
+            wall, rss, out = run_once(anchor, cwd)
+            check_a(out)
+            self.a.append((wall, rss))
+            wall, rss, out = run_once(ours, cwd, ok=(0, 1))
+            check_b(out)
+            self.b.append((wall, rss))
+
+    @property
+    def a_time(self) -> float:
+        return statistics.median(t for t, _ in self.a)
+
+    @property
+    def b_time(self) -> float:
+        return statistics.median(t for t, _ in self.b)
+
+    @property
+    def a_rss(self) -> float:
+        return max(r for _, r in self.a)
+
+    @property
+    def b_rss(self) -> float:
+        return max(r for _, r in self.b)
+
+
+def expect(what: str, got: object, want: object) -> None:
+    if got != want:
+        raise SystemExit(f"WRONG FIGURE: {what} is {got!r}, the generator recorded {want!r}")
+
+
+def _number(text: str) -> object:
+    return float(text) if "." in text else int(text)
+
+
+def metrics(out: str) -> dict[str, object]:
+    """`readiness inspect`'s table of metrics by name, without the check's prefix (the table,
+    not --json: the JSON also lists every point of the series, which is not a parser's cost)."""
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"\s+evidence\.(\S.*?)\s{2,}(\S+)", line)
+        if m:
+            found[m.group(1)] = _number(m.group(2))
+    return found
+
+
+def criteria(out: str) -> dict[str, object]:
+    """The values of `readiness evaluate`'s terminal summary, by criterion id."""
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"\s+[A-Z]+\s+bench\.([\w-]+): (\S+) ", line)
+        if m:
+            found[m.group(1)] = _number(m.group(2))
+    return found
+
+
+def readiness(*args: str) -> list[str]:
+    return [PY, "-m", "readiness.cli", *args]
+
+
+def bench_junit(root: Path, exp: dict[str, Any]) -> Pair:
+    want = exp["junit"]
+    f = "evidence/junit.xml"
+
+    def check_a(out: str) -> None:
+        expect("anchor junit counts", json.loads(out), want)
+
+    def check_b(out: str) -> None:
+        m = metrics(out)
+        got = {k: m[k] for k in ("tests", "failed", "errors", "skipped")}
+        expect("readiness junit counts", list(got.values()), list(want.values()))
+
+    pair = Pair("JUnit")
+    pair.run(
+        root,
+        [PY, str(HERE / "anchors/junit_lxml.py"), f],
+        readiness("inspect", "--kind", "junit", f),
+        check_a,
+        check_b,
+    )
+    return pair
+
+
+def bench_locust(root: Path, exp: dict[str, Any]) -> Pair:
+    want = exp["locust"]
+    history = "evidence/bench_stats_history.csv"
+
+    def check_a(out: str) -> None:
+        got = json.loads(out)
+        expect("anchor history rows", got["history_rows"], want["history_rows"])
+        expect("anchor 99% column maximum", got["history_max_p99"], want["history_max_p99"])
+
+    def check_b(out: str) -> None:
+        m = metrics(out)
+        expect("readiness aggregated.requests", m["aggregated.requests"], want["requests"])
+        expect("readiness sustained.p99", m["sustained.p99"], want["sustained_p99"])
+
+    pair = Pair("Locust history")
+    pair.run(
+        root,
+        [PY, str(HERE / "anchors/history_pyarrow.py"), history],
+        readiness(
+            "inspect",
+            "--kind",
+            "locust",
+            "--option",
+            "ramp-up=60",
+            "evidence/bench_stats.csv",
+            history,
+        ),
+        check_a,
+        check_b,
+    )
+    return pair
+
+
+def bench_sarif(root: Path, exp: dict[str, Any]) -> Pair:
+    want = exp["sarif"]
+    f = "evidence/scan.sarif"
+
+    def check_a(out: str) -> None:
+        expect("anchor SARIF counts", json.loads(out), want)
+
+    def check_b(out: str) -> None:
+        m = metrics(out)
+        got = {lvl: m[f"findings.{sev}"] for lvl, sev in LEVEL_SEVERITY.items()}
+        expect("readiness SARIF findings by level", got, want["by_level"])
+
+    pair = Pair("SARIF")
+    pair.run(
+        root,
+        [PY, str(HERE / "anchors/sarif_msgspec.py"), f],
+        readiness("inspect", "--kind", "sarif", f),
+        check_a,
+        check_b,
+    )
+    return pair
+
+
+def bench_release(root: Path, exp: dict[str, Any], anchors: float) -> tuple[float, float]:
+    """Median wall and peak RSS of the whole release's `evaluate --no-record`, its figures
+    checked through the JSON report."""
+    times, rss = [], []
+    argv = readiness("evaluate", "definitions/bench.yaml", "--evidence-dir", "evidence",
+                     "--no-record")  # fmt: skip
+    for _ in range(RUNS):
+        wall, peak, out = run_once(argv, root, ok=(0, 1))
+        values = criteria(out)
+        expect("evaluate unit-tests.tests", values.get("tests"), exp["junit"]["tests"])
+        expect("evaluate unit-tests.failed", values.get("failed"), exp["junit"]["failures"])
+        expect("evaluate soak.sustained.p99", values.get("sustained-p99"),
+               exp["locust"]["sustained_p99"])  # fmt: skip
+        expect("evaluate sast.findings.high", values.get("high"),
+               exp["sarif"]["by_level"]["error"])  # fmt: skip
+        times.append(wall)
+        rss.append(peak)
+    del anchors
+    return statistics.median(times), max(rss)
+
+
+def main() -> None:
+    print(f"readiness benchmarks: {RUNS} runs per side, medians; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores")  # fmt: skip
+    for name, scale in SCALES.items():
+        root = OUT / name
+        if not (root / "expected.json").exists():
+            print(f"generating {root} ...", flush=True)
+            generate(root, scale)
+    growth: dict[str, tuple[float, float, float, float]] = {}
+    full_pairs: list[Pair] = []
+    for name in ("quarter", "half", "full"):
+        root = OUT / name
+        exp = json.loads((root / "expected.json").read_text(encoding="utf-8"))
+        pairs = [bench_junit(root, exp), bench_locust(root, exp), bench_sarif(root, exp)]
+        anchors = sum(p.a_time for p in pairs)
+        wall, rss = bench_release(root, exp, anchors)
+        growth[name] = (wall, anchors, rss, max(p.a_rss for p in pairs))
+        if name == "full":
+            full_pairs = pairs
+        print(f"  {name}: evaluate {wall:.2f} s, anchors {anchors:.2f} s", flush=True)
+    report(full_pairs, growth)
+
+
+def report(pairs: list[Pair], growth: dict[str, tuple[float, float, float, float]]) -> None:
+    bounds = {"JUnit": 1.3, "Locust history": 1.5, "SARIF": 1.5}
+    rss_bounds = {"SARIF": 250.0}
+    print()
+    print("| evidence | `readiness inspect` | best safe parser | ratio (bound) | peak RSS MiB "
+          "(readiness vs best) |")  # fmt: skip
+    print("|---|---|---|---|---|")
+    anchors = {"JUnit": "lxml parser target", "Locust history": "pyarrow CSV, one column",
+               "SARIF": "msgspec typed structs"}  # fmt: skip
+    for p in pairs:
+        ratio = p.b_time / p.a_time
+        ok = "met" if ratio <= bounds[p.name] else "NOT met"
+        rss_note = ""
+        if p.name in rss_bounds:
+            met = "met" if p.b_rss < rss_bounds[p.name] else "NOT met"
+            rss_note = f" (< {rss_bounds[p.name]:.0f}: {met})"
+        print(f"| {p.name} | {p.b_time:.2f} s | {anchors[p.name]}, {p.a_time:.2f} s | "
+              f"{ratio:.2f}x (<= {bounds[p.name]}x: {ok}) | {p.b_rss:.0f} vs {p.a_rss:.0f}"
+              f"{rss_note} |")  # fmt: skip
+    wall, anchor_sum, rss, anchor_rss = growth["full"]
+    ratio = wall / anchor_sum
+    print(f"| the whole release, `evaluate` | {wall:.2f} s | the three anchors one after "
+          f"another, {anchor_sum:.2f} s | {ratio:.2f}x (<= 1.2x: "
+          f"{'met' if ratio <= 1.2 else 'NOT met'}; {'beats' if ratio < 1 else 'does not beat'}"
+          f" the sum) | {rss:.0f} vs {anchor_rss:.0f} (< 600: "
+          f"{'met' if rss < 600 else 'NOT met'}) |")  # fmt: skip
+    print()
+    q, h, f = (growth[k][0] for k in ("quarter", "half", "full"))
+    qa, ha, fa = (growth[k][1] for k in ("quarter", "half", "full"))
+    print(f"growth of `evaluate`: 1/4 {q:.2f} s, 1/2 {h:.2f} s, full {f:.2f} s: full/quarter "
+          f"{f / q:.2f}x (<= 4.4x: {'met' if f / q <= 4.4 else 'NOT met'}); the anchors "
+          f"{qa:.2f} / {ha:.2f} / {fa:.2f} s ({fa / qa:.2f}x)")  # fmt: skip
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()

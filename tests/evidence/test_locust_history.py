@@ -1,0 +1,115 @@
+"""The Locust full history read column-wise (pyarrow): the same rows as the row-by-row reader
+on a good file, and that reader's located error (file, line, column) on a bad one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from readiness.errors import EvidenceError
+from readiness.evidence.locust.csv import read_history_rows
+from readiness.evidence.locust.history import read_history
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "locust" / "stale" / "run_stats_history.csv"
+PCTS = "50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%"
+HEAD = (
+    f"Timestamp,User Count,Type,Name,Requests/s,Failures/s,{PCTS},Total Request Count,"
+    "Total Failure Count,Total Median Response Time,Total Average Response Time,"
+    "Total Min Response Time,Total Max Response Time,Total Average Content Size\n"
+)
+
+
+def _history(path: Path, seconds: int, endpoints: int = 4) -> list[str]:
+    """A full history of `seconds` seconds and `endpoints` endpoints, Locust's layout."""
+    lines = [HEAD]
+    totals = [0] * endpoints
+    for sec in range(seconds):
+        ts, users = 1_795_000_000 + sec, min(50, sec + 1)
+        for k in range(endpoints):
+            totals[k] += 3
+            pct = ",".join(str(4 + k + j) for j in range(11))
+            lines.append(
+                f"{ts},{users},GET,/e{k},3.000000,0.000000,{pct},{totals[k]},0,4,4.5,0.4,14,212\n"
+            )
+        na = ",".join(["N/A"] * 11)
+        agg = ",".join(str(4 + j + sec % 7) for j in range(11)) if sec else na
+        lines.append(
+            f"{ts},{users},,Aggregated,{3.0 * endpoints:.6f},0.000000,{agg},{sum(totals)},0,"
+            "4,4.5,0.4,14,212\n"
+        )
+    path.write_text("".join(lines), encoding="utf-8")
+    return lines
+
+
+def test_columnwise_read_equals_the_row_by_row_reader(tmp_path: Path) -> None:
+    """On a 25,000-row full history and on a real Locust one, both readers give the same
+    Aggregated rows (timestamps, users, rates, percentiles with N/A as None, totals)."""
+    big = tmp_path / "big_stats_history.csv"
+    _history(big, 5000)
+    for path in (big, FIXTURE):
+        fast = read_history(path, path.name)
+        assert fast == read_history_rows(path, path.name)
+    fast = read_history(big, big.name)
+    assert len(fast.rows) == 5000 and fast.full
+    assert fast.rows[0].p99 is None and fast.rows[1].p99 == 12.0
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "message"),
+    [
+        (1, "-3", r"User Count is \"-3\", expected a non-negative integer"),
+        (1, "", r"User Count is \"\", expected a non-negative integer"),
+        (0, "17e9", r"Timestamp is \"17e9\", expected a non-negative integer"),
+        (4, "inf", r"Requests/s is \"inf\", expected a number from 0"),
+        (4, "nan", r"Requests/s is \"nan\", expected a number from 0"),
+        (4, "N/A", r"Requests/s is \"N/A\", expected a number from 0"),
+        (13, "1e13", r"99% is \"1e13\", expected a number from 0"),
+        (18, "99999", r"Total Failure Count 99999 exceeds Total Request Count"),
+        (17, "10000000000000000", r"Total Request Count is \"10000000000000000\""),
+    ],
+)
+def test_a_bad_cell_deep_in_a_big_history_is_located(
+    tmp_path: Path, column: int, cell: str, message: str
+) -> None:
+    """A bad cell on line 9,001 of a 10,000-row history: the error names the file, that line
+    and the column, as the row-by-row reader words it."""
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 2000, endpoints=4)
+    cells = lines[9000].split(",")
+    cells[column] = cell
+    lines[9000] = ",".join(cells)
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(EvidenceError, match=rf"run_stats_history\.csv:9001: {message}"):
+        read_history(path, path.name)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ("backwards", r":9001: Timestamp 1795000000 goes backwards"),
+        ("short row", r":9001: row has 23 cells, the header 24"),
+        ("truncated", r":10001: truncated: the last line has no line break"),
+        ("not utf-8", r": not UTF-8 text"),
+        ("no aggregated", r": no Aggregated rows"),
+    ],
+)
+def test_a_broken_big_history_is_located(tmp_path: Path, edit: str, message: str) -> None:
+    """Rows out of order, a short row, a missing final line break, bytes that are not UTF-8
+    and a history without Aggregated rows are errors naming the file (and line)."""
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 2000, endpoints=4)
+    if edit == "backwards":
+        lines[9000] = lines[1]
+    elif edit == "short row":
+        lines[9000] = lines[9000].split(",", 1)[1]
+    elif edit == "truncated":
+        lines[-1] = lines[-1].rstrip("\n")
+    elif edit == "no aggregated":
+        lines = [line for line in lines if "Aggregated" not in line]
+    data = "".join(lines).encode()
+    if edit == "not utf-8":
+        data = data.replace(b"/e3", b"/e\xff", 1)
+    path.write_bytes(data)
+    with pytest.raises(EvidenceError, match=rf"run_stats_history\.csv{message}"):
+        read_history(path, path.name)

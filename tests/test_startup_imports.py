@@ -1,0 +1,97 @@
+"""The start-up budget, as modules imported (times vary with the machine; imports do not):
+`--help` loads no model library, `validate` no evidence parser, and `evaluate --no-record` of
+the example only the parsers of the evidence it reads, with no store where none was kept."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO
+
+HEAVY = {
+    "pydantic", "yaml", "lxml", "pyarrow", "numpy", "msgspec", "hdrh", "sqlalchemy", "alembic",
+    "jinja2", "junitparser", "scipy", "cryptography", "securesystemslib", "locust", "rich",
+}  # fmt: skip
+PROBE = """
+import json, sys
+from readiness.cli import main
+try:
+    main(sys.argv[2:])
+except SystemExit:
+    pass
+with open(sys.argv[1], "w") as fh:
+    json.dump(sorted(sys.modules), fh)
+"""
+
+
+def _imported(tmp_path: Path, cwd: Path, *argv: str) -> set[str]:
+    """The heavy top-level packages a fresh interpreter has imported after `readiness ARGV`."""
+    out = tmp_path / "modules.json"
+    subprocess.run(
+        [sys.executable, "-c", PROBE, str(out), *argv],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={"SOURCE_DATE_EPOCH": "1795929000", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+    )
+    return {m.split(".")[0] for m in json.loads(out.read_text())} & HEAVY
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example release's files and recorded evidence, in a folder with no store."""
+    root = tmp_path_factory.mktemp("example")
+    for name in ("definitions", "gates", "checks", "signoffs"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copytree(REPO / "examples" / "recorded" / "build", root / "build")
+    return root
+
+
+def test_help_imports_no_model_or_parser_library(tmp_path: Path, project: Path) -> None:
+    """`readiness --help` imports none of pydantic, PyYAML or any evidence parser."""
+    assert _imported(tmp_path, project, "--help") == set()
+
+
+def test_validate_imports_no_evidence_parser(tmp_path: Path, project: Path) -> None:
+    """`validate` reads YAML into models and nothing else: no lxml, pyarrow, msgspec, hdrh,
+    SQLAlchemy or Jinja2."""
+    got = _imported(tmp_path, project, "validate", "definitions/2026.12-options-launch.yaml")
+    assert got == {"pydantic", "yaml"}
+
+
+def test_evaluate_imports_only_the_parsers_of_its_evidence(tmp_path: Path, project: Path) -> None:
+    """`evaluate --no-record` of the example reads JUnit (lxml), SARIF (msgspec) and HDR logs
+    (hdrh); its Locust histories are small, so no pyarrow or numpy; with no store kept there,
+    no SQLAlchemy (and no store is created); no Jinja2 for the terminal summary."""
+    got = _imported(
+        tmp_path, project, "evaluate", "definitions/2026.12-options-launch.yaml", "--no-record"
+    )
+    assert got == {"pydantic", "yaml", "lxml", "msgspec", "hdrh"}
+    assert not (project / ".readiness").exists()
+
+
+def test_the_schema_still_describes_fields_by_their_docstrings() -> None:
+    """Built without pydantic's use_attribute_docstrings, the models' schema still carries each
+    field's docstring (over a description its type carries), and every property of the
+    definition's schema is described."""
+    from readiness.definition import CheckSpec, Definition
+    from readiness.schema import json_schema
+
+    check = json_schema(CheckSpec)["$defs"]["Collect"]["properties"]["timeout"]
+    assert check["description"].startswith("How long the command may run")
+    data = json_schema(Definition)
+    models = [data, *data["$defs"].values()]
+    undescribed = [
+        (m.get("title"), key)
+        for m in models
+        for key, prop in m.get("properties", {}).items()
+        if not prop.get("description")
+    ]
+    assert undescribed == []
