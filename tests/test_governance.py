@@ -329,7 +329,13 @@ def test_example_release_prints_stage_signoffs_and_risks(tmp_path: Path) -> None
         (repo / "signoffs" / "2026.12-options-launch.yaml").read_bytes()
     )
     r = invoke(
-        ["evaluate", "definitions/2026.12-options-launch.yaml", "--evidence-dir", str(tmp_path)],
+        [
+            "evaluate",
+            "definitions/2026.12-options-launch.yaml",
+            "--evidence-dir",
+            str(tmp_path),
+            "--no-record",  # the repository's own history store is the user's, not the tests'
+        ],
         repo,
         {"SOURCE_DATE_EPOCH": str(int(time.time()))},
     )

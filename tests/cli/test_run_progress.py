@@ -109,12 +109,13 @@ def test_status_line_shows_load_figures_within_its_width() -> None:
 
 
 def test_evaluate_imports_no_display_or_load_library() -> None:
-    """`readiness evaluate` of a real project loads neither rich nor Locust, gevent or pytest."""
+    """`readiness evaluate` of a real project loads neither rich nor Locust, gevent or pytest
+    (without recording: the repository's own history store is the user's, not the tests')."""
     probe = (
         "import sys\n"
         "from readiness.cli import main\n"
         "try:\n"
-        "    main(['evaluate', sys.argv[1]])\n"
+        "    main(['evaluate', sys.argv[1], '--no-record'])\n"
         "except SystemExit as exc:\n"
         "    code = exc.code\n"
         "heavy = sorted(m for m in ('rich', 'locust', 'gevent', 'pytest') if m in sys.modules)\n"
