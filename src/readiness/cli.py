@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import math
 import os
 import sys
 import traceback
@@ -293,6 +294,7 @@ def evaluate(definition: Path, root: Path | None, **opts: Any) -> None:
 @click.option(
     "--progress-interval",
     type=click.FloatRange(min=0.5, max=3600),
+    callback=lambda _ctx, _param, value: _finite("--progress-interval", value),
     default=10.0,
     show_default=True,
     metavar="SECONDS",
@@ -791,6 +793,13 @@ def _annotate(exc: ReadinessError) -> None:
     with contextlib.suppress(OSError):  # a closed stdout must not turn exit 2 into a traceback
         for line in github.problem_annotations(exc.problems, path_prefix=prefix):
             click.echo(line)
+
+
+def _finite(option: str, value: float) -> float:
+    """click's FloatRange lets NaN through (every comparison with it is false)."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number", param_hint=option)
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -108,3 +108,22 @@ def test_click_usage_errors_are_one_line(standard: Project, args: list[str], nee
     """Click's own usage errors are one `readiness: error:` line too, pointing at --help."""
     r = cli(args, standard.root)
     one_line_usage_error(r, needle, "--help")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["run", "definitions/demo.yaml", "--progress-interval", "nan"], "not a finite number"),
+        (["portfolio", ".", "--since", "99999999999d", "--no-record"], "more days than"),
+    ],
+)
+def test_hostile_numbers_in_options_are_one_line(
+    standard: Project, args: list[str], expected: str
+) -> None:
+    """`--progress-interval nan` (click's FloatRange lets NaN through) and a `--since` beyond
+    the calendar are usage errors naming the option, never a run with a NaN clock or a bare
+    `year out of range`."""
+    r = invoke(args, standard.root)
+    assert r.code == 2, r.out + r.err
+    assert expected in r.err
+    assert "Traceback" not in r.err

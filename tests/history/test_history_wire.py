@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helpers import Project, junit_xml, make_standard
+from helpers import Project, invoke, junit_xml, make_standard
 from history_helpers import PostgresServer, new_database
 from readiness.cli import cli
 from readiness.errors import ReadinessError
@@ -280,3 +280,18 @@ def test_regression_takes_no_pass(tmp_path: Path) -> None:
     p.write(DEF, text.replace("checks: [unit-tests]", "checks: [load]"))
     code, _, err = _cli(["validate", DEF], tmp_path)
     assert code == 2 and "a regression criterion takes no pass" in err
+
+
+def test_an_evaluation_id_beyond_the_store_is_one_line(project: Project) -> None:
+    """A 30-digit evaluation id is not in the store: `diff` says so in one line, `evaluate
+    --baseline` compares with nothing (never a pass) and says why; never an OverflowError
+    traceback (SQLite's integers stop at 2^63)."""
+    first = invoke(["evaluate", "definitions/demo.yaml"], project.root)
+    assert first.code == 0, first.out + first.err
+    r = invoke(["diff", "1", "9" * 30], project.root)
+    assert (r.code, "Traceback" in r.err) == (2, False), r.out + r.err
+    assert "has no evaluation" in r.err
+    r = invoke(["evaluate", "definitions/demo.yaml", "--baseline", "9" * 30], project.root)
+    assert "Traceback" not in r.err
+    assert "has no evaluation" in r.out + r.err
+    assert "tests.not-shrinking: PASS" not in r.out

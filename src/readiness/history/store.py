@@ -207,8 +207,9 @@ class Store:
             return convert.load(conn, conn.execute(query).mappings().all())
 
     def get(self, id: int) -> StoredEvaluation:
-        """The evaluation with that id; StoreError when there is none."""
-        found = self._read(EVALUATION.c.id == id)
+        """The evaluation with that id; StoreError when there is none (an id beyond the
+        store's 64-bit integers included: it cannot be there)."""
+        found = self._read(EVALUATION.c.id == id) if 0 < id < 2**63 else []
         if not found:
             raise StoreError(self.name, f"has no evaluation {id}")
         return found[0]

@@ -100,7 +100,10 @@ def parse_since(raw: str, clock: pipeline.Clock) -> tuple[float, dt.date]:
     text = raw.strip()
     if text.endswith("d") and text[:-1].isdigit():
         cutoff = clock.epoch - int(text[:-1]) * 86400
-        return cutoff, dt.datetime.fromtimestamp(cutoff, dt.UTC).date()
+        try:
+            return cutoff, dt.datetime.fromtimestamp(cutoff, dt.UTC).date()
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"--since {raw!r}: more days than the calendar holds") from None
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
