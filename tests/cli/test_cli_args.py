@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import VENV_BIN, Project, Result, invoke, junit_xml
+from helpers import VENV_BIN, Project, Result, invoke, junit_xml, run_cli
 
 DEF = "definitions/demo.yaml"
 COMMANDS = ["validate", "evaluate", "run", "notes", "metrics"]
@@ -127,3 +127,17 @@ def test_hostile_numbers_in_options_are_one_line(
     assert r.code == 2, r.out + r.err
     assert expected in r.err
     assert "Traceback" not in r.err
+
+
+@pytest.mark.parametrize("command", ["attest", "verify"])
+def test_a_device_as_key_file_is_refused_not_read_forever(standard: Project, command: str) -> None:
+    """`--key /dev/zero` reports no size and never ends: key files are read bounded and must be
+    regular files (before: `attest` and `verify` read forever)."""
+    args = (
+        ["attest", "definitions/demo.yaml", "--key", "/dev/zero"]
+        if command == "attest"
+        else ["verify", "definitions/demo.yaml", "--key", "/dev/zero"]
+    )
+    r = run_cli(args, standard.root)
+    assert r.code == 2, r.out + r.err
+    assert "/dev/zero: not a regular file" in r.err

@@ -26,11 +26,12 @@ SUPPORTED = "Ed25519 and ECDSA P-256 keys are supported"
 
 
 def _read(path: Path, what: str) -> bytes:
+    from readiness.evidence.signing import read_key_file
+
     try:
-        size = path.stat().st_size
-        if size > MAX_KEY_BYTES:
-            raise AttestationError(f"{path}: {size} bytes is too large for a PEM {what}")
-        return path.read_bytes()
+        return read_key_file(path)
+    except ValueError as exc:
+        raise AttestationError(f"{path}: {exc} ({what})") from None
     except FileNotFoundError:
         raise AttestationError(f"{path}: no such {what} file") from None
     except OSError as exc:

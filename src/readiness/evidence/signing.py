@@ -40,6 +40,28 @@ if TYPE_CHECKING:
 
 SIGNOFF_TYPE = "https://readiness.dev/signoff/v1"
 MAX_KEY_BYTES = 64 * 1024  # a PEM public key is a few hundred bytes
+
+
+def read_key_file(path: Path) -> bytes:
+    """A key file's bytes: a regular file of at most MAX_KEY_BYTES, read with that bound (a
+    device or FIFO reports no size: /dev/zero would be read forever). OSError for a file that
+    cannot be read, ValueError for one that is no key file."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a regular file: a key is a PEM file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_KEY_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_KEY_BYTES:
+        raise ValueError(f"larger than {MAX_KEY_BYTES} bytes: not a PEM key")
+    return data
+
+
 SUPPORTED = "Ed25519 and ECDSA P-256 keys are supported"
 _EXTRA = "signed sign-offs need the attest extra: pip install 'readiness[attest]'"
 
@@ -162,9 +184,7 @@ def role_keys(project: Project) -> tuple[dict[str, dict[str, RoleKey]], list[str
         for path in paths:
             shown = _shown(path, project.root)
             try:
-                if path.stat().st_size > MAX_KEY_BYTES:
-                    raise ValueError(f"larger than {MAX_KEY_BYTES} bytes: not a PEM public key")
-                data = path.read_bytes()
+                data = read_key_file(path)
                 key = public_key(data)
             except FileNotFoundError:
                 problems.append(f"{where}: {shown}: no such public key file")
