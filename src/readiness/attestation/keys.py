@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 KeyType = Literal["ed25519", "ecdsa-p256"]
 KEY_TYPES: tuple[KeyType, ...] = ("ed25519", "ecdsa-p256")
-MAX_KEY_BYTES = 64 * 1024  # a PEM key is a few hundred bytes
 SUPPORTED = "Ed25519 and ECDSA P-256 keys are supported"
 
 
