@@ -19,4 +19,3 @@ def project(tmp_path: Path) -> Project:
 def standard(project: Project) -> Project:
     """A small valid project: one junit check, one tests gate, one definition."""
     return make_standard(project)
-
