@@ -189,7 +189,7 @@ def test_a_newer_schema_is_refused(store_url: str, tmp_path: Path) -> None:
         open_store(store_url, tmp_path)
     message = str(caught.value)
     assert "schema revision 9999" in message
-    assert "knows up to 0002: upgrade readiness" in message
+    assert "knows up to 0003: upgrade readiness" in message
     assert "\n" not in message
 
 

@@ -26,7 +26,7 @@ def default_db(root: Path) -> Path:
     return root / ".readiness" / "history.sqlite"
 
 
-def open_store(url: str | None, root: Path, *, timeout: float = 10.0) -> Store:
+def open_store(url: str | None, root: Path, *, timeout: float = 10.0, create: bool = True) -> Store:
     """`store.open_store`, imported only now; with SQLAlchemy or Alembic missing (a broken
     install) this is a StoreError saying so, not an ImportError."""
     try:
@@ -36,4 +36,4 @@ def open_store(url: str | None, root: Path, *, timeout: float = 10.0) -> Store:
         raise StoreError(
             name, f"needs {e.name or 'SQLAlchemy'}: reinstall readiness (pip install readiness)"
         ) from None
-    return store.open_store(url, root, timeout=timeout)
+    return store.open_store(url, root, timeout=timeout, create=create)

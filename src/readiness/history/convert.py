@@ -25,6 +25,7 @@ from readiness.history.models import (
     GovernanceRow,
     ProblemRow,
     SeriesRow,
+    StatementRow,
 )
 from readiness.history.record import (
     CriterionRecord,
@@ -41,7 +42,12 @@ EVIDENCE: Table = EvidenceRow.__table__  # type: ignore[assignment]
 SERIES: Table = SeriesRow.__table__  # type: ignore[assignment]
 GOVERNANCE: Table = GovernanceRow.__table__  # type: ignore[assignment]
 PROBLEM: Table = ProblemRow.__table__  # type: ignore[assignment]
+STATEMENT: Table = StatementRow.__table__  # type: ignore[assignment]
+#: The child tables a StoredEvaluation is loaded from (one query each per 500 evaluations).
 CHILDREN = (CRITERION, EVIDENCE, SERIES, GOVERNANCE, PROBLEM)
+#: Every table holding rows of an evaluation: what `prune` deletes with it. The statement is
+#: read on its own (`Store.statement`), never with a listing.
+OWNED = (*CHILDREN, STATEMENT)
 _IN_CHUNK = 500  # ids per IN (...), well under every back-end's parameter limit
 
 
@@ -66,8 +72,9 @@ def _dumps(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def insert(conn: Connection, rec: EvaluationRecord) -> int:
-    """Insert one evaluation and its children on `conn` (in the caller's transaction); its id."""
+def insert(conn: Connection, rec: EvaluationRecord, statement: str | None = None) -> int:
+    """Insert one evaluation and its children on `conn` (in the caller's transaction), with its
+    attestation statement (JSON) when given; its id."""
     eid = conn.execute(
         EVALUATION.insert().returning(EVALUATION.c.id),
         {
@@ -154,6 +161,8 @@ def insert(conn: Connection, rec: EvaluationRecord) -> int:
             for i, p in enumerate(rec.problems)
         ],
     }
+    if statement is not None:
+        children[STATEMENT] = [{"evaluation_id": eid, "data": statement}]
     for table, rows in children.items():
         if rows:
             conn.execute(table.insert(), rows)

@@ -69,6 +69,9 @@ class EvaluationRow(Base):
     problems: Mapped[list[ProblemRow]] = relationship(
         order_by="ProblemRow.position", cascade="all, delete-orphan", passive_deletes=True
     )
+    statement: Mapped[StatementRow | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 def _parent() -> Mapped[int]:
@@ -161,3 +164,17 @@ class ProblemRow(Base):
     kind: Mapped[str] = mapped_column(String)  # "test" | "finding"
     ident: Mapped[str] = mapped_column(Text)  # the test id; a finding's rule and location
     detail: Mapped[str] = mapped_column(Text)  # the test's outcome; the finding's severity
+
+
+class StatementRow(Base):
+    """The in-toto statement an attestation of the evaluation signs (revision 0003), as JSON:
+    `readiness attest --evaluation ID` signs it later, byte for byte what `--attest` would
+    have signed then. Its own table, read only by `Store.statement`: 15 KB for the example
+    release, more with many evidence files, and never wanted by a listing or a baseline."""
+
+    __tablename__ = "statement"
+
+    evaluation_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("evaluation.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[str] = mapped_column(Text)  # JSON object, ASCII (see recording.stored_statement)

@@ -19,7 +19,7 @@ from readiness.errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest revision this readiness knows; moves with every file in migrations/versions/.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 VERSION_TABLE = "alembic_version"
 # pg_advisory_xact_lock key: the bytes of "rdns-mig" as a signed 64-bit integer.
 _LOCK_KEY = int.from_bytes(b"rdns-mig", "big", signed=True)
@@ -49,13 +49,16 @@ def _refuse_newer(name: str, revision: str | None) -> None:
         )
 
 
-def ensure_head(engine: Engine, write_engine: Engine, name: str) -> None:
-    """Bring the store to HEAD_REVISION, or refuse a store whose schema is newer.
+def ensure_head(engine: Engine, write_engine: Engine, name: str, *, create: bool = True) -> None:
+    """Bring the store to HEAD_REVISION, or refuse a store whose schema is newer (or, with
+    `create=False`, a database without the store's schema: nothing was ever recorded there).
 
     `write_engine` begins its transactions with the write lock (see `store._sqlite_pragmas`)."""
     with engine.connect() as conn:
         revision = current_revision(conn)
     _refuse_newer(name, revision)
+    if revision is None and not create:
+        raise StoreError(name, "holds no evaluation store: no evaluation was recorded there")
     if revision == HEAD_REVISION:
         return
     from alembic import command

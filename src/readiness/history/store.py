@@ -27,7 +27,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from readiness.errors import StoreError
 from readiness.history import convert, schema
-from readiness.history.convert import CHILDREN, CRITERION, EVALUATION
+from readiness.history.convert import CRITERION, EVALUATION, OWNED, STATEMENT
 from readiness.history.record import BASELINE_VERDICTS, EvaluationRecord, StoredEvaluation
 
 DEFAULT_DIR = ".readiness"
@@ -110,9 +110,11 @@ def _mask(url: str) -> str:
         return url.rsplit("@", maxsplit=1)[-1] if "@" in url else url
 
 
-def _engine_url(url: str | None, root: Path, name: str) -> URL:
+def _engine_url(url: str | None, root: Path, name: str, *, create: bool = True) -> URL:
     if url is None:
         folder = root / DEFAULT_DIR
+        if not create:
+            return URL.create("sqlite", database=str(folder / DEFAULT_FILE))
         try:
             folder.mkdir(parents=True, exist_ok=True)
             ignore = folder / ".gitignore"
@@ -135,14 +137,21 @@ def _engine_url(url: str | None, root: Path, name: str) -> URL:
     raise StoreError(name, "unsupported store: use postgresql://USER@HOST/DB or sqlite:///PATH")
 
 
-def open_store(url: str | None, root: Path, *, timeout: float = DEFAULT_TIMEOUT_S) -> Store:
+def open_store(
+    url: str | None, root: Path, *, timeout: float = DEFAULT_TIMEOUT_S, create: bool = True
+) -> Store:
     """Open (creating and migrating as needed) the store at `url`, or the default SQLite file
     under `root` when `url` is None. `timeout`: how long a writer waits for a lock (SQLite) or
-    for the server to answer (PostgreSQL). Raises StoreError."""
+    for the server to answer (PostgreSQL). `create=False`: a store that does not exist yet (no
+    SQLite file, a database without the store's schema) is a StoreError, not made empty (an
+    older one is still upgraded). Raises StoreError."""
     name = _mask(url) if url is not None else str(root / DEFAULT_DIR / DEFAULT_FILE)
-    target = _engine_url(url, root, name)
+    target = _engine_url(url, root, name, create=create)
+    sqlite = target.get_backend_name() == "sqlite"
+    if not create and sqlite and not Path(str(target.database)).is_file():
+        raise StoreError(name, "does not exist: no evaluation was recorded there")
     try:
-        if target.get_backend_name() == "sqlite":
+        if sqlite:
             engine = create_engine(target, connect_args={"timeout": timeout})
             _sqlite_pragmas(engine, timeout)
         else:
@@ -155,7 +164,7 @@ def open_store(url: str | None, root: Path, *, timeout: float = DEFAULT_TIMEOUT_
         raise StoreError(name, f"needs {e.name}: pip install 'readiness[postgres]'") from None
     store = Store(engine, name, timeout)
     with store._errors(close_on_error=True):
-        schema.ensure_head(engine, store._write_engine, name)
+        schema.ensure_head(engine, store._write_engine, name, create=create)
     return store
 
 
@@ -192,10 +201,11 @@ class Store:
         """Release every connection."""
         self._engine.dispose()
 
-    def record(self, rec: EvaluationRecord) -> int:
-        """Store one evaluation in one transaction; its id."""
+    def record(self, rec: EvaluationRecord, *, statement: str | None = None) -> int:
+        """Store one evaluation in one transaction, with the attestation statement (JSON) that
+        `statement` gives, if any; its id."""
         with self._errors(), self._write_engine.begin() as conn:
-            return convert.insert(conn, rec)
+            return convert.insert(conn, rec, statement)
 
     def _read(
         self, *where: ColumnElement[bool], last: int | None = None
@@ -312,10 +322,26 @@ class Store:
             doomed = _doomed(rows, keep, older_than_epoch)
             for start in range(0, len(doomed), _CHUNK):
                 chunk = doomed[start : start + _CHUNK]
-                for child in CHILDREN:
+                for child in OWNED:
                     conn.execute(delete(child).where(child.c.evaluation_id.in_(chunk)))
                 conn.execute(delete(EVALUATION).where(e.id.in_(chunk)))
             return len(doomed)
+
+    def statement(self, id: int) -> str | None:
+        """The attestation statement (JSON) recorded with evaluation `id`; None when it was
+        recorded without one (before revision 0003, or its policy files could not be read);
+        StoreError when there is no such evaluation."""
+        e, s = EVALUATION.c, STATEMENT.c
+        query = (
+            select(e.id, s.data)
+            .join_from(EVALUATION, STATEMENT, s.evaluation_id == e.id, isouter=True)
+            .where(e.id == id)
+        )
+        with self._errors(), self._engine.connect() as conn:
+            row = conn.execute(query).first() if 0 < id < 2**63 else None
+        if row is None:
+            raise StoreError(self.name, f"has no evaluation {id}")
+        return None if row.data is None else str(row.data)
 
     def set_attestation(self, id: int, digest: str) -> None:
         """Record the digest of the attestation made for evaluation `id`."""
