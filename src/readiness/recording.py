@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from readiness.errors import StoreError
 from readiness.evaluation import Baseline
@@ -41,6 +41,8 @@ from readiness.metrics import interval_samples
 from readiness.trends import TREND_LENGTH, TrendPoint
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from readiness.criteria import Stage
     from readiness.definition import Project
     from readiness.history.store import Store
@@ -109,6 +111,11 @@ class Memory:
     recorded: int | None = None
     lines: list[str] = field(default_factory=list)
     trends: dict[str, tuple[TrendPoint, ...]] = field(default_factory=dict)
+
+    @property
+    def records(self) -> bool:
+        """Whether the evaluation is going to be recorded (asked to, and the store is usable)."""
+        return self.record and self.store is not None and self.problem is None
 
     @property
     def failed(self) -> bool:
@@ -340,6 +347,49 @@ def _problems(report: Report) -> tuple[ProblemRecord, ...]:
     return tuple(out)
 
 
+def head_commit(root: Path) -> str | None:
+    """The commit an attestation names as its subject (`attestation.statement.git_commit`)."""
+    from readiness.attestation import statement
+
+    return statement.git_commit(root)
+
+
+def statement(
+    report: Report,
+    project: Project,
+    *,
+    evidence_dir: Path | None,
+    commit: str | None,
+    required: bool = False,
+) -> dict[str, Any] | None:
+    """The in-toto statement of the evaluation: what `--attest` signs and what the store keeps
+    so `readiness attest --evaluation` can sign it later. None when a gate or check file cannot
+    be read any more (the evaluation is still recorded, but cannot be attested later), unless
+    `required` (then the AttestationError: `--attest` must not sign less)."""
+    from readiness.attestation import AttestationError
+    from readiness.attestation import statement as statements
+
+    try:
+        return statements.build(report, project, evidence_dir=evidence_dir, commit=commit)
+    except AttestationError:
+        if required:
+            raise
+        return None
+
+
+def stored_statement(stmt: dict[str, Any] | None) -> str | None:
+    """The statement as the store keeps it (`attestation.statement.to_stored`); None for none,
+    or for one JSON cannot hold (a NaN that slipped in), rather than not recording at all."""
+    if stmt is None:
+        return None
+    from readiness.attestation import statement as statements
+
+    try:
+        return statements.to_stored(stmt)
+    except ValueError:
+        return None
+
+
 def record(
     memory: Memory,
     report: Report,
@@ -347,14 +397,16 @@ def record(
     epoch: float,
     *,
     attestation_digest: str | None = None,
+    statement: dict[str, Any] | None = None,
 ) -> None:
-    """Record the evaluation when asked to, and say what became of it in `memory.lines`
-    (a failure: one line naming the store and the reason)."""
+    """Record the evaluation (with its attestation `statement`, when built) when asked to, and
+    say what became of it in `memory.lines` (a failure: one line naming the store and the
+    reason)."""
     try:
-        if memory.record and memory.problem is None and memory.store is not None:
+        if memory.records and memory.store is not None:
             rec = to_record(report, project, epoch, attestation_digest=attestation_digest)
             try:
-                memory.recorded = memory.store.record(rec)
+                memory.recorded = memory.store.record(rec, statement=stored_statement(statement))
             except StoreError as exc:
                 memory.problem = exc
     finally:

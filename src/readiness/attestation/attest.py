@@ -1,9 +1,10 @@
-"""The two operations the CLI offers: attest an evaluation, verify an attestation.
+"""The operations the CLI offers: attest an evaluation (just made, or stored), verify an
+attestation.
 
-Hook for the history store (issue 13, part 4): `attest` takes a `Report` and the `Project` it
-was evaluated from, not a definition path, so a stored evaluation turned back into a Report can
-be attested the same way; `Attested.statement_sha256` is the digest to keep beside it (and the
-digest a signed sign-off will sign over).
+`attest` builds the statement of a `Report` and signs it; `sign` signs a statement already
+built, which is how `evaluate --attest` and the store share one statement (`evaluate` builds it
+once, signs it and records it; `readiness attest --evaluation` signs the one read back with
+`statement.from_stored`). `Attested.statement_sha256` is the digest kept with the evaluation.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from readiness import atomic
 from readiness.attestation import AttestationError, check, envelope, statement
@@ -48,6 +49,11 @@ def attest(
         evidence_dir=evidence_dir,
         commit=statement.git_commit(project.root),
     )
+    return sign(stmt, signer, out)
+
+
+def sign(stmt: dict[str, Any], signer: Signer, out: Path) -> Attested:
+    """Canonicalise, sign and atomically write the attestation of a statement."""
     payload = statement.canonical(stmt)
     data = envelope.sign(payload, signer)
     path = atomic.write_bytes(out, data)

@@ -12,11 +12,15 @@ Summary Attestation v1 (`verifier`, `timeVerified`, `resourceUri`, `policy`,
 Deterministic: everything comes from the report (whose time is SOURCE_DATE_EPOCH when set) and
 from file contents, paths are relative to the project root, and the bytes signed are RFC 8785
 canonical JSON. Same inputs, same SOURCE_DATE_EPOCH: byte-identical statement.
+
+The evaluation store keeps each evaluation's statement (`to_stored`, `from_stored`), so a
+stored evaluation can be attested later with exactly the bytes `--attest` would have signed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import shutil
@@ -278,3 +282,31 @@ def canonical(statement: dict[str, Any]) -> bytes:
         return rfc8785.dumps(statement)
     except rfc8785.CanonicalizationError as exc:
         raise AttestationError(f"the statement cannot be canonicalised: {exc}") from None
+
+
+def to_stored(statement: dict[str, Any]) -> str:
+    """The statement as the evaluation store keeps it: JSON with sorted keys, ASCII only (any
+    back-end holds it, whatever the paths and names contain), no NaN (ValueError if one slipped
+    in). Not RFC 8785 itself: the store must not need the optional `attest` extra, and
+    `canonical(from_stored(text))` gives the same bytes as `canonical(statement)`, since JSON
+    gives back exactly the strings, integers, floats, booleans and nulls a statement holds."""
+    return json.dumps(
+        statement, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+    )
+
+
+def from_stored(text: str, where: str) -> dict[str, Any]:
+    """The statement kept in the store (`where` names it in errors), parsed back to the values
+    it was built from; AttestationError when it is not a statement of this predicate type."""
+    try:
+        stmt = json.loads(text)
+    except ValueError as exc:
+        raise AttestationError(f"{where}: the stored statement is not JSON ({exc})") from None
+    if (
+        not isinstance(stmt, dict)
+        or stmt.get("_type") != STATEMENT_TYPE
+        or stmt.get("predicateType") != PREDICATE_TYPE
+        or not isinstance(stmt.get("predicate"), dict)
+    ):
+        raise AttestationError(f"{where}: the stored statement is not a {PREDICATE_TYPE} statement")
+    return stmt

@@ -75,25 +75,36 @@ def judge(
         baseline=memory.baseline,
         trends=memory.trends,
     )
-    digest, line = None, ""
+    digest, line, stmt = None, "", None
+    if sign is not None or memory.records:
+        # one statement, built once: what --attest signs now is what the store keeps for
+        # `readiness attest --evaluation` to sign later
+        stmt = recording.statement(
+            report,
+            project,
+            evidence_dir=opts["evidence_dir"],
+            commit=recording.head_commit(project.root),
+            required=sign is not None,
+        )
     if sign is not None:
-        digest, line = _attest(report, project, sign, opts)
-    recording.record(memory, report, project, clock.epoch, attestation_digest=digest)
+        assert stmt is not None  # required: built or raised
+        digest, line = _attest(stmt, sign, opts)
+    recording.record(
+        memory, report, project, clock.epoch, attestation_digest=digest, statement=stmt
+    )
     return Judged(report, memory, line)
 
 
-def _attest(
-    report: Report, project: Project, sign: Signer, opts: Mapping[str, Any]
-) -> tuple[str, str]:
+def _attest(stmt: dict[str, Any], sign: Signer, opts: Mapping[str, Any]) -> tuple[str, str]:
     """Write the attestation: the sha256 of its statement (kept with the evaluation) and the
     line saying where it went."""
     from readiness.attestation import FILE_NAME
-    from readiness.attestation.attest import attest
+    from readiness.attestation.attest import sign as sign_statement
 
     out, report_dir = opts["attest_out"], opts["report_dir"]
     if out is None:
         out = report_dir / FILE_NAME if report_dir is not None else Path(FILE_NAME)
-    done = attest(report, project, sign, out, evidence_dir=opts["evidence_dir"])
+    done = sign_statement(stmt, sign, out)
     line = f"attestation: {done.path} (key {done.keyid[:16]})"
     return f"sha256:{done.statement_sha256}", line
 

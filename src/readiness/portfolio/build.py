@@ -32,7 +32,7 @@ from readiness.portfolio.model import (
     Since,
     Slip,
 )
-from readiness.portfolio.recording import repo_context, to_record
+from readiness.portfolio.recording import repo_context, statement, to_record
 from readiness.portfolio.resolve import Member, load
 from readiness.report import Report
 from readiness.requires import Found, Resolution, from_stored, resolve_all
@@ -224,7 +224,8 @@ def build(root: Path, opts: Options) -> Portfolio:
             report = _evaluate(m, opts, run, clock, lookup)
             same_run[m.release] = found_of(report)
             if store is not None and opts.record:
-                store.record(to_record(report, m.project, git))
+                stmt = statement(report, m.project, git[0])
+                store.record(to_record(report, m.project, git), statement=stmt)
             _gather(m, report, lookup, history.get(m.release, []), run, opts, clock.today, cut)
     finally:
         if store is not None:
