@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from readiness import __version__, atomic
 from readiness.cli_paths import Directory, InputFile
 from readiness.criteria import STAGES, Stage
-from readiness.errors import ExitCode, ReadinessError, WriteError
+from readiness.errors import ExitCode, ReadinessError, UsageError, WriteError
 from readiness.render.formats import NAMES as FORMAT_NAMES
 
 if TYPE_CHECKING:
@@ -537,10 +538,24 @@ def keygen(key_type: str, out: Path) -> None:
 
 
 @cli.command()
-@definition_arg
+@click.argument("definition", type=InputFile(), required=False)
+@click.option(
+    "--evaluation",
+    metavar="ID|latest|RELEASE",
+    default=None,
+    help="Attest this evaluation from the store instead of evaluating DEFINITION: its id, "
+    "`latest`, or a release name (that release's newest).",
+)
 @stage_option
 @evidence_option
-@root_option
+@click.option(
+    "--root",
+    type=Directory(),
+    default=None,
+    help="Project root holding checks/ and gates/ (default: the parent of definitions/); with "
+    "--evaluation, where the default store is (default: here).",
+)
+@db_option
 @click.option(
     "--key",
     required=True,
@@ -557,27 +572,49 @@ def keygen(key_type: str, out: Path) -> None:
 )
 @click.option("--strict", is_flag=True, help="Exit 1 on CONDITIONAL GO too.")
 def attest(
-    definition: Path,
+    definition: Path | None,
+    evaluation: str | None,
     stage: Stage | None,
     evidence_dir: Path | None,
     root: Path | None,
+    db: str | None,
     key: Path,
     out: Path,
     strict: bool,
 ) -> None:
-    """Evaluate the evidence on disk and write a signed in-toto attestation of the verdict
-    (exit code: the verdict's, as `evaluate`)."""
+    """Evaluate the evidence on disk (DEFINITION) and write a signed in-toto attestation of the
+    verdict; or, with --evaluation, attest an evaluation recorded in the store, as it was
+    judged then, and mark it attested (exit code: the verdict's, as `evaluate`)."""
     from readiness.commands import attesting
 
-    line, code = attesting.attest(
-        definition,
-        stage=stage,
-        evidence_dir=evidence_dir,
-        root=root,
-        key=key,
-        out=out,
-        strict=strict,
-    )
+    if evaluation is not None:
+        if definition is not None:
+            raise UsageError("attest: give a DEFINITION or --evaluation, not both")
+        given = [o for o, v in (("--stage", stage), ("--evidence-dir", evidence_dir)) if v]
+        if strict:
+            given.append("--strict")
+        if given:
+            raise UsageError(
+                f"attest --evaluation: {', '.join(given)} apply when evaluating a DEFINITION; "
+                "a stored evaluation is attested as it was judged"
+            )
+        line, code = attesting.attest_stored(evaluation, db=db, root=root, key=key, out=out)
+    elif definition is None:
+        raise UsageError(
+            "attest: give a DEFINITION to evaluate, or --evaluation ID for a stored evaluation"
+        )
+    elif click.get_current_context().get_parameter_source("db") == ParameterSource.COMMANDLINE:
+        raise UsageError("attest DEFINITION: --db applies to --evaluation (a stored evaluation)")
+    else:
+        line, code = attesting.attest(
+            definition,
+            stage=stage,
+            evidence_dir=evidence_dir,
+            root=root,
+            key=key,
+            out=out,
+            strict=strict,
+        )
     click.echo(line)
     raise SystemExit(code)
 

@@ -1,12 +1,16 @@
-"""`attest` and `verify`: sign the verdict of the evidence on disk; check an attestation
-offline. Each returns the lines to print and the exit code."""
+"""`attest` and `verify`: sign the verdict of the evidence on disk, or of an evaluation in the
+store; check an attestation offline. Each returns the lines to print and the exit code."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from readiness.criteria import Stage
-from readiness.errors import ExitCode
+from readiness.errors import ExitCode, StoreError
+
+if TYPE_CHECKING:
+    from readiness.history.store import Store
 
 
 def attest(
@@ -21,8 +25,6 @@ def attest(
 ) -> tuple[str, int]:
     """Evaluate and write a signed in-toto attestation of the verdict: the line saying what was
     attested where, and the verdict's exit code (as `evaluate`)."""
-    # Attesting a stored evaluation waits for the history store: it will rebuild the stored
-    # Report and hand it to readiness.attestation.attest.attest, as below.
     from readiness import pipeline
     from readiness.attestation import keys
     from readiness.attestation.attest import attest as attest_report
@@ -45,6 +47,66 @@ def attest(
         f"{done.statement_sha256})"
     )
     return line, report.exit_code
+
+
+def _evaluation_id(store: Store, which: str) -> int:
+    """The id `--evaluation` names: a number, `latest` (the newest in the store), or a release
+    name (that release line's newest evaluation)."""
+    if which.isdigit():
+        return int(which)
+    if which == "latest":
+        found = store.list(last=1)
+        if not found:
+            raise StoreError(store.name, "has no evaluation")
+        return found[0].id
+    found = store.list(which, last=1)
+    if not found:
+        raise StoreError(
+            store.name,
+            f"has no evaluation of a release {which!r} "
+            "(--evaluation takes an id, `latest` or a release name)",
+        )
+    return found[0].id
+
+
+def attest_stored(
+    which: str, *, db: str | None, root: Path | None, key: Path, out: Path
+) -> tuple[str, int]:
+    """Sign the statement recorded with a stored evaluation (`--evaluation ID|latest|RELEASE`)
+    and keep the attestation's digest with it: the line saying what was attested where, and
+    the attested verdict's exit code (as `evaluate` gave it then).
+
+    The statement is the one built when the evaluation was made, so the attestation is byte
+    for byte what `evaluate --attest` would have written then; nothing is evaluated again. A
+    store that does not exist is an error (never created empty), and so is an evaluation
+    recorded without a statement (before schema revision 0003)."""
+    from readiness.attestation import AttestationError, keys, statement
+    from readiness.attestation.attest import sign
+    from readiness.history import open_store
+
+    signer = keys.load_signer(key)
+    with open_store(db or None, root if root is not None else Path.cwd(), create=False) as store:
+        ident = _evaluation_id(store, which)
+        text = store.statement(ident)
+        if text is None:
+            raise AttestationError(
+                f"evaluation #{ident} in {store.name} cannot be attested: it was recorded "
+                "without its attestation statement (by a readiness before schema revision "
+                "0003, or its gate and check files could not be read then); evaluate again "
+                "and attest the new evaluation"
+            )
+        stmt = statement.from_stored(text, f"evaluation #{ident} in {store.name}")
+        done = sign(stmt, signer, out)
+        store.set_attestation(ident, f"sha256:{done.statement_sha256}")
+    pred = stmt["predicate"]
+    rel = pred.get("release", {})
+    line = (
+        f"attested {pred.get('verdict')} for {rel.get('name')} {rel.get('version')} at stage "
+        f"{pred.get('stage')} (evaluation #{ident}, evaluated {pred.get('timeVerified')}): "
+        f"{done.path} (key {done.keyid[:16]}, statement sha256 {done.statement_sha256})"
+    )
+    code = pred.get("exitCode")
+    return line, code if isinstance(code, int) and code in (0, 1) else ExitCode.NO_GO
 
 
 def verify(
