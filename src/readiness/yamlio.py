@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -25,8 +25,14 @@ MAX_QUOTE = 60
 ID_KEYS = ("id", "criterion", "role", "check", "release")
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases and too-deep nesting while composing."""
+if TYPE_CHECKING:  # the composer's event methods come from the parser it is mixed with
+    _ComposerBase = yaml.SafeLoader
+else:
+    _ComposerBase = yaml.composer.Composer
+
+
+class _Composer(_ComposerBase):
+    """PyYAML's composer refusing aliases and too-deep nesting while composing."""
 
     depth = 0
 
@@ -49,6 +55,25 @@ class _Loader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]  # not re-exported in stubs
+
+    class _Loader(_Composer, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """libyaml's scanner and parser (C) under the Python composer above: the same nodes,
+        marks and checks as the pure-Python SafeLoader, about three times faster."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            yaml.composer.Composer.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+
+    class _Loader(_Composer, yaml.SafeLoader):  # type: ignore[no-redef]
+        """The pure-Python SafeLoader under the composer above."""
 
 
 @dataclass(frozen=True)
@@ -197,6 +222,8 @@ def load_text(text: str, display_path: str) -> SourceDoc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = exc.problem or exc.context or "invalid YAML"
+        if "maximum nesting depth" in problem:  # libyaml's scanner looks ahead past MAX_DEPTH
+            problem = f"nested deeper than {MAX_DEPTH} levels"
         raise DefinitionError(f"{display_path}{line}: {problem}") from None
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"

@@ -10,7 +10,7 @@ import junitparser
 import pytest
 import yaml
 
-from helpers import REPO, Project, run_cli
+from helpers import REPO, Project, invoke, run_cli
 
 DEF = "definitions/demo.yaml"
 
@@ -53,7 +53,7 @@ def test_junit_verdict_fails_when_strict_fails_the_job(
     it (exit 1, failures="1"), naming the conditions; the criteria cases are the same."""
     conditional_project(project)
     args = ["evaluate", DEF, "--report-dir", "out", "--format", "junit"]
-    result = run_cli([*args, "--strict"] if strict else args, project.root)
+    result = invoke([*args, "--strict"] if strict else args, project.root)
     assert result.code == code, result.err
     assert "CONDITIONAL GO" in result.out
     case = _verdict_case(project.root / "out" / "readiness-junit.xml")

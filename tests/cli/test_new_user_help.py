@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from helpers import FIXTURES, Project, run_cli
+from helpers import FIXTURES, Project, invoke
 from readiness.cli import cli
 from readiness.evidence import registry
 
@@ -61,7 +61,7 @@ def test_missing_metric_suggests_the_closest_names(project: Project) -> None:
         "definitions/d.yaml",
         "schema: 1\nrelease: r\nversion: '1'\nstage: mvp\nchecks: [load]\ngates: [perf]\n",
     )
-    r = run_cli(["evaluate", "definitions/d.yaml", "--json", "out.json"], project.root)
+    r = invoke(["evaluate", "definitions/d.yaml", "--json", "out.json"], project.root)
     assert r.code == 1, r.err
     (crit,) = json.loads((project.root / "out.json").read_text())["criteria"]
     assert crit["status"] == "MISSING"
@@ -96,7 +96,7 @@ def test_passing_glob_reports_its_real_worst(project: Project) -> None:
         "definitions/d.yaml",
         "schema: 1\nrelease: r\nversion: '1'\nstage: mvp\nchecks: [load]\ngates: [perf]\n",
     )
-    r = run_cli(["evaluate", "definitions/d.yaml", "--json", "out.json"], project.root)
+    r = invoke(["evaluate", "definitions/d.yaml", "--json", "out.json"], project.root)
     assert r.code == 0, r.out + r.err
     crits = {
         c["criterion"]: c for c in json.loads((project.root / "out.json").read_text())["criteria"]

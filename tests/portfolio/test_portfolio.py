@@ -1,18 +1,18 @@
 """`readiness portfolio` and `requires` end to end: real definitions, real JUnit evidence, the
-real SQLite store, the installed CLI."""
+real SQLite store; the CLI in-process, and once (`--run`) as the installed console script."""
 
 from __future__ import annotations
 
 import json
 
-from helpers import Project, junit_xml, run_cli
+from helpers import Project, invoke, junit_xml, run_cli
 from portfolio_helpers import ENV, TODAY_EPOCH, add_release
 
 DAY = 86400
 
 
 def _json(p: Project, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict]:  # type: ignore[type-arg]
-    r = run_cli(["portfolio", str(p.root), "--format", "json", *args], p.root, env or ENV)
+    r = invoke(["portfolio", str(p.root), "--format", "json", *args], p.root, env or ENV)
     assert r.code in (0, 1), r.err
     return r.code, json.loads(r.out)
 
@@ -72,7 +72,7 @@ def test_a_cycle_is_a_located_definition_error(project: Project) -> None:
     """a -> b -> a: exit 2, one line naming the file, the line and the whole cycle."""
     add_release(project, "a", extra="requires: [{release: b, stage: mvp}]\n")
     add_release(project, "b", extra="requires: [{release: a, stage: mvp}]\n")
-    r = run_cli(["portfolio"], project.root, ENV)
+    r = invoke(["portfolio"], project.root, ENV)
     assert r.code == 2
     assert r.err == (
         "readiness: error: definitions/b.yaml:11 requires[a].release: a cycle of "
@@ -85,7 +85,7 @@ def test_an_unknown_release_is_a_located_definition_error(project: Project) -> N
     """A requirement naming no release of the portfolio: exit 2 at its line, known ones listed."""
     add_release(project, "wallet", extra="requires:\n  - {release: limitz, stage: public}\n")
     add_release(project, "limits")
-    r = run_cli(["portfolio"], project.root, ENV)
+    r = invoke(["portfolio"], project.root, ENV)
     assert r.code == 2
     assert (
         "definitions/wallet.yaml:12 requires[limitz].release: no release 'limitz' in the "
@@ -100,13 +100,13 @@ def test_a_requirement_met_by_the_stores_latest_evaluation_in_a_single_evaluate(
     dependency blocker; after the portfolio recorded its dependency at GO, it is met."""
     add_release(project, "limits", stage="public")
     add_release(project, "wallet", extra="requires: [{release: limits, stage: public}]\n")
-    r = run_cli(["evaluate", "definitions/wallet.yaml"], project.root, ENV)
+    r = invoke(["evaluate", "definitions/wallet.yaml"], project.root, ENV)
     assert r.code == 1
     assert "needs limits at public testing: no evaluation of it is recorded" in r.out
     (project.root / "definitions/wallet.yaml").rename(project.root / "wallet.yaml.off")
-    assert run_cli(["portfolio"], project.root, ENV).code == 0  # records limits
+    assert invoke(["portfolio"], project.root, ENV).code == 0  # records limits
     (project.root / "wallet.yaml.off").rename(project.root / "definitions/wallet.yaml")
-    r = run_cli(["evaluate", "definitions/wallet.yaml"], project.root, ENV)
+    r = invoke(["evaluate", "definitions/wallet.yaml"], project.root, ENV)
     assert r.code == 0, r.out
     assert "needs limits" not in r.out
 
@@ -114,13 +114,13 @@ def test_a_requirement_met_by_the_stores_latest_evaluation_in_a_single_evaluate(
 def test_exit_codes_on_track_late_and_invalid(project: Project) -> None:
     """0 when all are on track and not NO-GO; 1 when one is late although GO; 2 when invalid."""
     add_release(project, "a", extra="milestones: {public: 2026-12-20}\n")
-    assert run_cli(["portfolio", "--no-record"], project.root, ENV).code == 0
+    assert invoke(["portfolio", "--no-record"], project.root, ENV).code == 0
     add_release(project, "b", extra="milestones: {public: 2026-11-26}\n")
-    r = run_cli(["portfolio", "--no-record"], project.root, ENV)
+    r = invoke(["portfolio", "--no-record"], project.root, ENV)
     assert r.code == 1
     assert "public testing 2026-11-26: late, 1 day overdue" in r.out
     add_release(project, "c", extra="milestones: {public: 2026-11-26, internal: 2026-12-01}\n")
-    r = run_cli(["portfolio", "--no-record"], project.root, ENV)
+    r = invoke(["portfolio", "--no-record"], project.root, ENV)
     assert r.code == 2
     assert "milestones: the public testing milestone (2026-11-26) is before the internal" in r.err
 
@@ -155,7 +155,7 @@ risks:
 """
     add_release(project, "moving", extra="milestones: {public: 2026-11-25}\n" + risk)
     earlier = {"SOURCE_DATE_EPOCH": str(TODAY_EPOCH - 10 * DAY)}
-    assert run_cli(["portfolio"], project.root, earlier).code == 0
+    assert invoke(["portfolio"], project.root, earlier).code == 0
     project.write("build/moving.xml", junit_xml(passed=10, failed=2))
     text = (project.root / "definitions/moving.yaml").read_text()
     text += "  - {id: R-2, title: Data loss, impact: medium, likelihood: low, response: restore}\n"
@@ -173,7 +173,7 @@ risks:
     assert kinds[("moving", "milestone slipped")] == (
         "public testing (2026-11-25): on track on 2026-11-20, now late"
     )
-    r = run_cli(["portfolio", "--since", "2026-11-10", "--no-record"], project.root, ENV)
+    r = invoke(["portfolio", "--since", "2026-11-10", "--no-record"], project.root, ENV)
     assert "stable: new release: first evaluated since 2026-11-10" in r.out
 
 
@@ -182,7 +182,7 @@ def test_markdown_and_html_are_written_and_self_contained(project: Project) -> N
     add_release(project, "limits", failed=1)
     add_release(project, "wallet", extra="requires: [{release: limits, stage: internal}]\n")
     out = project.root / "out"
-    r = run_cli(["portfolio", "--report-dir", str(out), "--no-record"], project.root, ENV)
+    r = invoke(["portfolio", "--report-dir", str(out), "--no-record"], project.root, ENV)
     assert r.code == 1
     md = (out / "portfolio.md").read_text()
     assert md.startswith("# Release portfolio — 2026-11-27\n")
