@@ -839,6 +839,25 @@ def _finite(option: str, value: float) -> float:
     return value
 
 
+# click >= 8.2 raises this for a group called without its command (8.1 printed the help and
+# exited 0 itself); an exception no code raises stands in for it on 8.1.
+NO_ARGS_IS_HELP: type[click.UsageError] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("_NeverRaised", (click.UsageError,), {})
+)
+
+
+def _usage_error(exc: click.UsageError) -> NoReturn:
+    """A bad option, a missing argument...: one line, exit 2. A group called without its
+    command (`readiness`, `readiness history`): its help as click lays it out, exit 2."""
+    if isinstance(exc, NO_ARGS_IS_HELP) and exc.ctx is not None:
+        click.echo(exc.ctx.get_help(), err=True)
+        sys.exit(ExitCode.INVALID)
+    command = exc.ctx.command_path if exc.ctx is not None else "readiness"
+    message = " ".join(exc.format_message().split())
+    click.echo(f"readiness: error: {message} (see '{command} --help')", err=True)
+    sys.exit(ExitCode.INVALID)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: run the CLI and map every outcome to the exit-code table."""
     try:
@@ -849,11 +868,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except click.exceptions.Abort:
         click.echo("readiness: interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)
-    except click.UsageError as exc:  # bad option, missing argument, ...: one line, exit 2
-        command = exc.ctx.command_path if exc.ctx is not None else "readiness"
-        message = " ".join(exc.format_message().split())
-        click.echo(f"readiness: error: {message} (see '{command} --help')", err=True)
-        sys.exit(ExitCode.INVALID)
+    except click.UsageError as exc:
+        _usage_error(exc)
     except click.ClickException as exc:
         click.echo(f"readiness: error: {' '.join(exc.format_message().split())}", err=True)
         sys.exit(ExitCode.INVALID)

@@ -141,3 +141,18 @@ def test_a_device_as_key_file_is_refused_not_read_forever(standard: Project, com
     r = run_cli(args, standard.root)
     assert r.code == 2, r.out + r.err
     assert "/dev/zero: not a regular file" in r.err
+
+
+@pytest.mark.parametrize("group", [["history"], []])
+def test_a_group_without_its_command_prints_its_help_not_a_folded_line(
+    tmp_path: Path, group: list[str]
+) -> None:
+    """`readiness history` alone: the group's help as click lays it out (a usage line, its
+    commands one per line) on stderr, exit 2, rather than the whole help folded into one
+    `readiness: error:` line."""
+    r = invoke(group, tmp_path)
+    assert r.code == 2, r.out + r.err
+    lines = r.err.splitlines()
+    assert lines[0].startswith("Usage: "), r.err
+    assert "Commands:" in lines, r.err
+    assert "readiness: error" not in r.err
