@@ -18,36 +18,12 @@ from typing import Any
 
 import pytest
 
+from attest_helpers import DEF, attested_project
 from helpers import Project, junit_xml, make_standard, run_cli
 from readiness.cli import main
 
-DEF = "definitions/demo.yaml"
 SIGNED_AT = "1764000000"  # 2025-11-24
 LATER = "1798761600"  # 2027-01-01: after the waiver (2026-12-20) and acceptance (2026-12-31)
-
-DEFINITION = """
-schema: 1
-release: demo
-version: 1.0.0
-stage: internal
-checks: [unit-tests]
-gates: [tests]
-waivers:
-  - criterion: tests.pass-rate
-    reason: two flaky tests, quarantined; fixed in 1.0.1
-    approver: {name: A. Chen, role: qa}
-    expires: 2026-12-20
-risks:
-  - id: R-1
-    title: Order book desync
-    impact: high
-    likelihood: low
-    response: resync from the journal
-    accepted:
-      reason: the journal replay is drilled weekly
-      approver: {name: L. Moreau, role: cro}
-      expires: 2026-12-31
-"""
 
 
 @dataclass
@@ -79,9 +55,7 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     """The standard project with a waived failure and an accepted risk, cwd at its root."""
-    p = make_standard(Project(tmp_path / "proj"))
-    p.write(DEF, DEFINITION)
-    p.write("build/junit/a.xml", junit_xml(passed=97, failed=3))
+    p = attested_project(Project(tmp_path / "proj"))
     monkeypatch.chdir(p.root)
     return p
 

@@ -14,43 +14,18 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from helpers import Project, Result, invoke, junit_xml, make_standard
+from attest_helpers import DEF, attested_project
+from helpers import Project, Result, invoke, junit_xml
 from history_helpers import record
 
-DEF = "definitions/demo.yaml"
 JUDGED = "1764000000"  # 2025-11-24, when the evaluation is made
 LATER = "1764100000"  # a day later, when it is attested and verified (nothing has expired)
-DEFINITION = """
-schema: 1
-release: demo
-version: 1.0.0
-stage: internal
-checks: [unit-tests]
-gates: [tests]
-waivers:
-  - criterion: tests.pass-rate
-    reason: two flaky tests, quarantined; fixed in 1.0.1
-    approver: {name: A. Chen, role: qa}
-    expires: 2026-12-20
-risks:
-  - id: R-1
-    title: Order book desync
-    impact: high
-    likelihood: low
-    response: resync from the journal
-    accepted:
-      reason: the journal replay is drilled weekly
-      approver: {name: L. Moreau, role: cro}
-      expires: 2026-12-31
-"""
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     """The standard project with a waived failure and an accepted risk, and a key pair."""
-    p = make_standard(Project(tmp_path / "proj"))
-    p.write(DEF, DEFINITION)
-    p.write("build/junit/a.xml", junit_xml(passed=97, failed=3))
+    p = attested_project(Project(tmp_path / "proj"))
     assert invoke(["keygen", "--out", "keys"], p.root).code == 0
     return p
 
