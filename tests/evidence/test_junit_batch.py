@@ -181,6 +181,27 @@ def test_which_duplicate_is_new_decides_zero_time_demotion(tmp_path: Path) -> No
     assert (timed.tests, timed.passed, timed.skipped, timed.duplicates_merged) == (3, 1, 2, 1)
 
 
+@pytest.mark.parametrize("later", ['name="x"', 'name="x" status="run"'])
+def test_a_skip_then_a_pass_is_a_pass_in_either_order(later: str, tmp_path: Path) -> None:
+    """Results for one test merge to the worst by rank (skipped < passed < failed < error),
+    whatever their order: a plain pass after a skip was left skipped, unlike the same pass
+    written with status="run" or read first."""
+    skip = tmp_path / "skip.xml"
+    skip.write_text('<testsuite><testcase classname="c" name="x"><skipped/></testcase></testsuite>')
+    passed = tmp_path / "pass.xml"
+    passed.write_text(f'<testsuite><testcase classname="c" {later}/></testsuite>')
+    for files in ((skip, passed), (passed, skip)):
+        run = read(*files)
+        assert (run.tests, run.passed, run.skipped, run.duplicates_merged) == (1, 1, 0, 1)
+    both = tmp_path / "both.xml"
+    both.write_text(
+        '<testsuite><testcase classname="c" name="x"><skipped/></testcase>'
+        f'<testcase classname="c" {later}/><testcase classname="c" name="y"/></testsuite>'
+    )
+    run = read(both)
+    assert (run.tests, run.passed, run.skipped) == (2, 2, 0)
+
+
 def test_invalid_times_in_a_batch_warn_in_document_order(tmp_path: Path) -> None:
     """A batch with a bad time is read one case at a time: every warning, in order."""
     f = tmp_path / "times.xml"

@@ -15,7 +15,6 @@ running totals over the file, a suite's own being the difference between its end
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 from functools import reduce
 from itertools import repeat
@@ -235,49 +234,67 @@ class FileParser:
         """A named case with no result and no status: a pass, unless already seen."""
         key = hash((case.get("file") or "", case.get("classname") or "", case.get("name")))
         self.plain_elements += 1
-        outcomes = self.outcomes
-        if key not in outcomes:
-            outcomes[key] = PASSED
+        previous = self.outcomes.get(key)
+        if previous is None:
+            self.outcomes[key] = PASSED
             self.plain += 1
             if seconds == 0.0:
                 self.zero_time += 1
+        elif previous < PASSED:
+            self.tally.passed_again(key)
 
     def _plain_passes(self, batch: list[dict[str, str]]) -> bool:
         """`_plain_pass` for a whole batch at C speed (map, zip, hash), or False, with nothing
         changed, when one case needs the long way: no name, a status, or a time that is not a
         plain non-negative number."""
-        if not all(map(isinstance, batch, repeat(dict))):
-            return False  # lxml passes an immutable empty mapping for no attributes at all
+        checked = self._plain_batch(batch)
+        if checked is None:
+            return False
+        names, seconds, total = checked
         get = dict.get
-        names = list(map(get, batch, repeat("name")))
-        if not all(names):
-            return False
-        has = dict.__contains__
-        if any(map(has, batch, repeat("status"))) or any(map(has, batch, repeat("result"))):
-            return False
-        try:  # values are str: a missing time reads as "0", which adds 0.0 as before
-            seconds = list(map(float, map(get, batch, repeat("time"), repeat("0"))))
-        except ValueError:
-            return False
-        total = reduce(add, seconds, self.case_time)  # the same additions, in the same order
-        if not (total < _INF and min(seconds) >= 0):  # also false for any NaN (total is NaN)
-            return False
         files = map(get, batch, repeat("file"), repeat(""))
         classnames = map(get, batch, repeat("classname"), repeat(""))
-        keys = map(hash, zip(files, classnames, names, strict=True))
+        keys = list(map(hash, zip(files, classnames, names, strict=True)))
         outcomes = self.outcomes
         before = len(outcomes)
         if 0.0 in seconds:  # which cases are new matters: one at a time, in order
             for key, time in zip(keys, seconds, strict=True):
-                if key not in outcomes:
+                previous = outcomes.get(key)
+                if previous is None:
                     outcomes[key] = PASSED
                     self.zero_time += time == 0.0
-        else:
-            deque(map(outcomes.setdefault, keys, repeat(PASSED)), maxlen=0)
+                elif previous < PASSED:
+                    self.tally.passed_again(key)
+        elif min(map(outcomes.setdefault, keys, repeat(PASSED))) < PASSED:
+            for key in keys:  # a test skipped before, now passed: passed
+                self.tally.passed_again(key)
         self.plain += len(outcomes) - before
         self.plain_elements += len(batch)
         self.case_time = total
         return True
+
+    def _plain_batch(
+        self, batch: list[dict[str, str]]
+    ) -> tuple[list[str | None], list[float], float] | None:
+        """(names, times, the file's case time with them) if every case of the batch is a
+        plain pass with a plain time; None if one is not."""
+        if not all(map(isinstance, batch, repeat(dict))):
+            return None  # lxml passes an immutable empty mapping for no attributes at all
+        get = dict.get
+        names = list(map(get, batch, repeat("name")))
+        if not all(names):
+            return None
+        has = dict.__contains__
+        if any(map(has, batch, repeat("status"))) or any(map(has, batch, repeat("result"))):
+            return None
+        try:  # values are str: a missing time reads as "0", which adds 0.0 as before
+            seconds = list(map(float, map(get, batch, repeat("time"), repeat("0"))))
+        except ValueError:
+            return None
+        total = reduce(add, seconds, self.case_time)  # the same additions, in the same order
+        if not (total < _INF and min(seconds) >= 0):  # also false for any NaN (total is NaN)
+            return None
+        return names, seconds, total
 
     def _end_suite(self, depth: int) -> None:
         self._flush()
