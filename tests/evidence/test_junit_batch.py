@@ -256,3 +256,15 @@ def test_memory_does_not_grow_with_the_cases(tmp_path: Path) -> None:
     small = _peak_bytes(_cases_file(tmp_path / "small.xml", 8000))
     large = _peak_bytes(_cases_file(tmp_path / "large.xml", 16000))
     assert (large - small) / 8000 < 250
+
+
+def test_doctype_after_a_long_prolog_still_names_its_line(tmp_path: Path) -> None:
+    """The DOCTYPE's line is found in the first mebibyte, more than one chunk fed to libxml2."""
+    f = tmp_path / "late.xml"
+    f.write_text(
+        '<?xml version="1.0"?>\n<!-- ' + "x" * 600_000 + ' -->\n<!DOCTYPE x [<!ENTITY a "b">]>\n'
+        "<testsuite/>\n"
+    )
+    with pytest.raises(EvidenceError, match="DOCTYPE") as info:
+        read(f)
+    assert info.value.line == 3

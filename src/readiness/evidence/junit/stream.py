@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, Protocol
 from readiness.errors import EvidenceError
 
 CHUNK = 1 << 18  # 256 KiB: what the target holds between chunks stays small
+HEAD = 1 << 20  # the prolog searched for a refused DOCTYPE's line
 MAX_DEPTH = 256  # libxml2's own default limit without XML_PARSE_HUGE
 TOKEN_LIMIT_MB = 10  # libxml2's XML_MAX_TEXT_LENGTH without XML_PARSE_HUGE
 
@@ -87,7 +88,8 @@ def stream(
     head = b""
     try:
         while chunk := fh.read(CHUNK):
-            head = head or chunk
+            if len(head) < HEAD:
+                head += chunk
             parser.feed(chunk)
             if between is not None:
                 between()
