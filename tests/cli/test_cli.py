@@ -3,6 +3,7 @@ output, determinism. The console script itself is smoke-tested in test_console_s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -224,6 +225,26 @@ def test_inspect_broken_file_exits_1_with_one_line(tmp_path: Path) -> None:
     r = invoke(["inspect", str(FIXTURES / "junit" / "truncated.xml"), "--kind", "junit"], tmp_path)
     assert r.code == 1
     assert "truncated.xml:5: malformed XML" in r.err
+    assert "Traceback" not in r.err
+
+
+def test_inspect_hashes_big_files_while_reading_them(tmp_path: Path) -> None:
+    """A file over a mebibyte is hashed in a thread while it is parsed: its digest is still
+    the file's sha256, and a broken one still fails with its one-line error."""
+    cases = "".join(f'<testcase classname="c" name="test_{i}"/>\n' for i in range(40_000))
+    good = tmp_path / "big.xml"
+    good.write_text(f"<testsuite>\n{cases}</testsuite>\n")
+    assert good.stat().st_size > 1 << 20
+    r = invoke(["inspect", str(good), "--kind", "junit", "--json"], tmp_path)
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data["files"][0]["sha256"] == hashlib.sha256(good.read_bytes()).hexdigest()
+    assert {m["metric"]: m["value"] for m in data["metrics"]}["evidence.tests"] == 40_000
+    broken = tmp_path / "broken.xml"
+    broken.write_text(f"<testsuite>\n{cases}")
+    r = invoke(["inspect", str(broken), "--kind", "junit"], tmp_path)
+    assert r.code == 1
+    assert "broken.xml:40002: malformed XML" in r.err
     assert "Traceback" not in r.err
 
 

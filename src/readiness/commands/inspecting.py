@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from readiness.errors import UsageError
+from readiness.errors import EvidenceError, UsageError
 
 Row = dict[str, Any]
 
@@ -82,8 +82,14 @@ def inspect(files: Sequence[Path], kind: str, opts: dict[str, str], as_json: boo
         params = adapter.Params.model_validate(opts)
     except ValidationError as exc:
         raise UsageError(f"--option: {exc.errors()[0]['msg']}") from None
-    metas = gather.file_metas(list(files), root)
-    record = gather.read_files(kind, list(files), root, params)
+    # hashed in a thread while the adapter reads: a hashing error first, as before
+    metas, record, error = gather.hash_and_read(kind, list(files), root, params)
+    if isinstance(metas, EvidenceError):
+        raise metas
+    if error is not None:
+        raise error
+    if record is None:  # pragma: no cover - a record comes without an error, or an error
+        raise EvidenceError("no record read", path=", ".join(map(str, files)))
     found = rows(from_record("evidence", record))
     ev = Evidence("evidence", kind, "ok", metas, record, "", tuple(getattr(record, "warnings", ())))
     if as_json:

@@ -22,7 +22,15 @@ from readiness.evidence.signoffs import dated_after
 if TYPE_CHECKING:
     from readiness.definition import CheckSpec, Project
 
-__all__ = ["Evidence", "gather", "gather_one", "read_files", "resolve_files", "validate_checks"]
+__all__ = [
+    "Evidence",
+    "gather",
+    "gather_one",
+    "hash_and_read",
+    "read_files",
+    "resolve_files",
+    "validate_checks",
+]
 
 
 def _fmt_age(seconds: float) -> str:
@@ -140,7 +148,7 @@ def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> E
             "missing",
             message=f"no evidence file matches {shown} (under {base})",
         )
-    metas, record, error = _hash_and_read(spec, files, root)
+    metas, record, error = hash_and_read(spec.kind, files, root, spec.options)
     if isinstance(metas, EvidenceError):
         return Evidence(spec.id, spec.kind, "error", message=str(metas))
     if record is None:
@@ -148,8 +156,8 @@ def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> E
     return _judge(spec, metas, record, now)
 
 
-def _hash_and_read(
-    spec: CheckSpec, files: list[Path], root: Path
+def hash_and_read(
+    kind: str, files: list[Path], root: Path, options: dict[str, Any] | BaseModel
 ) -> tuple[tuple[EvidenceFile, ...] | EvidenceError, Record | None, Exception | None]:
     """The files' metadata (or the error hashing them) and the record (or the error reading
     it). Big files are hashed in a thread while the adapter parses them: sha256 and file reads
@@ -165,16 +173,18 @@ def _hash_and_read(
         first = metas()
         if isinstance(first, EvidenceError):
             return first, None, None
-        return (first, *_read(spec, files, root))
+        return (first, *_read(kind, files, root, options))
     with ThreadPoolExecutor(1, thread_name_prefix="readiness-hash") as pool:
         hashed = pool.submit(metas)
-        record, error = _read(spec, files, root)
+        record, error = _read(kind, files, root, options)
         return hashed.result(), record, error
 
 
-def _read(spec: CheckSpec, files: list[Path], root: Path) -> tuple[Record | None, Exception | None]:
+def _read(
+    kind: str, files: list[Path], root: Path, options: dict[str, Any] | BaseModel
+) -> tuple[Record | None, Exception | None]:
     try:
-        return read_files(spec.kind, files, root, spec.options), None
+        return read_files(kind, files, root, options), None
     except (EvidenceError, PluginError) as exc:
         return None, exc
 

@@ -14,11 +14,13 @@ refuses elements nested deeper than MAX_DEPTH (it keeps the depth anyway).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, BinaryIO, Protocol
 
 from readiness.errors import EvidenceError
 
-CHUNK = 1 << 20
+CHUNK = 1 << 18  # 256 KiB: what the target holds between chunks stays small
+HEAD = 1 << 20  # the prolog searched for a refused DOCTYPE's line
 MAX_DEPTH = 256  # libxml2's own default limit without XML_PARSE_HUGE
 TOKEN_LIMIT_MB = 10  # libxml2's XML_MAX_TEXT_LENGTH without XML_PARSE_HUGE
 
@@ -68,8 +70,11 @@ def _syntax_reason(exc: Any) -> str:
     return message or "invalid XML"
 
 
-def stream(fh: BinaryIO, target: Target, shown: str) -> None:
-    """Feed one file to `target` in chunks; EvidenceError (with the line when known) on error."""
+def stream(
+    fh: BinaryIO, target: Target, shown: str, between: Callable[[], None] | None = None
+) -> None:
+    """Feed one file to `target` in chunks, calling `between` after each; EvidenceError (with
+    the line when known) on error."""
     from lxml import etree  # lazy: only when JUnit evidence is read, never for validate
 
     guard: Any = _Callbacks(target)  # lxml's stubs want every optional callback
@@ -83,8 +88,11 @@ def stream(fh: BinaryIO, target: Target, shown: str) -> None:
     head = b""
     try:
         while chunk := fh.read(CHUNK):
-            head = head or chunk
+            if len(head) < HEAD:
+                head += chunk
             parser.feed(chunk)
+            if between is not None:
+                between()
         parser.close()
     except EvidenceError as exc:
         line = exc.line

@@ -77,6 +77,15 @@ class Tally:
         digest = hash((attrs.get("file") or "", classname, name))
         return digest, f"{classname}::{name}" if classname else name
 
+    def passed_again(self, digest: int) -> None:
+        """A plain pass (no result, no flag) of a test seen before: what `record` makes of it,
+        the worst by rank kept, without counting it (the parser counts plain passes)."""
+        if self.outcomes[digest] < RANK["passed"]:
+            self.outcomes[digest] = RANK["passed"]
+            self.teardown.discard(digest)
+            self.flaky.discard(digest)
+            self.problems.pop(digest, None)
+
     def record(
         self,
         digest: int,
