@@ -30,7 +30,7 @@ from pydantic import Field
 from readiness.evidence import _json
 from readiness.evidence._json import Shape, kind_of, load_json
 from readiness.evidence.records import Findings, Severity
-from readiness.evidence.sarif.finding import Run, read_result
+from readiness.evidence.sarif.finding import Run, read_plain, read_result
 from readiness.evidence.sarif.rules import read_invocations, read_rules
 from readiness.evidence.scanners.bandit import bandit_metrics, bandit_path, check_scanned
 from readiness.evidence.scanners.base import Partial, ScannerParams, plural, read_each
@@ -144,11 +144,15 @@ def _read_run(
     results = _results(run, raw, messages)
     if run.bandit:
         _check_bandit_scan(run, raw, part, errors, len(results))
-    append = part.findings.append
+    append = part.rows.append
+    plain = getattr(results, "plain", None)  # structs.Results: its Plain results' type
     for j, r in enumerate(results):
-        finding = read_result(run, r, f"{where}.results[{j}]")
-        if finding is not None:
-            append(finding)
+        if type(r) is plain:
+            append(read_plain(run, r, f"{where}.results[{j}]"))
+            continue
+        row = read_result(run, r, f"{where}.results[{j}]")
+        if row is not None:
+            append(row)
     _count(run, part)
 
 
