@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import msgspec
 import pytest
 
 from readiness.errors import EvidenceError
+from readiness.evidence import _json
 from readiness.evidence._json import Shape, load_json
 from readiness.evidence.sarif import SarifAdapter, SarifParams, structs
 from readiness.evidence.sarif.adapter import _open_run, read_decoded
@@ -247,3 +249,58 @@ def test_every_plain_result_reads_as_read_result_reads_it(tool: str) -> None:
         assert outcomes[0] == outcomes[1], result
         errors += isinstance(outcomes[0], str)
     assert plain > 500 and 0 < errors < plain / 2
+
+
+@pytest.mark.parametrize(
+    "content", [b'{"version": "2.1.0"}\n', b"", b"  \n\t ", b'{"runs": []}' + b" " * 4096]
+)
+def test_a_mapped_read_gives_the_bytes_or_the_error_read_bytes_gives(
+    tmp_path: Path, content: bytes
+) -> None:
+    """`read_mapped` holds the same bytes as `read_bytes`, or raises the same error (empty,
+    blank, over the size limit), so the SARIF reader's checks are unchanged."""
+    path = tmp_path / "log.sarif"
+    path.write_bytes(content)
+    for limit in (1 << 20, 10):
+        outcomes: list[object] = []
+        for read in (_json.read_mapped, _json.read_bytes):
+            try:
+                outcomes.append(bytes(read(path, "log.sarif", limit)))
+            except EvidenceError as exc:
+                outcomes.append(str(exc))
+        assert outcomes[0] == outcomes[1]
+
+
+def test_pages_are_given_back_as_the_results_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the buffer given back one page at a time, a 3,000-result log (about 1 MB) reads
+    exactly as the dict path reads it, and the pages behind the results were given back."""
+    monkeypatch.setattr(structs.Pages, "STEP", 4096)
+    path = tmp_path / "varied.sarif"
+    path.write_text(json.dumps(_varied(3000)))
+    log = structs.decode(_json.read_mapped(path, path.name, 1 << 30))
+    assert log is not None
+    results = log["runs"][0]["results"]
+    fast = read_decoded(log, path.name, SarifParams())
+    assert fast == read_decoded(
+        load_json(path, path.name, unique_keys=False), path.name, SarifParams()
+    )
+    assert results.pages.given > path.stat().st_size // 2
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux gives back anonymous pages as zeros")
+def test_a_page_given_back_and_read_again_is_refused_never_misread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results read a second time after their pages were given back read as zero bytes,
+    which JSON never accepts: the decoding is refused (the dict path would read the log)."""
+    monkeypatch.setattr(structs.Pages, "STEP", 4096)
+    path = tmp_path / "varied.sarif"
+    path.write_text(json.dumps(_varied(300)))
+    log = structs.decode(_json.read_mapped(path, path.name, 1 << 30))
+    assert log is not None
+    results = log["runs"][0]["results"]
+    assert len(list(results)) == 300
+    with pytest.raises(structs.Refused):
+        list(results)

@@ -98,9 +98,9 @@ def _read_log(path: Path, shown: str, params: SarifParams) -> Partial:
     into dicts that the same steps check and locate every problem in."""
     from readiness.evidence.sarif import structs  # msgspec only when a SARIF log is read
 
-    data = _json.read_bytes(path, shown, _json.MAX_JSON_BYTES)  # the limit read at call time
+    data = _json.read_mapped(path, shown, _json.MAX_JSON_BYTES)  # the limit read at call time
     log = structs.decode(data)
-    del data  # the results' raw bytes stay referenced until the walk is done
+    del data  # the results' raw bytes stay referenced until the walk is done (or given back)
     if log is not None:
         try:
             return read_decoded(log, shown, params)
