@@ -83,9 +83,17 @@ def read_result(run: Run, r: object, at: str) -> FindingFields | None:
     text = _message(run.shape, r, rule, at)
     return _fields(
         run,
-        (rule_id, rule, severity, new),
-        (uri, line, snippet, text),
-        (r.get("fingerprints"), r.get("partialFingerprints"), r.get("correlationGuid")),
+        rule_id,
+        rule,
+        severity,
+        new,
+        uri,
+        line,
+        snippet,
+        text,
+        r.get("fingerprints"),
+        r.get("partialFingerprints"),
+        r.get("correlationGuid"),
         r.get("suppressions"),
         at,
     )
@@ -94,59 +102,82 @@ def read_result(run: Run, r: object, at: str) -> FindingFields | None:
 def read_plain(run: Run, p: Any, at: str) -> FindingFields:
     """The finding of a result decoded as a `structs.Plain`: a failure (kind absent or fail),
     new unless its baselineState says unchanged, no rule reference, no properties that set a
-    severity, no suppressions, a message with its text, locations by uri
-    or artifact index; every value typed. The same row `read_result` gives for it."""
+    severity, no suppressions, a message with its text, locations by uri or artifact index;
+    every value typed. The same row `read_result` gives for it: the same steps where a value
+    needs one, the common case (a rule named by index and id) without the calls."""
     state = p.baselineState
-    new = True if state is None else _NEW_STATES[state]
     index = p.ruleIndex
     rule = None if index is None or index == -1 else _indexed_rule(run, index, at)
-    rule_id, rule = _rule_id(run, p.ruleId, None, rule, at)
-    severity = _severity(run, p.level, None, rule, at)
-    uri, line, snippet = "", None, ""
-    if p.locations:
-        phys = p.locations[0].physicalLocation
-        if phys is not None:
-            uri, line, snippet = _plain_physical(run, phys, at)
-    text = "" if p.message is None else p.message.text or ""
+    rule_id = p.ruleId
+    if rule is None or not rule_id:
+        rule_id, rule = _rule_id(run, rule_id, None, rule, at)
+    level = p.level
+    if rule is None:  # `_severity`, its checks made by msgspec
+        severity = LEVEL_SEVERITY[level or "warning"]
+    else:
+        severity = rule.severity or LEVEL_SEVERITY[level or rule.level or "warning"]
+    uri, line, snippet = _plain_location(run, p.locations, at) if p.locations else _NOWHERE
+    message = p.message
     return _fields(
         run,
-        (rule_id, rule, severity, new),
-        (uri, line, snippet, text),
-        (p.fingerprints, p.partialFingerprints, p.correlationGuid),
+        rule_id,
+        rule,
+        "critical" if run.gitleaks else severity,
+        True if state is None else _NEW_STATES[state],
+        uri,
+        line,
+        snippet,
+        "" if message is None else message.text or "",
+        p.fingerprints,
+        p.partialFingerprints,
+        p.correlationGuid,
         None,
         at,
     )
 
 
-def _plain_physical(run: Run, phys: Any, at: str) -> tuple[str, int | None, str]:
-    """`results.physical_location` of a typed physicalLocation: the same steps, without the
-    type checks msgspec made."""
+_NOWHERE: Final = ("", None, "")
+
+
+def _plain_location(run: Run, locations: list[Any], at: str) -> tuple[str, int | None, str]:
+    """`_location` of typed locations: the first one's uri, line and snippet (no logical
+    locations in a Plain)."""
+    phys = locations[0].physicalLocation
+    if phys is None:
+        return _NOWHERE
     uri = ""
     art = phys.artifactLocation
     if art is not None:
-        uri = artifact_uri(run.shape, art.uri, art.index, run.artifacts, at)
-    line, snippet = None, ""
+        uri = art.uri
+        if uri is None or uri.startswith("file:"):
+            uri = artifact_uri(run.shape, uri, art.index, run.artifacts, at)
     region = phys.region
-    if region is not None:
-        line = region.startLine
-        snip = region.snippet
-        if snip is not None and snip.text is not None:
-            snippet = snip.text.strip()
-    return uri, line, snippet
+    if region is None:
+        return uri, None, ""
+    snip = region.snippet
+    if snip is None or snip.text is None:
+        return uri, region.startLine, ""
+    return uri, region.startLine, snip.text.strip()
 
 
 def _fields(
     run: Run,
-    found: tuple[str, Rule | None, Severity, bool],
-    where: tuple[str, int | None, str, str],
-    prints: tuple[object, object, object],
+    rule_id: str,
+    rule: Rule | None,
+    severity: Severity,
+    new: bool,
+    uri: str,
+    line: int | None,
+    snippet: str,
+    text: str,
+    fps: object,
+    partial: object,
+    guid: object,
     sups: object,
     at: str,
 ) -> FindingFields:
-    """The row of a result: (rule id, rule, severity, new), (uri, line, snippet, message),
-    (fingerprints, partialFingerprints, correlationGuid) and its suppressions."""
-    rule_id, rule, severity, new = found
-    uri, line, snippet, text = where
+    """The row of a result from its rule id, rule, severity, whether it is new, its uri,
+    line, snippet and message, (partial) fingerprints, correlationGuid and suppressions."""
     location = f"{uri}:{line}" if line else uri
     package = fixed = ""
     identity = location  # what the fallback fingerprint hashes
@@ -164,7 +195,7 @@ def _fields(
         location,
         package,
         fixed,
-        _fingerprint(run.shape, prints, rule_id, identity, package, at),
+        _fingerprint(run.shape, fps, partial, guid, rule_id, identity, package, at),
         is_suppressed(run.shape, sups, f"{at}.suppressions") if sups else False,
         new,
         (),
@@ -313,7 +344,9 @@ def _title(run: Run, rule: Rule | None, rule_id: str, text: str, snippet: str) -
 
 def _fingerprint(
     shape: Shape,
-    prints: tuple[object, object, object],
+    fps: object,
+    partial: object,
+    guid: object,
     rule_id: str,
     identity: str,
     package: str,
@@ -322,7 +355,6 @@ def _fingerprint(
     """`fingerprints` (not a placeholder), else a hash of rule, identity and
     `partialFingerprints`, else `correlationGuid`, else a hash of rule and identity; a hash
     as the parts it is computed from (the finding's table hashes them when it is read)."""
-    fps, partial, guid = prints
     if fps:
         if type(fps) is not dict:
             shape.fail(f"{at}.fingerprints must be an object")
