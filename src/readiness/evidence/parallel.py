@@ -30,7 +30,6 @@ import sys
 import threading
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +39,8 @@ from readiness.evidence.gather import evidence_base, gather_one, resolve_files
 from readiness.evidence.records import Evidence
 
 if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
     from readiness.definition import CheckSpec, Project
 
 PARALLEL_BYTES = 32 * 1024**2  # 32 MiB between the big checks: below it, reading in line is as fast
