@@ -87,6 +87,29 @@ def test_checks_a_broken_worker_pool_cannot_take_are_read_here(
     assert gather_mod.gather(project, RECORDED, now) == in_line
 
 
+_PARENT = os.getpid()
+
+
+def _dies_in_a_worker(*args: Any) -> Any:
+    """gather_one, except that a worker process dies abruptly on its first check."""
+    if os.getpid() != _PARENT:
+        os._exit(70)
+    return gather_mod.gather_one(*args)
+
+
+@pytest.mark.skipif(not TWO_CORES, reason="one core: no worker")
+def test_a_worker_that_dies_drops_no_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A (forked) worker that dies while it reads: the pool breaks, and the check it held and
+    every other are read here; the evidence equals the in-line read's."""
+    project = load_project(DEFINITION)
+    now = RECORDED_AT + 3600
+    in_line = gather_mod.gather(project, RECORDED, now)
+    _everything_shared(monkeypatch)
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(parallel, "gather_one", _dies_in_a_worker)
+    assert gather_mod.gather(project, RECORDED, now) == in_line
+
+
 def test_small_evidence_stays_in_this_process() -> None:
     """The recorded release's evidence (kilobytes) is read in line: no worker is started."""
     project = load_project(DEFINITION)
