@@ -304,3 +304,16 @@ def test_a_page_given_back_and_read_again_is_refused_never_misread(
     assert len(list(results)) == 300
     with pytest.raises(structs.Refused):
         list(results)
+
+
+def test_a_run_of_results_that_are_not_plain_stops_the_plain_tries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `TRIES` results in a row that are not plain (here 2), the rest of the run is
+    decoded as Result dicts straight away: the findings are the same all the same."""
+    monkeypatch.setattr(structs.Results, "TRIES", 2)
+    path = tmp_path / "varied.sarif"
+    path.write_text(json.dumps(_varied(3000)))
+    fast, slow = _both(path)
+    assert not isinstance(fast, str), fast
+    assert fast == slow

@@ -205,15 +205,23 @@ class Results(list[Any]):
         super().__init__(raws)
         self.pages = pages
 
+    TRIES: ClassVar[int] = 64  # results in a row that are not plain: stop trying Plain
+
     def __iter__(self) -> Iterator[Any]:
         plain, decode = _PLAIN.decode, _RESULT.decode
         passed = self.pages.passed
         error = msgspec.DecodeError
+        misses = 0  # a producer whose results are never plain (CodeQL's rule references)
         try:
             for raw in super().__iter__():
-                try:
-                    yield plain(raw)
-                except error:
+                if misses < self.TRIES:
+                    try:
+                        yield plain(raw)
+                        misses = 0
+                    except error:
+                        misses += 1
+                        yield decode(raw)
+                else:
                     yield decode(raw)
                 passed(len(raw))
         except (error, RecursionError):
