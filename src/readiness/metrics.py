@@ -12,6 +12,7 @@ import difflib
 import fnmatch
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, assert_never
 
@@ -28,6 +29,7 @@ from readiness.evidence.records import (
     Record,
     SignOffs,
     TestRun,
+    finding_flags,
 )
 
 if TYPE_CHECKING:
@@ -265,14 +267,14 @@ def finding_counts(record: Findings) -> dict[str, int]:
     counts["findings.total"] = 0
     counts.update({f"findings.new.{s}": 0 for s in SEVERITIES})
     counts["findings.suppressed"] = 0
-    for f in record.findings:
-        if f.suppressed:
-            counts["findings.suppressed"] += 1
+    for (severity, suppressed, new), n in Counter(finding_flags(record.findings)).items():
+        if suppressed:
+            counts["findings.suppressed"] += n
             continue
-        counts[f"findings.{f.severity}"] += 1
-        counts["findings.total"] += 1
-        if f.new:
-            counts[f"findings.new.{f.severity}"] += 1
+        counts[f"findings.{severity}"] += n
+        counts["findings.total"] += n
+        if new:
+            counts[f"findings.new.{severity}"] += n
     return counts
 
 
@@ -402,9 +404,9 @@ def finding_indices(record: Findings, key: str) -> list[int]:
     new_only = len(parts) == 3 and parts[1] == "new"
     severity = parts[-1]
     out = []
-    for i, f in enumerate(record.findings):
-        if f.suppressed or (new_only and not f.new):
+    for i, (sev, suppressed, new) in enumerate(finding_flags(record.findings)):
+        if suppressed or (new_only and not new):
             continue
-        if severity in ("total", f.severity):
+        if severity in ("total", sev):
             out.append(i)
     return out

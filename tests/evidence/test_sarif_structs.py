@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from readiness.errors import EvidenceError
-from readiness.evidence._json import load_json
+from readiness.evidence import _json
+from readiness.evidence._json import Shape, load_json
 from readiness.evidence.sarif import SarifAdapter, SarifParams, structs
-from readiness.evidence.sarif.adapter import read_decoded
+from readiness.evidence.sarif.adapter import _open_run, read_decoded
+from readiness.evidence.sarif.finding import read_plain, read_result
+from readiness.evidence.scanners.base import Partial
 
 ROOT = Path(__file__).parent.parent.parent
 LOGS = [
@@ -118,7 +123,7 @@ def test_structs_read_a_varied_log_as_the_dict_path_does(tmp_path: Path) -> None
     fast, slow = _both(path)
     assert not isinstance(fast, str), fast
     assert fast == slow
-    assert len(fast.findings) > 2000 and fast.extra
+    assert len(fast.rows) > 2000 and fast.extra
 
 
 @pytest.mark.parametrize(
@@ -141,3 +146,174 @@ def test_a_log_the_structs_refuse_gets_the_dict_paths_located_error(
     path.write_text(json.dumps(log))
     with pytest.raises(EvidenceError, match=rf"bad\.sarif: .*{message}"):
         SarifAdapter().read([path], {path: path.name}, SarifParams())
+
+
+def test_a_plain_result_gives_the_row_the_dict_steps_give(tmp_path: Path) -> None:
+    """Each result of the varied log that decodes as a `Plain` (the fast path: fields typed
+    by msgspec, no rule reference, suppressions, ...) gives exactly the row `read_result`
+    gives for the same result decoded as a dict; and plain results are the common case."""
+    log = _varied(2000)
+    run_raw = log["runs"][0]
+    shape = Shape("varied.sarif")
+    part = Partial("varied.sarif", "sarif")
+    plain = 0
+    for k, result in enumerate(run_raw["results"]):
+        data = json.dumps(result).encode()
+        try:
+            typed = msgspec.json.decode(data, type=structs.Plain)
+        except msgspec.ValidationError:
+            continue
+        plain += 1
+        at = f"runs[0].results[{k}]"
+        run_a, _, _ = _open_run(shape, run_raw, "runs[0]", part, SarifParams(), first=True)
+        run_b, _, _ = _open_run(shape, run_raw, "runs[0]", part, SarifParams(), first=True)
+        assert read_plain(run_a, typed, at) == read_result(run_b, json.loads(data), at), k
+    assert plain > 300
+
+
+_PLAIN_CHOICES: dict[str, list[Any]] = {
+    "ruleId": [None, "R1", "R1/x/2", "", "nope"],
+    "ruleIndex": [None, -1, 0, 5, 11, 12, 99],
+    "level": [None, "none", "note", "warning", "error"],
+    "kind": ["fail"],
+    "baselineState": [None, "new", "unchanged", "updated"],
+    "properties": [None, {}, {"tags": ["x"]}, {"precision": "high"}],
+    "message": [
+        None,
+        {},
+        {"text": ""},
+        {"text": "found it"},
+        {"text": "password = 'hunter2'\nsecond line"},
+        {"text": "Package: p\nInstalled Version: 1.0\nFixed Version: 2.0,2.1"},
+        {"text": "found {0}", "arguments": ["x"]},
+    ],
+    "locations": [
+        None,
+        [],
+        [{}],
+        [{"physicalLocation": None}],
+        [{"physicalLocation": {"artifactLocation": {"uri": "file:///a%20b.py"}}}],
+        [{"physicalLocation": {"artifactLocation": {"uri": ""}, "region": {"startLine": 0}}}],
+        [{"physicalLocation": {"artifactLocation": {"index": 1}, "region": {"startLine": 7}}}],
+        [{"physicalLocation": {"artifactLocation": {"index": 2}}}],
+        [{"physicalLocation": {"artifactLocation": {"index": 9}}}],
+        [{"physicalLocation": {"artifactLocation": {"uri": "s.py", "index": 0}}}],
+        [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "s.py"},
+                    "region": {"startLine": 2**53, "snippet": {"text": " password = 'hunter2' "}},
+                }
+            },
+            {"physicalLocation": {"artifactLocation": {"uri": "t.py"}}},
+        ],
+    ],
+    "fingerprints": [None, {}, {"a": "requires login"}, {"a": "f1"}, {"b": "y", "a": "x"}],
+    "partialFingerprints": [None, {}, {"h": "1"}, {"h": "1", "g": "2"}],
+    "correlationGuid": [None, "guid-1"],
+}
+
+
+@pytest.mark.parametrize("tool", ["varied", "Bandit", "trivy", "gitleaks"])
+def test_every_plain_result_reads_as_read_result_reads_it(tool: str) -> None:
+    """2,000 results drawn from the values a plain result may hold (absent, null, edge and
+    out-of-range ones among them) for a generic, a Bandit, a Trivy and a gitleaks run: each
+    one that decodes as `Plain` gives the same row, or the same located error, from
+    `read_plain` as from `read_result`."""
+    rng = random.Random(tool)  # noqa: S311 - test data
+    run_raw = _varied(0)["runs"][0]
+    run_raw["tool"]["driver"]["name"] = tool
+    run_raw["tool"]["driver"]["rules"][3]["name"] = "Secret"
+    run_raw["artifacts"][2] = {"location": {"uri": 5}}  # a uri that is not a string
+    plain = errors = 0
+    for k in range(2000):
+        result = {
+            key: rng.choice(values) for key, values in _PLAIN_CHOICES.items() if rng.random() < 0.7
+        }
+        data = json.dumps(result).encode()
+        try:
+            typed = msgspec.json.decode(data, type=structs.Plain)
+        except msgspec.ValidationError:
+            continue
+        plain += 1
+        at = f"runs[0].results[{k}]"
+        outcomes: list[object] = []
+        for read, value in ((read_plain, typed), (read_result, json.loads(data))):
+            shape = Shape("x.sarif")
+            part = Partial("x.sarif", "sarif")
+            run, _, _ = _open_run(shape, run_raw, "runs[0]", part, SarifParams(), first=True)
+            try:
+                outcomes.append(read(run, value, at))
+            except EvidenceError as exc:
+                outcomes.append(str(exc))
+        assert outcomes[0] == outcomes[1], result
+        errors += isinstance(outcomes[0], str)
+    assert plain > 500 and 0 < errors < plain / 2
+
+
+@pytest.mark.parametrize(
+    "content", [b'{"version": "2.1.0"}\n', b"", b"  \n\t ", b'{"runs": []}' + b" " * 4096]
+)
+def test_a_mapped_read_gives_the_bytes_or_the_error_read_bytes_gives(
+    tmp_path: Path, content: bytes
+) -> None:
+    """`read_mapped` holds the same bytes as `read_bytes`, or raises the same error (empty,
+    blank, over the size limit), so the SARIF reader's checks are unchanged."""
+    path = tmp_path / "log.sarif"
+    path.write_bytes(content)
+    for limit in (1 << 20, 10):
+        outcomes: list[object] = []
+        for read in (_json.read_mapped, _json.read_bytes):
+            try:
+                outcomes.append(bytes(read(path, "log.sarif", limit)))
+            except EvidenceError as exc:
+                outcomes.append(str(exc))
+        assert outcomes[0] == outcomes[1]
+
+
+def test_pages_are_given_back_as_the_results_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the buffer given back one page at a time, a 3,000-result log (about 1 MB) reads
+    exactly as the dict path reads it, and the pages behind the results were given back."""
+    monkeypatch.setattr(structs.Pages, "STEP", 4096)
+    path = tmp_path / "varied.sarif"
+    path.write_text(json.dumps(_varied(3000)))
+    log = structs.decode(_json.read_mapped(path, path.name, 1 << 30))
+    assert log is not None
+    results = log["runs"][0]["results"]
+    fast = read_decoded(log, path.name, SarifParams())
+    assert fast == read_decoded(
+        load_json(path, path.name, unique_keys=False), path.name, SarifParams()
+    )
+    assert results.pages.given > path.stat().st_size // 2
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux gives back anonymous pages as zeros")
+def test_a_page_given_back_and_read_again_is_refused_never_misread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results read a second time after their pages were given back read as zero bytes,
+    which JSON never accepts: the decoding is refused (the dict path would read the log)."""
+    monkeypatch.setattr(structs.Pages, "STEP", 4096)
+    path = tmp_path / "varied.sarif"
+    path.write_text(json.dumps(_varied(300)))
+    log = structs.decode(_json.read_mapped(path, path.name, 1 << 30))
+    assert log is not None
+    results = log["runs"][0]["results"]
+    assert len(list(results)) == 300
+    with pytest.raises(structs.Refused):
+        list(results)
+
+
+def test_a_run_of_results_that_are_not_plain_stops_the_plain_tries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `TRIES` results in a row that are not plain (here 2), the rest of the run is
+    decoded as Result dicts straight away: the findings are the same all the same."""
+    monkeypatch.setattr(structs.Results, "TRIES", 2)
+    path = tmp_path / "varied.sarif"
+    path.write_text(json.dumps(_varied(3000)))
+    fast, slow = _both(path)
+    assert not isinstance(fast, str), fast
+    assert fast == slow

@@ -15,8 +15,11 @@ secret-bearing document (gitleaks, Trivy secrets), so an error never echoes a se
 from __future__ import annotations
 
 import gc
+import io
 import json
+import mmap
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -157,6 +160,43 @@ def read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
     if not data or data.isspace():
         raise EvidenceError("empty file: the tool wrote no output", path=display)
     return data
+
+
+_PRIVATE: int | None = getattr(mmap, "MAP_PRIVATE", None)  # None on Windows: read_bytes there
+_TEXT = re.compile(rb"[^ \t\n\r\x0b\x0c]")  # a byte that bytes.isspace() does not skip
+
+
+def read_mapped(path: Path, display: str, max_bytes: int) -> bytes | mmap.mmap:
+    """`read_bytes`, but a regular file's bytes go into anonymous memory (an `mmap`) whose
+    pages a reader that is done with them may give back with `madvise`, so a big file need
+    not stay whole in memory while what was read from it grows. Anything but a regular file
+    read whole at the size it had when opened (a pipe, a file growing or shrinking, an empty
+    or blank one, one over the limit, one that cannot be read) is `read_bytes`'s: the same
+    bytes or the same error."""
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if 0 < size <= max_bytes and _PRIVATE is not None:
+                buf = mmap.mmap(-1, size, flags=_PRIVATE)  # private: given back for good
+                got = _read_into(fh, buf, size)
+                if got == size and not fh.read(1) and _TEXT.search(buf):
+                    return buf
+                buf.close()
+    except OSError:
+        pass  # read_bytes says what it is
+    return read_bytes(path, display, max_bytes)
+
+
+def _read_into(fh: io.BufferedReader, buf: mmap.mmap, size: int) -> int:
+    """Fill `buf` from `fh`; the number of bytes read (less than `size` if the file shrank)."""
+    got = 0
+    with memoryview(buf) as view:
+        while got < size:
+            n = fh.readinto(view[got:])
+            if not n:
+                break
+            got += n
+    return got
 
 
 class Shape:

@@ -6,8 +6,10 @@ without knowing the producing tool.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Any, Literal, get_args, overload
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -128,12 +130,123 @@ class Finding:
     aliases: tuple[str, ...] = ()
 
 
+def fingerprint(*parts: str) -> str:
+    """A stable identity for a finding whose tool gives none: sha256 of its parts (128 bits)."""
+    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+# A Finding's fields in order, as a plain tuple; the fingerprint may still be the parts it is
+# hashed from (a tuple), hashed only when the Finding is made.
+FindingFields = tuple[
+    str, str, Severity, str, str, str, str, "str | tuple[str, ...]", bool, bool, tuple[str, ...]
+]
+
+
+class FindingTable(Sequence[Finding]):
+    """Findings kept as tuples of their fields, each `Finding` made when it is read.
+
+    A scan of 200,000 results is counted and listed far more often than each of its findings
+    is read whole: counts (`flags`) and the few findings a report lists need no object per
+    finding, nor a sha256 per fingerprint. A tuple is made ten times faster than a frozen
+    dataclass and pickles as plain data. Reading every finding (`iter`) gives exactly the
+    findings a tuple of them would; equality is by those findings.
+    """
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Iterable[FindingFields] = ()) -> None:
+        self._rows: list[FindingFields] = list(rows)
+
+    @staticmethod
+    def fields(f: Finding) -> FindingFields:
+        """The row of a Finding."""
+        return (
+            f.tool,
+            f.rule,
+            f.severity,
+            f.title,
+            f.location,
+            f.package,
+            f.fixed_version,
+            f.fingerprint,
+            f.suppressed,
+            f.new,
+            f.aliases,
+        )
+
+    def rows(self) -> list[FindingFields]:
+        """The rows themselves (to concatenate tables without making their Findings)."""
+        return self._rows
+
+    def flags(self) -> Iterator[tuple[Severity, bool, bool]]:
+        """(severity, suppressed, new) of each finding, in order, without making them."""
+        return ((r[2], r[8], r[9]) for r in self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Finding, ...]: ...
+    def __getitem__(self, index: int | slice) -> Finding | tuple[Finding, ...]:
+        if isinstance(index, slice):
+            return tuple(_made(r) for r in self._rows[index])
+        return _made(self._rows[index])
+
+    def __iter__(self) -> Iterator[Finding]:
+        return map(_made, self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FindingTable) and self._rows == other._rows:
+            return True
+        if not isinstance(other, FindingTable | tuple | list) or len(other) != len(self):
+            return False
+        return all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable rows, as a list
+
+    def __repr__(self) -> str:
+        return f"FindingTable({len(self._rows)} findings)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FindingTable, (self._rows,))
+
+
+def _made(row: FindingFields) -> Finding:
+    """The Finding of a row, its fingerprint hashed if it is still the parts."""
+    fp = row[7]
+    return Finding(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        fp if type(fp) is str else fingerprint(*fp),
+        row[8],
+        row[9],
+        row[10],
+    )
+
+
+def finding_flags(findings: Sequence[Finding]) -> Iterable[tuple[Severity, bool, bool]]:
+    """(severity, suppressed, new) of each finding, without making a table's Findings."""
+    if isinstance(findings, FindingTable):
+        return findings.flags()
+    return ((f.severity, f.suppressed, f.new) for f in findings)
+
+
 @dataclass(frozen=True)
 class Findings:
-    """A scan's findings (suppressed ones kept but not counted), and what the scan could not see."""
+    """A scan's findings (suppressed ones kept but not counted), and what the scan could not see.
+
+    `findings` is a tuple, or for a big scan (SARIF) a `FindingTable` giving the same findings.
+    """
 
     tool: str
-    findings: tuple[Finding, ...]
+    findings: Sequence[Finding]
     scanned: bool = True
     skipped: tuple[str, ...] = ()  # e.g. pip-audit dependencies it could not audit
     warnings: tuple[str, ...] = ()

@@ -1,10 +1,20 @@
-"""One SARIF result -> one Finding, in named steps: its kind and baseline state (either may
+"""One SARIF result -> one finding, in named steps: its kind and baseline state (either may
 drop it, counted), its rule, severity, location, message and title, fingerprint, suppression.
 
 `Run` holds what every result of a run needs, resolved once by the adapter (the tool, its
 rules, the artifacts), so each step only does dictionary look-ups. Steps check the result in
 the order the SARIF spec lists its properties, so a malformed result is reported by its first
 bad property.
+
+A finding is returned as the row of a `FindingTable` (a tuple of its fields), its fingerprint
+still the parts to hash when it is one to compute: on a 200,000-result log, making a frozen
+Finding per result and hashing each fingerprint took as long as decoding the log.
+
+Two entries share the steps: `read_result` reads a result decoded as a dict (by `json`, or by
+`structs` when it has fields that need checks), `read_plain` one that `structs` decoded as a
+`Plain` (the common result: every field it has already typed by msgspec, none of the rarer
+ones). Both take the values of the result's properties to the same steps and the same
+`_fields`, so the two agree on every result `Plain` accepts.
 """
 
 from __future__ import annotations
@@ -13,11 +23,16 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from readiness.evidence._json import Shape, kind_of
-from readiness.evidence.records import Finding, Severity
-from readiness.evidence.sarif.results import is_suppressed, physical_location, trivy_package
+from readiness.evidence.records import FindingFields, Severity
+from readiness.evidence.sarif.results import (
+    artifact_uri,
+    is_suppressed,
+    physical_location,
+    trivy_package,
+)
 from readiness.evidence.sarif.rules import LEVEL_SEVERITY, Rule, lookup_rule, security_severity
 from readiness.evidence.scanners.bandit import redact_message
-from readiness.evidence.scanners.base import PLACEHOLDERS, fingerprint, first_line, versions
+from readiness.evidence.scanners.base import PLACEHOLDERS, first_line, versions
 
 _NOT_FAILURES: Final = frozenset({"pass", "notApplicable", "informational"})
 _NEEDS_REVIEW: Final = frozenset({"open", "review"})
@@ -47,7 +62,7 @@ class Run:
         return lookup_rule(self.shape, ref, self.tables, self.by_id, self.names, where)
 
 
-def read_result(run: Run, r: object, at: str) -> Finding | None:
+def read_result(run: Run, r: object, at: str) -> FindingFields | None:
     """The finding of result `r` (at `at`), or None for one that is not a finding (counted)."""
     if type(r) is not dict:
         run.shape.fail(f"{at} is not an object (got {kind_of(r)})")
@@ -58,14 +73,111 @@ def read_result(run: Run, r: object, at: str) -> Finding | None:
     if new is None:
         return None
     rule, ref = _rule(run, r, at)
-    rule_id, rule = _rule_id(run, r, ref, rule, at)
+    rule_id, rule = _rule_id(run, r.get("ruleId"), ref, rule, at)
     if kind == "fail":
-        severity = _severity(run, r, rule, at)
+        severity = _severity(run, r.get("level"), r.get("properties"), rule, at)
     else:
         severity = "info"
         run.review += 1
     uri, line, snippet = _location(run, r, at)
     text = _message(run.shape, r, rule, at)
+    return _fields(
+        run,
+        rule_id,
+        rule,
+        severity,
+        new,
+        uri,
+        line,
+        snippet,
+        text,
+        r.get("fingerprints"),
+        r.get("partialFingerprints"),
+        r.get("correlationGuid"),
+        r.get("suppressions"),
+        at,
+    )
+
+
+def read_plain(run: Run, p: Any, at: str) -> FindingFields:
+    """The finding of a result decoded as a `structs.Plain`: a failure (kind absent or fail),
+    new unless its baselineState says unchanged, no rule reference, no properties that set a
+    severity, no suppressions, a message with its text, locations by uri or artifact index;
+    every value typed. The same row `read_result` gives for it: the same steps where a value
+    needs one, the common case (a rule named by index and id) without the calls."""
+    state = p.baselineState
+    index = p.ruleIndex
+    rule = None if index is None or index == -1 else _indexed_rule(run, index, at)
+    rule_id = p.ruleId
+    if rule is None or not rule_id:
+        rule_id, rule = _rule_id(run, rule_id, None, rule, at)
+    level = p.level
+    if rule is None:  # `_severity`, its checks made by msgspec
+        severity = LEVEL_SEVERITY[level or "warning"]
+    else:
+        severity = rule.severity or LEVEL_SEVERITY[level or rule.level or "warning"]
+    uri, line, snippet = _plain_location(run, p.locations, at) if p.locations else _NOWHERE
+    message = p.message
+    return _fields(
+        run,
+        rule_id,
+        rule,
+        "critical" if run.gitleaks else severity,
+        True if state is None else _NEW_STATES[state],
+        uri,
+        line,
+        snippet,
+        "" if message is None else message.text or "",
+        p.fingerprints,
+        p.partialFingerprints,
+        p.correlationGuid,
+        None,
+        at,
+    )
+
+
+_NOWHERE: Final = ("", None, "")
+
+
+def _plain_location(run: Run, locations: list[Any], at: str) -> tuple[str, int | None, str]:
+    """`_location` of typed locations: the first one's uri, line and snippet (no logical
+    locations in a Plain)."""
+    phys = locations[0].physicalLocation
+    if phys is None:
+        return _NOWHERE
+    uri = ""
+    art = phys.artifactLocation
+    if art is not None:
+        uri = art.uri
+        if uri is None or uri.startswith("file:"):
+            uri = artifact_uri(run.shape, uri, art.index, run.artifacts, at)
+    region = phys.region
+    if region is None:
+        return uri, None, ""
+    snip = region.snippet
+    if snip is None or snip.text is None:
+        return uri, region.startLine, ""
+    return uri, region.startLine, snip.text.strip()
+
+
+def _fields(
+    run: Run,
+    rule_id: str,
+    rule: Rule | None,
+    severity: Severity,
+    new: bool,
+    uri: str,
+    line: int | None,
+    snippet: str,
+    text: str,
+    fps: object,
+    partial: object,
+    guid: object,
+    sups: object,
+    at: str,
+) -> FindingFields:
+    """The row of a result from its rule id, rule, severity, whether it is new, its uri,
+    line, snippet and message, (partial) fingerprints, correlationGuid and suppressions."""
     location = f"{uri}:{line}" if line else uri
     package = fixed = ""
     identity = location  # what the fallback fingerprint hashes
@@ -75,18 +187,18 @@ def read_result(run: Run, r: object, at: str) -> Finding | None:
         identity = f"{location} {uri}:{line}"  # one result per package and target
         fixed = versions(fixed)
         text = ""  # the message only repeats the package; the rule holds the title
-    sups = r.get("suppressions")
-    return Finding(
-        tool=run.name,
-        rule=rule_id,
-        severity=severity,
-        title=_title(run, rule, rule_id, text, snippet),
-        location=location,
-        package=package,
-        fixed_version=fixed,
-        fingerprint=_fingerprint(run.shape, r, rule_id, identity, package, at),
-        suppressed=is_suppressed(run.shape, sups, f"{at}.suppressions") if sups else False,
-        new=new,
+    return (
+        run.name,
+        rule_id,
+        severity,
+        _title(run, rule, rule_id, text, snippet),
+        location,
+        package,
+        fixed,
+        _fingerprint(run.shape, fps, partial, guid, rule_id, identity, package, at),
+        is_suppressed(run.shape, sups, f"{at}.suppressions") if sups else False,
+        new,
+        (),
     )
 
 
@@ -130,20 +242,24 @@ def _rule(run: Run, r: dict[str, Any], at: str) -> tuple[Rule | None, dict[str, 
         return run.lookup(ref, f"{at}.rule"), ref
     if not indexed:
         return None, None
+    return _indexed_rule(run, index, at), None
+
+
+def _indexed_rule(run: Run, index: object, at: str) -> Rule:
+    """The driver's rule at `ruleIndex`."""
     driver = run.tables[0]
     if type(index) is not int or not 0 <= index < len(driver):
         run.shape.fail(
             f"{at}.ruleIndex {run.shape.quote(index)} is out of range ({len(driver)} rules)"
         )
-    return driver[index], None
+    return driver[index]
 
 
 def _rule_id(
-    run: Run, r: dict[str, Any], ref: dict[str, Any] | None, rule: Rule | None, at: str
+    run: Run, rule_id: object, ref: dict[str, Any] | None, rule: Rule | None, at: str
 ) -> tuple[str, Rule | None]:
     """The rule id (`ruleId`, else the reference's or the rule's), and the rule found by id when
     no index named it (a hierarchical id "py/redos/1" falls back to "py/redos")."""
-    rule_id = r.get("ruleId")
     if rule_id is None:
         rule_id = ref.get("id") if ref is not None else None
         if rule_id is None:
@@ -159,14 +275,13 @@ def _rule_id(
     return rule_id or "(no rule id)", rule
 
 
-def _severity(run: Run, r: dict[str, Any], rule: Rule | None, at: str) -> Severity:
-    """A failure's severity: security-severity (result's, then rule's), else the level."""
-    level = r.get("level")
+def _severity(run: Run, level: object, props: object, rule: Rule | None, at: str) -> Severity:
+    """A failure's severity: security-severity (result's `properties`, then the rule's), else
+    the `level`."""
     if level is None:
         level = rule.level if rule is not None and rule.level is not None else "warning"
     elif type(level) is not str or level not in LEVEL_SEVERITY:
         run.shape.fail(f"{at}.level {run.shape.quote(level)} is not none, note, warning, error")
-    props = r.get("properties")
     if type(props) is dict and "security-severity" in props:
         severity = security_severity(run.shape, props, at) or "info"
     elif rule is not None and rule.severity is not None:
@@ -228,28 +343,31 @@ def _title(run: Run, rule: Rule | None, rule_id: str, text: str, snippet: str) -
 
 
 def _fingerprint(
-    shape: Shape, r: dict[str, Any], rule_id: str, identity: str, package: str, at: str
-) -> str:
+    shape: Shape,
+    fps: object,
+    partial: object,
+    guid: object,
+    rule_id: str,
+    identity: str,
+    package: str,
+    at: str,
+) -> str | tuple[str, ...]:
     """`fingerprints` (not a placeholder), else a hash of rule, identity and
-    `partialFingerprints`, else `correlationGuid`, else a hash of rule and identity."""
-    fps = r.get("fingerprints")
+    `partialFingerprints`, else `correlationGuid`, else a hash of rule and identity; a hash
+    as the parts it is computed from (the finding's table hashes them when it is read)."""
     if fps:
         if type(fps) is not dict:
             shape.fail(f"{at}.fingerprints must be an object")
-        if len(fps) == 1:
-            fp = str(next(iter(fps.values())))
-        else:
-            fp = fingerprint(*(f"{k}={v}" for k, v in sorted(fps.items())))
+        if len(fps) != 1:
+            return tuple(f"{k}={v}" for k, v in sorted(fps.items()))  # never a placeholder
+        fp = str(next(iter(fps.values())))
         if fp not in PLACEHOLDERS:  # Semgrep CE: "requires login"
             return fp
-    partial = r.get("partialFingerprints")
     if partial:
         if type(partial) is not dict:
             shape.fail(f"{at}.partialFingerprints must be an object")
         if len(partial) == 1:
             ((key, value),) = partial.items()
-            return fingerprint(rule_id, identity, package, f"{key}={value}")
-        items = (f"{k}={v}" for k, v in sorted(partial.items()))
-        return fingerprint(rule_id, identity, package, *items)
-    guid = r.get("correlationGuid")
-    return guid if type(guid) is str else fingerprint(rule_id, identity, package)
+            return (rule_id, identity, package, f"{key}={value}")
+        return (rule_id, identity, package, *(f"{k}={v}" for k, v in sorted(partial.items())))
+    return guid if type(guid) is str else (rule_id, identity, package)

@@ -49,9 +49,13 @@ def _artifact_uri(shape: Shape, art: object, artifacts: object, where: str) -> s
     """An artifactLocation's uri, or that of the run's artifact it indexes; `file:` as a path."""
     if type(art) is not dict:
         shape.fail(f"{where}.locations[0].physicalLocation.artifactLocation must be an object")
-    uri = art.get("uri")
+    return artifact_uri(shape, art.get("uri"), art.get("index"), artifacts, where)
+
+
+def artifact_uri(shape: Shape, uri: object, index: object, artifacts: object, where: str) -> str:
+    """An artifactLocation's `uri`, else that of the run's artifact at its `index`, else "";
+    `file:` URIs as paths."""
     if uri is None:  # an index into run.artifacts instead of a uri
-        index = art.get("index")
         if type(index) is int and isinstance(artifacts, list) and 0 <= index < len(artifacts):
             entry = artifacts[index]
             loc = entry.get("location") if type(entry) is dict else None

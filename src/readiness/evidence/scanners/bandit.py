@@ -8,11 +8,10 @@ from typing import Any, ClassVar, Final, Literal
 from pydantic import Field
 
 from readiness.evidence._json import Shape, load_json
-from readiness.evidence.records import Finding, Findings, Severity
+from readiness.evidence.records import Finding, Findings, Severity, fingerprint
 from readiness.evidence.scanners.base import (
     Partial,
     ScannerParams,
-    fingerprint,
     first_line,
     plural,
     read_each,

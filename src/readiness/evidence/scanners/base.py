@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from typing import Final
 from readiness.errors import EvidenceError
 from readiness.evidence._json import paused_gc
 from readiness.evidence.base import AdapterParams
-from readiness.evidence.records import Finding, Findings, Severity
+from readiness.evidence.records import Finding, FindingFields, Findings, FindingTable, Severity
 
 TITLE_LIMIT: Final = 200
 # Values a tool writes in place of a fingerprint or code it withholds (Semgrep CE without login).
@@ -75,11 +74,6 @@ def score_or_word_severity(value: object) -> Severity | None:
     return cvss_severity(number)
 
 
-def fingerprint(*parts: str) -> str:
-    """A stable identity for a finding whose tool gives none: sha256 of its parts (128 bits)."""
-    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
 def first_line(text: str, limit: int = TITLE_LIMIT) -> str:
     """The first non-blank line of a message, shortened to `limit` characters."""
     if len(text) <= limit and "\n" not in text and "\r" not in text:
@@ -110,6 +104,7 @@ class Partial:
     display: str
     tool: str
     findings: list[Finding] = field(default_factory=list)
+    rows: list[FindingFields] = field(default_factory=list)  # findings as rows (SARIF)
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     extra: dict[str, int] = field(default_factory=dict)
@@ -122,23 +117,30 @@ class Partial:
 def merge(parts: list[Partial]) -> Findings:
     """One Findings for all files of a check; the tool is named by the first file.
 
-    Warnings are prefixed with the file they concern; extra counts are summed.
+    Warnings are prefixed with the file they concern; extra counts are summed. Parts that keep
+    their findings as rows (SARIF) give a `FindingTable`, the others a tuple.
     """
     if not parts:
         raise EvidenceError("no evidence file to read")
     findings: list[Finding] = []
+    rows: list[FindingFields] = []
     skipped: list[str] = []
     warnings: list[str] = []
     extra: dict[str, int] = {}
+    tabled = any(part.rows for part in parts)
     for part in parts:
-        findings.extend(part.findings)
+        if tabled:
+            rows.extend(part.rows)
+            rows.extend(FindingTable.fields(f) for f in part.findings)
+        else:
+            findings.extend(part.findings)
         skipped.extend(part.skipped)
         warnings.extend(f"{part.display}: {w}" for w in part.warnings)
         for key, n in part.extra.items():
             extra[key] = extra.get(key, 0) + n
     return Findings(
         tool=parts[0].tool,
-        findings=tuple(findings),
+        findings=FindingTable(rows) if tabled else tuple(findings),
         skipped=tuple(skipped),
         warnings=tuple(warnings),
         extra_counts=extra,

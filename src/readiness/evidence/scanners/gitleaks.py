@@ -7,10 +7,9 @@ from typing import ClassVar
 
 from readiness.evidence._json import Shape, kind_of, load_json
 from readiness.evidence.base import NoParams
-from readiness.evidence.records import Finding, Findings
+from readiness.evidence.records import Finding, Findings, fingerprint
 from readiness.evidence.scanners.base import (
     Partial,
-    fingerprint,
     first_line,
     read_each,
 )

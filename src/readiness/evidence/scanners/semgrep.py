@@ -7,11 +7,10 @@ from typing import Any, ClassVar, Final
 
 from readiness.evidence._json import Shape, kind_of, load_json
 from readiness.evidence.base import NoParams
-from readiness.evidence.records import Finding, Findings, Severity
+from readiness.evidence.records import Finding, Findings, Severity, fingerprint
 from readiness.evidence.scanners.base import (
     PLACEHOLDERS,
     Partial,
-    fingerprint,
     first_line,
     plural,
     read_each,

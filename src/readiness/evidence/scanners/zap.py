@@ -7,8 +7,8 @@ from typing import Any, ClassVar, Final
 
 from readiness.evidence._json import MAX_INT, Shape, kind_of, load_json
 from readiness.evidence.base import NoParams
-from readiness.evidence.records import Finding, Findings, Severity
-from readiness.evidence.scanners.base import Partial, fingerprint, first_line, read_each
+from readiness.evidence.records import Finding, Findings, Severity, fingerprint
+from readiness.evidence.scanners.base import Partial, first_line, read_each
 
 _RISK: Final[dict[int, Severity]] = {3: "high", 2: "medium", 1: "low", 0: "info"}
 _FALSE_POSITIVE: Final = 0  # ZAP's confidence 0
