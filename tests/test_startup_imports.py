@@ -5,6 +5,7 @@ the example only the parsers of the evidence it reads, with no store where none 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -30,8 +31,8 @@ with open(sys.argv[1], "w") as fh:
 """
 
 
-def _imported(tmp_path: Path, cwd: Path, *argv: str) -> set[str]:
-    """The heavy top-level packages a fresh interpreter has imported after `readiness ARGV`."""
+def _modules(tmp_path: Path, cwd: Path, *argv: str) -> set[str]:
+    """Every module a fresh interpreter has imported after `readiness ARGV`."""
     out = tmp_path / "modules.json"
     subprocess.run(
         [sys.executable, "-c", PROBE, str(out), *argv],
@@ -39,9 +40,20 @@ def _imported(tmp_path: Path, cwd: Path, *argv: str) -> set[str]:
         check=True,
         capture_output=True,
         timeout=120,
-        env={"SOURCE_DATE_EPOCH": "1795929000", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        env={
+            "SOURCE_DATE_EPOCH": "1795929000",
+            "NO_COLOR": "1",
+            "PATH": "/usr/bin:/bin",
+            # the readiness under test, when it is not the installed one (a worktree)
+            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+        },
     )
-    return {m.split(".")[0] for m in json.loads(out.read_text())} & HEAVY
+    return set(json.loads(out.read_text()))
+
+
+def _imported(tmp_path: Path, cwd: Path, *argv: str) -> set[str]:
+    """The heavy top-level packages a fresh interpreter has imported after `readiness ARGV`."""
+    return {m.split(".")[0] for m in _modules(tmp_path, cwd, *argv)} & HEAVY
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +87,28 @@ def test_evaluate_imports_only_the_parsers_of_its_evidence(tmp_path: Path, proje
     )
     assert got == {"pydantic", "yaml", "lxml", "msgspec", "hdrh"}
     assert not (project / ".readiness").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "files", "parser"),
+    [
+        ("junit", ["kill-switch-drill.xml"], {"lxml"}),
+        ("locust", ["matching_stats.csv", "matching_stats_history.csv", "matching.hlog"], {"hdrh"}),
+        ("sarif", ["bandit.sarif"], {"msgspec"}),
+    ],
+)
+def test_inspect_imports_its_parser_and_the_table_printer_only(
+    tmp_path: Path, project: Path, kind: str, files: list[str], parser: set[str]
+) -> None:
+    """`inspect --kind K FILE` imports the adapter of K and its parser, and nothing of the
+    evaluation: no pydantic (a built-in reads with its plain defaults), no PyYAML, no other
+    format's parser, no definition, report or renderer."""
+    paths = [f"build/evidence/{f}" for f in files]
+    got = _modules(tmp_path, project, "inspect", "--kind", kind, *paths)
+    assert {m.split(".")[0] for m in got} & HEAVY == parser
+    engine = {"definition", "evaluation", "report", "governance", "pipeline", "render.view"}
+    assert {m.removeprefix("readiness.") for m in got} & engine == set()
+    assert not any(m.endswith(".params") for m in got)
 
 
 def test_the_schema_still_describes_fields_by_their_docstrings() -> None:
