@@ -78,6 +78,14 @@ def test_validate_imports_no_evidence_parser(tmp_path: Path, project: Path) -> N
     assert got == {"pydantic", "yaml"}
 
 
+def test_validate_imports_nothing_of_the_evaluation(tmp_path: Path, project: Path) -> None:
+    """`validate` loads and checks the files: no evaluation, governance, verdict or report
+    module."""
+    got = _modules(tmp_path, project, "validate", "definitions/2026.12-options-launch.yaml")
+    engine = {"evaluation", "governance", "verdict", "report", "requires", "trends", "waivers"}
+    assert {m.removeprefix("readiness.") for m in got} & engine == set()
+
+
 def test_evaluate_imports_only_the_parsers_of_its_evidence(tmp_path: Path, project: Path) -> None:
     """`evaluate --no-record` of the example reads JUnit (lxml), SARIF (msgspec) and HDR logs
     (hdrh); its Locust histories are small, so no pyarrow or numpy; with no store kept there,

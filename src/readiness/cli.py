@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 import click
 from click.core import ParameterSource
 
-from readiness import __version__, atomic
+from readiness import __version__
 from readiness.cli_paths import Directory, InputFile
 from readiness.criteria import STAGES, Stage
 from readiness.errors import ExitCode, ReadinessError, UsageError, WriteError
@@ -98,6 +98,8 @@ def _finish(judged: Judged, opts: dict[str, Any]) -> NoReturn:
 
 def _write(outputs: list[tuple[Path, str]], echo: Callable[[str], None]) -> list[str]:
     """Write each file atomically, saying `report: PATH` for each; the failures, one line each."""
+    from readiness import atomic
+
     problems: list[str] = []
     for path, text in outputs:
         try:
@@ -370,6 +372,8 @@ def notes(
     report = pipeline.report_for(definition, root=root, stage=stage, evidence_dir=evidence_dir)
     text = notes_mod.render(report, template)
     if output is not None:
+        from readiness import atomic
+
         atomic.write_text(output, text)
         click.echo(f"launch notes: {output}")
     else:
