@@ -119,6 +119,22 @@ def test_inspect_imports_its_parser_and_the_table_printer_only(
     assert not any(m.endswith(".params") for m in got)
 
 
+@pytest.mark.parametrize("record", [True, False])
+def test_evaluate_with_a_store_imports_no_sqlalchemy(
+    tmp_path: Path, project: Path, record: bool
+) -> None:
+    """With the default store kept (at the schema head), `evaluate` looks up the baseline,
+    the trends and the required releases and records through sqlite3: no SQLAlchemy, no
+    Alembic; `--no-record` likewise for the comparisons alone."""
+    kept = tmp_path / "kept"
+    shutil.copytree(project, kept)
+    first = _imported(tmp_path, kept, "evaluate", "definitions/2026.12-options-launch.yaml")
+    assert {"sqlalchemy", "alembic"} <= first  # the store is created and migrated once
+    argv = ["evaluate", "definitions/2026.12-options-launch.yaml"]
+    got = _imported(tmp_path, kept, *argv, *([] if record else ["--no-record"]))
+    assert got == {"pydantic", "yaml", "lxml", "msgspec", "hdrh"}
+
+
 def test_the_schema_still_describes_fields_by_their_docstrings() -> None:
     """Built without pydantic's use_attribute_docstrings, the models' schema still carries each
     field's docstring (over a description its type carries), and every property of the
