@@ -11,7 +11,6 @@ import functools
 import math
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
@@ -892,14 +891,19 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         if exc.filename is None and exc.errno in OUTPUT_ERRNOS:
             click.echo(f"readiness: error: {_stdout_failed(exc)}", err=True)
             sys.exit(ExitCode.INVALID)
-        traceback.print_exc()
-        click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        _internal_error()
     except Exception:
-        traceback.print_exc()
-        click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        _internal_error()
     sys.exit(0)
+
+
+def _internal_error() -> NoReturn:
+    """A bug: the traceback, one line saying so, exit 3 (traceback imported only then)."""
+    import traceback
+
+    traceback.print_exc()
+    click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)
+    sys.exit(ExitCode.INTERNAL)
 
 
 if __name__ == "__main__":  # pragma: no cover
