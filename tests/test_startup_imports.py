@@ -119,6 +119,15 @@ def test_inspect_imports_its_parser_and_the_table_printer_only(
     assert not any(m.endswith(".params") for m in got)
 
 
+def test_small_evidence_is_read_without_a_process_pool(tmp_path: Path, project: Path) -> None:
+    """The example's evidence is small: read in this process, with neither multiprocessing nor
+    concurrent.futures imported (they come with a worker, for big evidence only)."""
+    got = _modules(
+        tmp_path, project, "evaluate", "definitions/2026.12-options-launch.yaml", "--no-record"
+    )
+    assert {"multiprocessing", "concurrent.futures.process"} & got == set()
+
+
 @pytest.mark.parametrize("record", [True, False])
 def test_evaluate_with_a_store_imports_no_sqlalchemy(
     tmp_path: Path, project: Path, record: bool

@@ -16,9 +16,7 @@ return are read here too: a worker's failure never drops a check, it is read aga
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +26,8 @@ from readiness.evidence.gather import evidence_base, gather_one, resolve_files
 from readiness.evidence.records import Evidence
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from readiness.definition import CheckSpec, Project
 
 PARALLEL_BYTES = 32 * 1024**2  # 32 MiB for the worker: below it, start-up costs more than it saves
@@ -44,6 +44,9 @@ def gather(project: Project, evidence_dir: Path, now: float) -> dict[str, Eviden
         return {i: gather_one(specs[i], project.root, evidence_dir, now) for i in order}
     # spawn, not fork: `run` may have threads (the progress display) that a fork would copy
     # mid-lock. The worker is a fresh interpreter: it imports only what reading needs.
+    import multiprocessing  # with the pool: small evidence never starts one
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         futures = {
