@@ -78,6 +78,19 @@ def test_validate_imports_no_evidence_parser(tmp_path: Path, project: Path) -> N
     assert got == {"pydantic", "yaml"}
 
 
+def test_inspect_json_imports_the_report_layer_but_no_model_library(
+    tmp_path: Path, project: Path
+) -> None:
+    """`inspect --json` shows the record as the JSON report does (render.view): the report's
+    layer is imported for it, but its definition types are for type checking only, so still
+    no pydantic, PyYAML or definition module."""
+    argv = ["inspect", "--json", "--kind", "junit", "build/evidence/kill-switch-drill.xml"]
+    got = _modules(tmp_path, project, *argv)
+    assert {m.split(".")[0] for m in got} & HEAVY == {"lxml"}
+    assert "readiness.render.view" in got
+    assert {"readiness.definition", "readiness.evidence.signoffs"} & got == set()
+
+
 def test_validate_imports_nothing_of_the_evaluation(tmp_path: Path, project: Path) -> None:
     """`validate` loads and checks the files: no evaluation, governance, verdict or report
     module."""

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from readiness.criteria import STAGE_TITLES, STAGES
-from readiness.definition import Definition, Requirement
 from readiness.errors import StoreError
 from readiness.reasons import Reason
 from readiness.versions import parse_specifier
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the definition for types only: the report layer imports no pydantic
+    from readiness.definition import Definition, Requirement
     from readiness.history import Recorder
 
 STORE_ENV = "READINESS_DB"  # the store URL, when not the default SQLite file under the root
