@@ -11,7 +11,6 @@ import functools
 import math
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
@@ -19,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 import click
 from click.core import ParameterSource
 
-from readiness import __version__, atomic
+from readiness import __version__
 from readiness.cli_paths import Directory, InputFile
 from readiness.criteria import STAGES, Stage
 from readiness.errors import ExitCode, ReadinessError, UsageError, WriteError
@@ -98,6 +97,8 @@ def _finish(judged: Judged, opts: dict[str, Any]) -> NoReturn:
 
 def _write(outputs: list[tuple[Path, str]], echo: Callable[[str], None]) -> list[str]:
     """Write each file atomically, saying `report: PATH` for each; the failures, one line each."""
+    from readiness import atomic
+
     problems: list[str] = []
     for path, text in outputs:
         try:
@@ -370,6 +371,8 @@ def notes(
     report = pipeline.report_for(definition, root=root, stage=stage, evidence_dir=evidence_dir)
     text = notes_mod.render(report, template)
     if output is not None:
+        from readiness import atomic
+
         atomic.write_text(output, text)
         click.echo(f"launch notes: {output}")
     else:
@@ -888,14 +891,19 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         if exc.filename is None and exc.errno in OUTPUT_ERRNOS:
             click.echo(f"readiness: error: {_stdout_failed(exc)}", err=True)
             sys.exit(ExitCode.INVALID)
-        traceback.print_exc()
-        click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        _internal_error()
     except Exception:
-        traceback.print_exc()
-        click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        _internal_error()
     sys.exit(0)
+
+
+def _internal_error() -> NoReturn:
+    """A bug: the traceback, one line saying so, exit 3 (traceback imported only then)."""
+    import traceback
+
+    traceback.print_exc()
+    click.echo("readiness: internal error (a bug in readiness; please report it)", err=True)
+    sys.exit(ExitCode.INTERNAL)
 
 
 if __name__ == "__main__":  # pragma: no cover

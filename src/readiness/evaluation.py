@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from readiness import units, waivers
 from readiness.criteria import STAGE_TITLES, Stage, Threshold, next_stage, warn_for_stage
-from readiness.definition import Criterion, CriterionSpec, Project, Waiver
 from readiness.errors import DefinitionError
 from readiness.evidence.records import Evidence, Findings
 from readiness.metrics import CATALOGUE, Metric, MetricTable, finding_indices, interval_samples
 from readiness.waivers import WaiverUse
+
+if TYPE_CHECKING:  # types only: the report layer (inspect --json, history) imports no pydantic
+    from readiness.definition import Criterion, CriterionSpec, Project, Waiver
 
 Status = Literal["PASS", "WARN", "FAIL", "WAIVED", "INCONCLUSIVE", "MISSING", "ERROR", "N/A"]
 STATUSES: tuple[Status, ...] = (

@@ -31,14 +31,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from readiness.definition import Project
 from readiness.evaluation import Evaluation
 from readiness.evidence.records import Evidence, SignOff, SignOffs
-from readiness.evidence.signing import RoleKey
-from readiness.evidence.signoffs import combined_digest, evidence_digests
 from readiness.reasons import Reason
+
+if TYPE_CHECKING:  # types only: the report layer imports no pydantic
+    from readiness.definition import Project
+    from readiness.evidence.signing import RoleKey
 
 SignOffState = Literal["missing", "approved", "conditional", "rejected", "wrong-version"]
 RiskState = Literal["verified", "unverified", "accepted", "acceptance-expired"]
@@ -134,6 +135,8 @@ def _changes(signed: dict[str, str], now: dict[str, str]) -> str:
 def _stale(r: SignOff, now: dict[str, str], newest: float | None) -> str | None:
     """Why the record `r` is stale (the condition's text after `who`), or None if it is not."""
     if r.evidence_digest:
+        from readiness.evidence.signoffs import combined_digest  # pydantic: when evaluating
+
         if r.evidence_digest == combined_digest(now):
             return None
         detail = _changes(dict(r.evidence), now)
@@ -180,6 +183,8 @@ def signoffs(
     if ev is not None and isinstance(ev.record, SignOffs):
         records = ev.record.records
     newest = _newest_evidence(evidence, policy.check)
+    from readiness.evidence.signoffs import evidence_digests  # pydantic: when evaluating
+
     digests = evidence_digests(evidence)
     signed = set(policy.signed)
     latest = _counts(records, signed)

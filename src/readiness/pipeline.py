@@ -11,20 +11,22 @@ import hashlib
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from readiness import __version__, governance, requires
-from readiness.criteria import Stage
 from readiness.definition import Project, load_project_problems
 from readiness.errors import DefinitionError, UsageError
-from readiness.evaluation import Baseline, findings_behind
-from readiness.evaluation import evaluate as evaluate_criteria
 from readiness.evidence import gather as gather_mod
 from readiness.evidence import signing
-from readiness.evidence.records import Evidence, Findings
-from readiness.metrics import MetricTable, finding_counts, validate_refs
-from readiness.report import LaunchNotes, ReleaseInfo, Report, TrendPoint
-from readiness.verdict import exit_code, judge
-from readiness.vex import vex_waivers
+from readiness.metrics import validate_refs
+
+if TYPE_CHECKING:
+    from readiness import requires
+    from readiness.criteria import Stage
+    from readiness.evaluation import Baseline
+    from readiness.report import Report, TrendPoint
+
+# `load` (all of `validate`) needs the definition, the adapters' options and the metric names
+# only: the evaluation, governance, verdict and report are imported by `build_report`.
 
 
 class Clock:
@@ -102,6 +104,15 @@ def build_report(
     compare with (None: no store was consulted); the JSON report names it at the top.
     `trends`: each criterion's points in the evaluations before this one (from the store).
     """
+    from readiness import __version__, governance, requires
+    from readiness.evaluation import evaluate as evaluate_criteria
+    from readiness.evaluation import findings_behind
+    from readiness.evidence.records import Evidence, Findings
+    from readiness.metrics import MetricTable, finding_counts
+    from readiness.report import LaunchNotes, ReleaseInfo, Report
+    from readiness.verdict import exit_code, judge
+    from readiness.vex import vex_waivers
+
     d = project.definition
     chosen: Stage = stage or d.stage
     base = evidence_dir if evidence_dir is not None else project.root

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from readiness.errors import StoreError
 from readiness.evaluation import Baseline
 from readiness.evidence.records import Findings, TestRun
-from readiness.history import default_db, open_store
+from readiness.history import default_db, open_recorder
 from readiness.history.record import (
     CriterionRecord,
     EvaluationRecord,
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from readiness.criteria import Stage
     from readiness.definition import Project
-    from readiness.history.store import Store
+    from readiness.history import Recorder
     from readiness.report import Report
 
 DB_ENV = "READINESS_DB"
@@ -104,7 +104,7 @@ class Memory:
     """The store of one `evaluate` or `run` (None when not needed or unusable), the baseline
     found, and what to say about it after the summary."""
 
-    store: Store | None
+    store: Recorder | None
     record: bool
     baseline: Baseline | None = None
     problem: StoreError | None = None
@@ -149,7 +149,7 @@ def open_memory(
         # the start-up of `evaluate --no-record`) or creating an empty store.
         return Memory(None, record, baseline=Baseline(None, sought=sought))
     try:
-        store = open_store(url, project.root)
+        store = open_recorder(url, project.root)
     except StoreError as exc:
         return Memory(None, record, problem=exc)
     memory = Memory(store, record)
@@ -184,7 +184,7 @@ def open_memory(
 
 
 def trends(
-    store: Store, release: str, stage: str, epoch: float, last: int = TREND_LENGTH
+    store: Recorder, release: str, stage: str, epoch: float, last: int = TREND_LENGTH
 ) -> dict[str, tuple[TrendPoint, ...]]:
     """Each criterion's points in the last `last` evaluations of the release at `stage` strictly
     before `epoch` (a rerun at the same SOURCE_DATE_EPOCH draws the same lines), oldest first:

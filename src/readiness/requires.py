@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from readiness.criteria import STAGE_TITLES, STAGES
-from readiness.definition import Definition, Requirement
 from readiness.errors import StoreError
 from readiness.reasons import Reason
 from readiness.versions import parse_specifier
 
-if TYPE_CHECKING:
-    from readiness.history.store import Store
+if TYPE_CHECKING:  # the definition for types only: the report layer imports no pydantic
+    from readiness.definition import Definition, Requirement
+    from readiness.history import Recorder
 
 STORE_ENV = "READINESS_DB"  # the store URL, when not the default SQLite file under the root
 PASSING = ("GO", "CONDITIONAL GO")
@@ -160,16 +160,16 @@ class StoreLookup:
         self.root = root
         self.url = url
         self.same_run = same_run if same_run is not None else {}
-        self._store: Store | None = None
+        self._store: Recorder | None = None
 
     def candidates(self, release: str) -> list[Found]:
         out = [self.same_run[release]] if release in self.same_run else []
-        from readiness.history import default_db, open_store
+        from readiness.history import default_db, open_recorder
 
         if self._store is None and self.url is None and not default_db(self.root).exists():
             return out  # nothing was ever recorded here: said without loading SQLAlchemy
         if self._store is None:
-            self._store = open_store(self.url, self.root)
+            self._store = open_recorder(self.url, self.root)
         latest = self._store.list(release=release, last=1)
         return [*out, *(from_stored(r) for r in latest)]
 

@@ -66,3 +66,15 @@ def fmt(value: float, unit: str) -> str:
     if unit == "%":
         return f"{text}%"
     return f"{text} {unit}"
+
+
+def plain(value: float | None) -> float | int | str | None:
+    """A number as the JSON report and `metrics`/`inspect` show it: an integer when it is one
+    (exactly representable), else rounded to 6 decimals; NaN and infinities as text."""
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 2**53:
+        return int(value)
+    return round(float(value), 6)

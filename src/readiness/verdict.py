@@ -12,14 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from readiness.criteria import next_stage
-from readiness.definition import RELEASE_GATE, Project
 from readiness.errors import ExitCode
 from readiness.evaluation import CriterionResult, Evaluation
 from readiness.evidence.records import Evidence
 from readiness.reasons import Reason
 from readiness.waivers import WaiverUse
+
+if TYPE_CHECKING:  # types only: the report layer imports no pydantic
+    from readiness.definition import Project
 
 # INCONCLUSIVE: a regression comparison that cannot tell (too few intervals); never a pass.
 BLOCKING_STATUSES = ("FAIL", "INCONCLUSIVE", "MISSING", "ERROR")
@@ -198,6 +201,8 @@ def judge(
 def _gates(project: Project, results: Sequence[CriterionResult]) -> list[GateVerdict]:
     """One verdict per gate of the definition (and the release's own criteria, if any); a gate
     with no criterion evaluated at this stage blocks."""
+    from readiness.definition import RELEASE_GATE
+
     gates: list[GateVerdict] = []
     gate_ids = [*project.definition.gates]
     if any(r.gate == RELEASE_GATE for r in results):

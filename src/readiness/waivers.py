@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from readiness.definition import Criterion, Waiver
 from readiness.evidence.records import Finding
+
+if TYPE_CHECKING:
+    from readiness.definition import Criterion, Waiver
 
 WaiverState = Literal["applied", "expired", "role-not-allowed", "not-waivable", "unused"]
 

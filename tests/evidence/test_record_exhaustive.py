@@ -3,6 +3,7 @@ registry, the records, `metrics.from_record` and `metrics.CATALOGUE` agree."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -51,6 +52,22 @@ def test_every_registered_kind_yields_metrics_with_catalogued_units(
     for m in metrics:
         assert m.unit in units.KNOWN, m.name
         assert catalogue.get(pattern_of(m.key)) == m.unit, m.name
+
+
+@pytest.mark.parametrize("kind", sorted(registry.BUILTIN))
+def test_every_builtin_kinds_plain_defaults_are_its_params_defaults(
+    kind: str, tmp_path: Path
+) -> None:
+    """A built-in adapter read without options uses its `defaults` (plain data: no pydantic for
+    `inspect`): they hold exactly the fields and values of `Params()`, and reading a file with
+    them or with `Params()` gives the same record."""
+    adapter = registry.get(kind)
+    defaults = adapter.defaults  # type: ignore[attr-defined]
+    assert dataclasses.asdict(defaults) == adapter.Params().model_dump()
+    files = [Path(shutil.copy(src, tmp_path / src.name)) for src in SAMPLES[kind]]
+    display = {p: p.name for p in files}
+    assert gather.params_of(kind, adapter, {}) is defaults
+    assert adapter.read(files, display, defaults) == adapter.read(files, display, adapter.Params())
 
 
 def test_the_catalogue_covers_exactly_the_record_types() -> None:

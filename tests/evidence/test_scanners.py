@@ -669,15 +669,16 @@ def test_adapters_import_from_the_scanners_module() -> None:
 
 
 def test_a_kind_loads_only_its_own_scanner_module() -> None:
-    """Reading Trivy evidence, or SARIF (which shares Bandit's helpers), imports no other
-    tool's module from readiness.evidence.scanners (lazy exports, start-up cost)."""
+    """Reading Trivy evidence, or SARIF (which shares Bandit's helpers), with the default
+    options imports no other tool's module from readiness.evidence.scanners (lazy exports,
+    start-up cost), nor the options' pydantic models (`params`)."""
     script = (
         "import sys\n"
         "from pathlib import Path\n"
         "from readiness.evidence import registry\n"
         "kind, path = sys.argv[1], Path(sys.argv[2])\n"
         "a = registry.get(kind)\n"
-        "a.read([path], {path: path.name}, a.Params())\n"
+        "a.read([path], {path: path.name}, a.defaults)\n"
         "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules\n"
         "             if m.startswith('readiness.evidence.scanners.')))\n"
     )

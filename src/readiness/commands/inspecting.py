@@ -6,19 +6,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readiness.errors import EvidenceError, UsageError
+
+if TYPE_CHECKING:
+    from readiness.evidence.base import Adapter
 
 Row = dict[str, Any]
 
 
 def rows(metrics: Iterable[Any]) -> list[Row]:
     """One row per metric, sorted by name: the value as the reports show it."""
-    from readiness.render import view
+    from readiness.units import plain
 
     return [
-        {"metric": m.name, "value": view._num(m.value), "unit": m.unit}
+        {"metric": m.name, "value": plain(m.value), "unit": m.unit}
         for m in sorted(metrics, key=lambda m: m.name)
     ]
 
@@ -68,20 +71,17 @@ def adapter_options(options: Iterable[str]) -> dict[str, str]:
 
 def inspect(files: Sequence[Path], kind: str, opts: dict[str, str], as_json: bool) -> str:
     """`inspect`: the files' digests, metrics and warnings read as `kind` (text or JSON).
-    UsageError for options the adapter refuses; EvidenceError for files it cannot read."""
-    from pydantic import ValidationError
+    UsageError for options the adapter refuses; EvidenceError for files it cannot read.
 
+    Imports only the adapter of `kind` and what the table needs: no pydantic without
+    `--option` (a built-in reads with its plain defaults), no report layer without `--json`."""
     from readiness.evidence import gather, registry
     from readiness.evidence.records import Evidence
     from readiness.metrics import from_record
-    from readiness.render import view
 
     root = Path.cwd()
     adapter = registry.get(kind)
-    try:
-        params = adapter.Params.model_validate(opts)
-    except ValidationError as exc:
-        raise UsageError(f"--option: {exc.errors()[0]['msg']}") from None
+    params = _params(kind, adapter, opts)
     # hashed in a thread while the adapter reads: a hashing error first, as before
     metas, record, error = gather.hash_and_read(kind, list(files), root, params)
     if isinstance(metas, EvidenceError):
@@ -93,6 +93,8 @@ def inspect(files: Sequence[Path], kind: str, opts: dict[str, str], as_json: boo
     found = rows(from_record("evidence", record))
     ev = Evidence("evidence", kind, "ok", metas, record, "", tuple(getattr(record, "warnings", ())))
     if as_json:
+        from readiness.render import view
+
         data = {
             "kind": kind,
             "files": [{"path": m.path, "sha256": m.sha256} for m in metas],
@@ -105,3 +107,17 @@ def inspect(files: Sequence[Path], kind: str, opts: dict[str, str], as_json: boo
     lines += table(found)
     lines += [f"warning: {w}" for w in ev.warnings]
     return "\n".join(lines)
+
+
+def _params(kind: str, adapter: Adapter, opts: dict[str, str]) -> Any:
+    """The adapter's options from `--option`s; UsageError for one it refuses."""
+    from readiness.evidence import gather
+
+    try:
+        return gather.params_of(kind, adapter, opts)
+    except Exception as exc:
+        from pydantic import ValidationError  # loaded already if it was one
+
+        if isinstance(exc, ValidationError):
+            raise UsageError(f"--option: {exc.errors()[0]['msg']}") from None
+        raise

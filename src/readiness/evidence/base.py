@@ -1,43 +1,69 @@
-"""The adapter contract: a Protocol, implemented once per evidence format."""
+"""The adapter contract: a Protocol, implemented once per evidence format.
+
+No pydantic here: the options' models (`readiness.evidence.params`) are imported only to
+validate options, so reading evidence with the defaults (`inspect`) stays light.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, ClassVar, Protocol
-
-from pydantic import BaseModel, ConfigDict
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from readiness.errors import EvidenceError
-from readiness.evidence.records import Record
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from readiness.evidence.params import AdapterParams
+    from readiness.evidence.records import Record
 
 MAX_EVIDENCE_BYTES = 2 * 1024**3  # 2 GiB: above that a file is refused, not read
 
-
-class AdapterParams(BaseModel):
-    """Base of every adapter's options: strict (an unknown option is an error), immutable, and
-    kebab-case in YAML (`min-tests`), snake_case in Python."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        alias_generator=lambda s: s.replace("_", "-"),
-        validate_by_name=True,
-        validate_by_alias=True,
-    )
+_Model = TypeVar("_Model", bound="BaseModel")
 
 
-class NoParams(AdapterParams):
-    """An adapter without options."""
+class LazyParams(Generic[_Model]):
+    """A built-in adapter's `Params`, imported on first use from `module:Name`: an adapter
+    class says `Params: LazyParams[JUnitParams] = LazyParams("readiness...params:JUnitParams")`
+    and `adapter.Params` is the pydantic model class, imported then."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __get__(self, obj: object, owner: type | None = None) -> type[_Model]:
+        module, _, name = self.target.partition(":")
+        model: type[_Model] = getattr(importlib.import_module(module), name)
+        return model
+
+
+@dataclass(frozen=True)
+class NoDefaults:
+    """`NoParams()` without pydantic: the defaults of an adapter without options."""
+
+
+def __getattr__(name: str) -> type[AdapterParams]:
+    """`AdapterParams` and `NoParams`, where plugins found them before they moved to
+    `readiness.evidence.params` (imported only when asked for: PEP 562)."""
+    if name in ("AdapterParams", "NoParams"):
+        from readiness.evidence import params
+
+        model: type[AdapterParams] = getattr(params, name)
+        return model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Adapter(Protocol):
     """Reads the files of one check into one record.
 
     `params` is an instance of `Params`, validated when the check file is loaded, so an unknown
-    option fails `readiness validate`, not the evaluation. `read` raises EvidenceError for any
-    problem with the files; it never returns a partial record for a broken file.
+    option fails `readiness validate`, not the evaluation; or, for a built-in adapter read with
+    its default options, its `defaults` (the same attributes, no pydantic). `read` raises
+    EvidenceError for any problem with the files; it never returns a partial record for a
+    broken file.
     """
 
     kind: ClassVar[str]

@@ -7,20 +7,21 @@ STALE) with a message naming the file, so the evaluation can fail closed and say
 from __future__ import annotations
 
 import glob
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel, ValidationError
 
 from readiness.errors import EvidenceError, PluginError
 from readiness.evidence import registry
 from readiness.evidence.base import MAX_EVIDENCE_BYTES, sha256_file
 from readiness.evidence.records import RECORD_TYPES, Evidence, EvidenceFile, Record, SignOffs
-from readiness.evidence.signoffs import dated_after
 
 if TYPE_CHECKING:
     from readiness.definition import CheckSpec, Project
+    from readiness.evidence.base import Adapter
+
+# Light on purpose: `inspect` reads a file through `hash_and_read` with no pydantic (options
+# are validated only when there are some), PyYAML or thread pool (big files only) imported.
 
 __all__ = [
     "Evidence",
@@ -43,6 +44,8 @@ def _fmt_age(seconds: float) -> str:
 
 def validate_checks(project: Project) -> list[str]:
     """Problems with the checks' kinds and adapter options, located by file and line."""
+    from pydantic import ValidationError
+
     problems: list[str] = []
     for ident, spec in project.checks.items():
         doc = project.check_docs[ident]
@@ -104,16 +107,27 @@ def file_metas(files: list[Path], root: Path) -> tuple[EvidenceFile, ...]:
     return tuple(metas)
 
 
+def params_of(kind: str, adapter: Adapter, options: Mapping[str, Any] | object) -> Any:
+    """The adapter's options from a mapping (validated by its `Params`; for a built-in kind
+    without options its plain `defaults`, which need no pydantic), or already validated ones."""
+    if not isinstance(options, Mapping):
+        return options
+    if not options and kind in registry.BUILTIN:
+        return getattr(adapter, "defaults", None) or adapter.Params()
+    return adapter.Params.model_validate(options)
+
+
 def read_files(
-    kind: str, files: list[Path], root: Path, options: dict[str, Any] | BaseModel
+    kind: str, files: list[Path], root: Path, options: Mapping[str, Any] | object
 ) -> Record:
-    """Read `files` with the adapter of `kind`; raises EvidenceError/PluginError.
+    """Read `files` with the adapter of `kind` and `options` (a mapping, or the `Params`
+    already validated); raises EvidenceError/PluginError.
 
     The record must be the one the adapter declares and one of `Record`'s types: a plugin that
     returns anything else is a PluginError, so metrics and renderers only ever see records they
     handle (they are exhaustive over `Record`)."""
     adapter = registry.get(kind)
-    params = options if isinstance(options, BaseModel) else adapter.Params.model_validate(options)
+    params = params_of(kind, adapter, options)
     display = {p: display_path(p, root) for p in files}
     record: object = adapter.read(files, display, params)
     got = type(record).__name__
@@ -157,7 +171,7 @@ def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> E
 
 
 def hash_and_read(
-    kind: str, files: list[Path], root: Path, options: dict[str, Any] | BaseModel
+    kind: str, files: list[Path], root: Path, options: Mapping[str, Any] | object
 ) -> tuple[tuple[EvidenceFile, ...] | EvidenceError, Record | None, Exception | None]:
     """The files' metadata (or the error hashing them) and the record (or the error reading
     it). Big files are hashed in a thread while the adapter parses them: sha256 and file reads
@@ -174,6 +188,8 @@ def hash_and_read(
         if isinstance(first, EvidenceError):
             return first, None, None
         return (first, *_read(kind, files, root, options))
+    from concurrent.futures import ThreadPoolExecutor  # only for big files
+
     with ThreadPoolExecutor(1, thread_name_prefix="readiness-hash") as pool:
         hashed = pool.submit(metas)
         record, error = _read(kind, files, root, options)
@@ -181,7 +197,7 @@ def hash_and_read(
 
 
 def _read(
-    kind: str, files: list[Path], root: Path, options: dict[str, Any] | BaseModel
+    kind: str, files: list[Path], root: Path, options: Mapping[str, Any] | object
 ) -> tuple[Record | None, Exception | None]:
     try:
         return read_files(kind, files, root, options), None
@@ -207,6 +223,8 @@ def _judge(
 ) -> Evidence:
     """The status of a check whose evidence was read: future sign-offs, stale files, ok."""
     if isinstance(record, SignOffs):
+        from readiness.evidence.signoffs import dated_after
+
         future = dated_after(record, now)
         if future is not None:
             return Evidence(spec.id, spec.kind, "error", files=metas, message=future)

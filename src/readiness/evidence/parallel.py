@@ -24,12 +24,10 @@ here again: a worker's failure never drops a check.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +37,7 @@ from readiness.evidence.gather import evidence_base, gather_one, resolve_files
 from readiness.evidence.records import Evidence
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing.context import BaseContext
 
     from readiness.definition import CheckSpec, Project
@@ -60,6 +59,9 @@ def gather(project: Project, evidence_dir: Path, now: float) -> dict[str, Eviden
     shared = _shared(specs, root, evidence_dir)
     if not shared:
         return {i: gather_one(specs[i], root, evidence_dir, now) for i in order}
+    # with the pool: small evidence never imports multiprocessing or concurrent.futures
+    from concurrent.futures import ProcessPoolExecutor
+
     queue = _Queue(shared)
     workers = min((os.cpu_count() or 1) - 1, len(shared) - 1)
     with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
@@ -119,6 +121,8 @@ class _Feeder:
                     gather_one, self._specs[ident], self._root, self._evidence_dir, self._now
                 )
             except Exception as exc:  # BrokenProcessPool, or a pool shutting down
+                from concurrent.futures import Future
+
                 future = Future[Evidence]()
                 future.set_exception(exc)
             self._sent[ident] = future
@@ -133,6 +137,8 @@ class _Feeder:
 
 def _context() -> BaseContext:
     """fork where it is safe, else spawn (see the module's docstring)."""
+    import multiprocessing
+
     if (
         sys.platform == "linux"
         and threading.active_count() == 1

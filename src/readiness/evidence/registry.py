@@ -44,6 +44,13 @@ def known_kinds() -> list[str]:
     return sorted({**BUILTIN, **_plugins()})
 
 
+def _declares(adapter: object, name: str) -> bool:
+    """Whether `adapter` has the attribute `name`, without reading it: a built-in's `Params` is
+    imported on first read (`base.LazyParams`), and reading evidence may not need it."""
+    found = getattr(adapter, "__dict__", {})
+    return name in found or any(name in vars(k) for k in type(adapter).__mro__)
+
+
 def get(kind: str) -> Adapter:
     """An adapter instance for `kind`; PluginError if it is unknown or fails to import."""
     target = BUILTIN.get(kind) or _plugins().get(kind)
@@ -57,6 +64,6 @@ def get(kind: str) -> Adapter:
     except Exception as exc:  # a plugin may fail in any way; report it as a plugin error
         raise PluginError(f"evidence kind {kind!r}: cannot load {target}: {exc}") from exc
     for required in ("kind", "Params", "record", "read"):
-        if not hasattr(adapter, required):
+        if not _declares(adapter, required):
             raise PluginError(f"evidence kind {kind!r}: {target} has no {required!r}")
     return cast(Adapter, adapter)

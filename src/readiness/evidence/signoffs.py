@@ -42,7 +42,7 @@ from readiness import atomic
 from readiness.errors import DefinitionError, EvidenceError
 from readiness.evidence import signing
 from readiness.evidence._json import load_json
-from readiness.evidence.base import AdapterParams
+from readiness.evidence.params import AdapterParams
 from readiness.evidence.records import Evidence, EvidenceFile, SignOff, SignOffs
 from readiness.yamlio import dump, load_file
 
@@ -364,6 +364,13 @@ class SignOffsParams(AdapterParams):
     )
 
 
+@dataclass(frozen=True)
+class SignOffsDefaults:
+    """`SignOffsParams()` as plain data, like the other built-ins' (a test holds them equal)."""
+
+    records_in: Literal["project", "evidence-dir"] = "project"
+
+
 class SignOffsAdapter:
     """Sign-off records (YAML or JSON): role, name, decision, date, version, comment.
 
@@ -378,6 +385,7 @@ class SignOffsAdapter:
 
     kind: ClassVar[str] = "signoffs"
     Params: ClassVar[type[BaseModel]] = SignOffsParams
+    defaults: ClassVar[SignOffsDefaults] = SignOffsDefaults()
     record: ClassVar[str] = "SignOffs"
 
     def read(self, files: list[Path], display: dict[Path, str], params: Any) -> SignOffs:

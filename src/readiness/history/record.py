@@ -11,11 +11,24 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 #: The verdicts a baseline may have: failed evaluations never become baselines.
 BASELINE_VERDICTS = ("GO", "CONDITIONAL GO")
 
 _GIT_TIMEOUT_S = 2.0
+
+
+class SeriesPoint(NamedTuple):
+    """One criterion in one past evaluation: a point of its trend line."""
+
+    id: int
+    version: str
+    generated_at: str
+    status: str
+    value: float | None
+    unit: str
+    threshold: str
 
 
 @dataclass(frozen=True)

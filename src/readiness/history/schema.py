@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
-from sqlalchemy import Connection, Engine, inspect, text
+from typing import TYPE_CHECKING
 
 from readiness.errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+# SQLAlchemy is imported by the functions that use it: `lite` reads the revision (REVISION_SQL)
+# and refuses a newer one (`refuse_newer`) through sqlite3 alone.
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest revision this readiness knows; moves with every file in migrations/versions/.
@@ -24,6 +29,7 @@ VERSION_TABLE = "alembic_version"
 # pg_advisory_xact_lock key: the bytes of "rdns-mig" as a signed 64-bit integer.
 _LOCK_KEY = int.from_bytes(b"rdns-mig", "big", signed=True)
 _REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
+REVISION_SQL = f"SELECT version_num FROM {VERSION_TABLE}"  # noqa: S608 - a constant
 
 
 def known_revisions() -> tuple[str, ...]:
@@ -34,13 +40,15 @@ def known_revisions() -> tuple[str, ...]:
 
 def current_revision(conn: Connection) -> str | None:
     """The store's revision; None for a store without a schema yet."""
+    from sqlalchemy import inspect, text
+
     if not inspect(conn).has_table(VERSION_TABLE):
         return None
-    value = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()  # noqa: S608 - a constant
+    value = conn.execute(text(REVISION_SQL)).scalar()
     return None if value is None else str(value)
 
 
-def _refuse_newer(name: str, revision: str | None) -> None:
+def refuse_newer(name: str, revision: str | None) -> None:
     if revision is not None and revision not in known_revisions():
         raise StoreError(
             name,
@@ -56,7 +64,7 @@ def ensure_head(engine: Engine, write_engine: Engine, name: str, *, create: bool
     `write_engine` begins its transactions with the write lock (see `store._sqlite_pragmas`)."""
     with engine.connect() as conn:
         revision = current_revision(conn)
-    _refuse_newer(name, revision)
+    refuse_newer(name, revision)
     if revision is None and not create:
         raise StoreError(name, "holds no evaluation store: no evaluation was recorded there")
     if revision == HEAD_REVISION:
@@ -64,12 +72,13 @@ def ensure_head(engine: Engine, write_engine: Engine, name: str, *, create: bool
     from alembic import command
     from alembic.config import Config
     from alembic.util.exc import CommandError
+    from sqlalchemy import text
 
     with write_engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         revision = current_revision(conn)  # another process may have upgraded meanwhile
-        _refuse_newer(name, revision)
+        refuse_newer(name, revision)
         if revision == HEAD_REVISION:
             return
         config = Config()

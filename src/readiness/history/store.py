@@ -15,73 +15,37 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, create_engine, delete, event, select, update
+from sqlalchemy import Engine, create_engine, delete, event, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from readiness.errors import StoreError
-from readiness.history import convert, schema
+from readiness.history import convert, lite, queries, schema, statements
 from readiness.history.convert import CRITERION, EVALUATION, OWNED, STATEMENT
-from readiness.history.record import BASELINE_VERDICTS, EvaluationRecord, StoredEvaluation
+from readiness.history.lite import DEFAULT_DIR, DEFAULT_FILE
+from readiness.history.record import (
+    BASELINE_VERDICTS,
+    EvaluationRecord,
+    SeriesPoint,
+    StoredEvaluation,
+)
 
-DEFAULT_DIR = ".readiness"
-DEFAULT_FILE = "history.sqlite"
+__all__ = ["DEFAULT_DIR", "DEFAULT_FILE", "SeriesPoint", "Store", "open_store"]
 DEFAULT_TIMEOUT_S = 10.0
 _WRITE = "readiness_write"  # execution option: this transaction writes (BEGIN IMMEDIATE)
 _CHUNK = 500  # ids per DELETE ... IN (...), well under every back-end's parameter limit
 _NEWEST = (EVALUATION.c.epoch.desc(), EVALUATION.c.id.desc())
 
 
-class SeriesPoint(NamedTuple):
-    """One criterion in one past evaluation: a point of its trend line."""
-
-    id: int
-    version: str
-    generated_at: str
-    status: str
-    value: float | None
-    unit: str
-    threshold: str
-
-
 def _reason(exc: BaseException, timeout: float) -> str:
-    """One line saying why the store failed, classified for the person reading it."""
+    """One line saying why the store failed (`lite.reason` of the driver's own exception)."""
     orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    text = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    low = str(orig).lower()
-    sqlstate = str(getattr(orig, "sqlstate", "") or "")
-    if "database is locked" in low or "database table is locked" in low:
-        return f"locked by another process (waited {timeout:g} s): {text}"
-    if "not a database" in low or "malformed" in low:
-        return f"corrupt: the file is not a readable SQLite database ({text})"
-    if (
-        "readonly" in low
-        or "read-only" in low
-        or isinstance(orig, PermissionError)
-        or "unable to open database file" in low
-    ):
-        return f"cannot write there (read-only location or missing folder): {text}"
-    fatal = text.split("FATAL:", 1)[-1].strip()  # the server's own words, when it answered
-    if (
-        sqlstate.startswith("28")
-        or any(s in low for s in ("password authentication", "no pg_hba.conf", "authentication"))
-        or re.search(r'role "[^"]*" does not exist', low)
-    ):
-        return f"authentication refused: {fatal}"
-    if sqlstate == "3D000" or re.search(r'database "[^"]*" does not exist', low):
-        return f"no such database: {fatal}"
-    if any(
-        s in low
-        for s in ("connection refused", "could not connect", "timeout expired", "translate host")
-    ) or ("connection" in low and "failed" in low):
-        return f"server unreachable: {text}"
-    return text
+    return lite.reason(orig, timeout)
 
 
 def _sqlite_pragmas(engine: Engine, timeout: float) -> None:
@@ -89,12 +53,8 @@ def _sqlite_pragmas(engine: Engine, timeout: float) -> None:
     def _connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        # NORMAL is safe with WAL (a power cut may lose the last commits, never corrupt) and
-        # keeps a commit to one write instead of two fsyncs.
-        cur.execute("PRAGMA synchronous = NORMAL")
-        cur.execute("PRAGMA foreign_keys = ON")
+        for pragma in lite.pragmas(timeout):  # the same as the lean path's
+            cur.execute(pragma)
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -112,17 +72,9 @@ def _mask(url: str) -> str:
 
 def _engine_url(url: str | None, root: Path, name: str, *, create: bool = True) -> URL:
     if url is None:
-        folder = root / DEFAULT_DIR
         if not create:
-            return URL.create("sqlite", database=str(folder / DEFAULT_FILE))
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            ignore = folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# readiness's evaluation store: local, never committed\n*\n")
-        except OSError as e:
-            raise StoreError(name, f"cannot create {folder}: {e.strerror or e}") from None
-        return URL.create("sqlite", database=str(folder / DEFAULT_FILE))
+            return URL.create("sqlite", database=str(root / DEFAULT_DIR / DEFAULT_FILE))
+        return URL.create("sqlite", database=str(lite.default_file(root, name)))
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -207,19 +159,16 @@ class Store:
         with self._errors(), self._write_engine.begin() as conn:
             return convert.insert(conn, rec, statement)
 
-    def _read(
-        self, *where: ColumnElement[bool], last: int | None = None
-    ) -> builtins.list[StoredEvaluation]:
-        query = select(EVALUATION).where(*where).order_by(*_NEWEST)
-        if last is not None:
-            query = query.limit(max(0, last))
+    def _read(self, call: statements.Call) -> builtins.list[StoredEvaluation]:
+        key, params = call
         with self._errors(), self._engine.connect() as conn:
-            return convert.load(conn, conn.execute(query).mappings().all())
+            found = conn.execute(queries.statement(key), params).mappings().all()
+            return convert.load(conn, found)
 
     def get(self, id: int) -> StoredEvaluation:
         """The evaluation with that id; StoreError when there is none (an id beyond the
         store's 64-bit integers included: it cannot be there)."""
-        found = self._read(EVALUATION.c.id == id) if 0 < id < 2**63 else []
+        found = self._read(statements.get(id)) if 0 < id < 2**63 else []
         if not found:
             raise StoreError(self.name, f"has no evaluation {id}")
         return found[0]
@@ -229,10 +178,7 @@ class Store:
     ) -> builtins.list[StoredEvaluation]:
         """Evaluations, newest first, optionally of one release line and stage, at most `last`.
         Children are loaded with one query per table, whatever the count."""
-        where = [EVALUATION.c.release == release] if release is not None else []
-        if stage is not None:
-            where.append(EVALUATION.c.stage == stage)
-        return self._read(*where, last=last)
+        return self._read(statements.listing(release, stage, last))
 
     def baseline(
         self,
@@ -244,13 +190,7 @@ class Store:
     ) -> StoredEvaluation | None:
         """The latest evaluation of `release` at `stage` whose verdict was GO or CONDITIONAL GO
         (never a NO-GO), optionally of one `version` and strictly before `before_epoch`."""
-        e = EVALUATION.c
-        where = [e.release == release, e.stage == stage, e.verdict.in_(BASELINE_VERDICTS)]
-        if version is not None:
-            where.append(e.version == version)
-        if before_epoch is not None:
-            where.append(e.epoch < before_epoch)
-        found = self._read(*where, last=1)
+        found = self._read(statements.baseline(release, stage, version, before_epoch))
         return found[0] if found else None
 
     def criterion_series(
@@ -281,27 +221,11 @@ class Store:
         (the release-stage-epoch index answers it), then their criteria are joined. A criterion
         absent from one of those evaluations has no point there; the x axis is the evaluations,
         so every trend line of one report spans the same ones."""
-        e, c = EVALUATION.c, CRITERION.c
-        where = [e.release == release, e.stage == stage]
-        if before_epoch is not None:
-            where.append(e.epoch < before_epoch)
-        chosen = (
-            select(e.id, e.epoch)
-            .where(*where)
-            .order_by(*_NEWEST)
-            .limit(max(0, last))
-            .subquery("chosen")
-        )
-        query = (
-            select(c.key, e.id, e.version, e.generated_at, c.status, c.value, c.unit, c.threshold)
-            .join_from(chosen, EVALUATION, e.id == chosen.c.id)
-            .join(CRITERION, c.evaluation_id == e.id)
-            .order_by(chosen.c.epoch, chosen.c.id, c.position)
-        )
+        key, params = statements.trends(release, stage, last, before_epoch)
         out: dict[str, builtins.list[SeriesPoint]] = {}
         with self._errors(), self._engine.connect() as conn:
-            for key, *point in conn.execute(query):
-                out.setdefault(key, []).append(SeriesPoint(*point))
+            for crit, *point in conn.execute(queries.statement(key), params):
+                out.setdefault(crit, []).append(SeriesPoint(*point))
         return out
 
     def prune(self, keep: int | None = None, older_than_epoch: float | None = None) -> int:

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, assert_never, get_args
 
-from readiness import atomic
 from readiness.errors import UsageError
 
 if TYPE_CHECKING:
@@ -101,5 +100,7 @@ def write_all(
     and stale reports behind. Returns the path written for each format, in the order asked;
     a file that cannot be written raises `WriteError` naming it.
     """
+    from readiness import atomic  # tempfile: only when writing (cli imports this module)
+
     texts = render_all(report, directory, names, notes_template=notes_template)
     return {name: atomic.write_text(path, text) for name, (path, text) in texts.items()}

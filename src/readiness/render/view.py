@@ -11,7 +11,6 @@ this module and `safe`, never each other, and nothing below `readiness.report`.
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from readiness.report import (
     TestRun,
     marks,
 )
+from readiness.units import plain
 
 if TYPE_CHECKING:
     from readiness.report import Report
@@ -41,14 +41,7 @@ FORMAT_VERSION = 1
 MAX_LISTED = 200
 
 
-def _num(value: float | None) -> float | int | str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if float(value).is_integer() and abs(value) < 2**53:
-        return int(value)
-    return round(float(value), 6)
+_num = plain  # the JSON report's numbers (`readiness.units.plain`)
 
 
 def criterion_dict(r: CriterionResult) -> dict[str, Any]:

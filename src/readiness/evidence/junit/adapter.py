@@ -20,13 +20,13 @@ no case marked so, and childless zero-time cases its `tests=` leaves out (jest-j
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
-
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from readiness.errors import EvidenceError
-from readiness.evidence.base import AdapterParams
+from readiness.evidence.base import LazyParams
 from readiness.evidence.junit.case import (
     RANK,
 )
@@ -34,19 +34,17 @@ from readiness.evidence.junit.parser import FileParser
 from readiness.evidence.junit.tally import Tally
 from readiness.evidence.records import TestRun
 
+if TYPE_CHECKING:
+    from readiness.evidence.junit.params import JUnitParams
+
 MAX_PROBLEMS = 1000
 
 
-class JUnitParams(AdapterParams):
-    """Options of a `junit` check."""
+@dataclass(frozen=True)
+class JUnitDefaults:
+    """`JUnitParams()` without pydantic (a test holds them equal)."""
 
-    min_tests: int = Field(
-        default=1,
-        ge=1,
-        description="fewer test cases in all the files is an evidence error (zero tests is "
-        "never a pass: a collection error or an emptied suite must not read as green)",
-        json_schema_extra={"unit": "test cases"},
-    )
+    min_tests: int = 1
 
 
 class JUnitAdapter:
@@ -58,11 +56,12 @@ class JUnitAdapter:
     """
 
     kind: ClassVar[str] = "junit"
-    Params: ClassVar[type[BaseModel]] = JUnitParams
+    Params: LazyParams[JUnitParams] = LazyParams("readiness.evidence.junit.params:JUnitParams")
+    defaults: ClassVar[JUnitDefaults] = JUnitDefaults()
     record: ClassVar[str] = "TestRun"
 
     def read(self, files: list[Path], display: dict[Path, str], params: Any) -> TestRun:
-        opts = params if isinstance(params, JUnitParams) else JUnitParams.model_validate(params)
+        opts = self.Params.model_validate(params) if isinstance(params, Mapping) else params
         tally = Tally()
         for path in files:
             self._read_file(path, display.get(path, str(path)), tally)

@@ -8,6 +8,21 @@ Nothing here imports Locust or gevent, and `hdrh` only once an `.hlog` file is r
 
 from __future__ import annotations
 
-from readiness.evidence.locust.adapter import LocustAdapter, LocustParams
+from typing import TYPE_CHECKING
+
+from readiness.evidence.locust.adapter import LocustAdapter
+
+if TYPE_CHECKING:
+    from readiness.evidence.locust.params import LocustParams
+
+
+def __getattr__(name: str) -> object:
+    """`LocustParams`, imported on first use (pydantic: only to validate options)."""
+    if name == "LocustParams":
+        from readiness.evidence.locust import params
+
+        return params.LocustParams
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["LocustAdapter", "LocustParams"]

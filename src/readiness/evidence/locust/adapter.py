@@ -56,14 +56,13 @@ they share in `common`; the steady-state windows are `steady`, the cross-checks 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
-
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from readiness.errors import EvidenceError
-from readiness.evidence.base import AdapterParams
+from readiness.evidence.base import LazyParams
 from readiness.evidence.locust.checks import check_hdr_is_this_runs, mark_unusable, stale_warning
 from readiness.evidence.locust.common import Entry, FileKind, classify, fail
 from readiness.evidence.locust.csv import History, read_exceptions, read_failures, read_stats
@@ -73,55 +72,20 @@ from readiness.evidence.locust.json import aggregate_json, read_json
 from readiness.evidence.locust.steady import Steady, steady_state, sustained_metrics
 from readiness.evidence.records import EndpointStats, Intervals, LoadStats, Series
 
+if TYPE_CHECKING:
+    from readiness.evidence.locust.params import LocustParams
 
-class LocustParams(AdapterParams):
-    """Options of a `locust` check (kebab-case in YAML)."""
 
-    min_duration: float | None = Field(
-        default=None,
-        gt=0,
-        description="a run shorter than this is an evidence error (a run cut short proves "
-        "nothing); none: any duration",
-        json_schema_extra={"unit": "s"},
-    )
-    min_requests: int | None = Field(
-        default=None,
-        ge=1,
-        description="fewer requests in total is an evidence error; none: any number above 0",
-        json_schema_extra={"unit": "requests"},
-    )
-    target_users: int | None = Field(
-        default=None,
-        ge=1,
-        description="the user count the run must reach, else an evidence error (needs the "
-        "_stats_history.csv); none: not checked",
-        json_schema_extra={"unit": "users"},
-    )
-    ramp_up: float | None = Field(
-        default=None,
-        ge=0,
-        description="time skipped at the start before the steady state of the sustained "
-        "metrics; none: until the user count first reaches its peak",
-        json_schema_extra={"unit": "s"},
-    )
-    window: int = Field(
-        default=10,
-        ge=1,
-        description="length of the windows the steady state is cut into for sustained.p99 "
-        "(worst window) and sustained.min_rps (slowest window)",
-        json_schema_extra={"unit": "s"},
-    )
-    max_failure_ratio: float = Field(
-        default=10.0,
-        ge=0,
-        le=100,
-        allow_inf_nan=False,
-        json_schema_extra={"unit": "%"},
-        description="share of an endpoint's (or the aggregate's) requests that may fail "
-        "before its latency and throughput stop being measurements (failed requests are "
-        "fast): above it, criteria on that row's latency, rate and sustained metrics are "
-        "ERROR with the reason; failure counts stay usable; 100 turns this off",
-    )
+@dataclass(frozen=True)
+class LocustDefaults:
+    """`LocustParams()` without pydantic (a test holds them equal)."""
+
+    min_duration: float | None = None
+    min_requests: int | None = None
+    target_users: int | None = None
+    ramp_up: float | None = None
+    window: int = 10
+    max_failure_ratio: float = 10.0
 
 
 # ---- the adapter -------------------------------------------------------------------------
@@ -223,7 +187,7 @@ def _failures(
 
 
 def _check_run_size(
-    opts: LocustParams,
+    opts: LocustParams | LocustDefaults,
     got: dict[FileKind, tuple[Path, str]],
     totals: _Totals,
     history: History | None,
@@ -293,11 +257,12 @@ class LocustAdapter:
 
     kind: ClassVar[str] = "locust"
     record: ClassVar[str] = "LoadStats"
-    Params: ClassVar[type[BaseModel]] = LocustParams
+    Params: LazyParams[LocustParams] = LazyParams("readiness.evidence.locust.params:LocustParams")
+    defaults: ClassVar[LocustDefaults] = LocustDefaults()
 
     def read(self, files: list[Path], display: dict[Path, str], params: Any) -> LoadStats:
         """Read one run's files; EvidenceError for any problem, never a partial record."""
-        opts = params if isinstance(params, LocustParams) else LocustParams.model_validate(params)
+        opts = self.Params.model_validate(params) if isinstance(params, Mapping) else params
         inputs = _sort_files(files, display)
         got, warnings = inputs.files, inputs.warnings
         totals = _totals(got, warnings)

@@ -7,10 +7,12 @@ loads it.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,11 +221,9 @@ def read_hlog(path: Path, display: str, window_of: Callable[[int], int | None]) 
         if interval.tag is not None and n:
             mine = key_p99.setdefault(interval.tag, {})
             if second not in mine:  # one point per second, as above
-                mine[second] = hist.get_value_at_percentile(99.0) / 1000.0
+                mine[second] = at_percentiles(hist, (99.0,))[0]
     window_p99 = {
-        w: h.get_value_at_percentile(99.0) / 1000.0
-        for w, h in windows.items()
-        if h.get_total_count()
+        w: at_percentiles(h, (99.0,))[0] for w, h in windows.items() if h.get_total_count()
     }
     return HdrResult(
         totals,
@@ -237,11 +237,40 @@ def read_hlog(path: Path, display: str, window_of: Callable[[int], int | None]) 
     )
 
 
+_CHUNK = 512  # buckets summed at a time: a low percentile stops after a few chunks
+
+
+def values_at(hist: Any, percents: Iterable[float]) -> dict[float, int]:
+    """The values at `percents` of an hdrh histogram, exactly as its get_value_at_percentile and
+    get_percentile_to_value_dict give them: the first bucket where the running count reaches
+    hdrh's target count, found by summing the counts a chunk at a time and bisecting the
+    running sum within the chunk (sum, itertools and bisect, in C), instead of hdrh's walk of
+    every bucket in Python, which took most of an evaluation of a 15-second load test. A
+    percentile the counts never reach (an empty histogram) or above 100 has no value, as in
+    hdrh."""
+    reached = min(hist.counts_len, hist.encoder.payload.counts_len)  # hdrh: 0 beyond the payload
+    targets = sorted((hist.get_target_count_at_percentile(q), q) for q in percents if q <= 100)
+    found: dict[float, int] = {}
+    total, start, k = 0, 0, 0
+    while k < len(targets) and start < reached:
+        chunk = hist.counts[start : min(start + _CHUNK, reached)]
+        end_total = total + sum(chunk)
+        if end_total >= targets[k][0]:
+            running = list(itertools.accumulate(chunk, initial=total))[1:]
+            while k < len(targets) and targets[k][0] <= end_total:
+                target, q = targets[k]
+                value = hist.get_value_from_index(start + bisect.bisect_left(running, target))
+                exact = hist.get_highest_equivalent_value if q else hist.get_lowest_equivalent_value
+                found[q] = exact(value)
+                k += 1
+        total, start = end_total, start + _CHUNK
+    return found
+
+
 def at_percentiles(hist: Any, percents: tuple[float, ...]) -> tuple[float, ...]:
-    """The values (ms) at `percents` of a histogram of microseconds, in one pass over its
-    counts (hdrh's get_percentile_to_value_dict: the same values as get_value_at_percentile,
-    which walks the counts from the start for each percentile); 0 for an empty histogram."""
-    found = hist.get_percentile_to_value_dict(list(percents))
+    """The values (ms) at `percents` of a histogram of microseconds (`values_at`); 0 for an
+    empty histogram."""
+    found = values_at(hist, percents)
     return tuple(found.get(q, 0) / 1000.0 for q in percents)
 
 

@@ -6,6 +6,21 @@ invocations once, `results` reads a result's location, suppressions and Trivy pa
 
 from __future__ import annotations
 
-from readiness.evidence.sarif.adapter import SarifAdapter, SarifParams
+from typing import TYPE_CHECKING
+
+from readiness.evidence.sarif.adapter import SarifAdapter
+
+if TYPE_CHECKING:
+    from readiness.evidence.sarif.params import SarifParams
+
+
+def __getattr__(name: str) -> object:
+    """`SarifParams`, imported on first use (pydantic: only to validate options)."""
+    if name == "SarifParams":
+        from readiness.evidence.sarif import params
+
+        return params.SarifParams
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["SarifAdapter", "SarifParams"]

@@ -24,28 +24,28 @@ suppressions and Trivy package are read in `results`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from readiness.evidence import _json
 from readiness.evidence._json import Shape, kind_of, load_json
+from readiness.evidence.base import LazyParams
 from readiness.evidence.records import Findings, Severity
 from readiness.evidence.sarif.finding import Run, read_plain, read_result
 from readiness.evidence.sarif.rules import read_invocations, read_rules
 from readiness.evidence.scanners.bandit import bandit_metrics, bandit_path, check_scanned
-from readiness.evidence.scanners.base import Partial, ScannerParams, plural, read_each
+from readiness.evidence.scanners.base import Partial, plural, read_each
+
+if TYPE_CHECKING:
+    from readiness.evidence.sarif.params import SarifParams
 
 
-class SarifParams(ScannerParams):
-    """Options of the `sarif` kind."""
+@dataclass(frozen=True)
+class SarifDefaults:
+    """`SarifParams()` without pydantic (a test holds them equal)."""
 
-    unknown_severity: Severity = Field(
-        "high",
-        description="Severity of a result its producer rates UNKNOWN (Trivy SARIF tags such "
-        "rules UNKNOWN, with security-severity 0.0).",
-    )
+    unknown_severity: Severity = "high"
 
 
 class SarifAdapter:
@@ -87,14 +87,17 @@ class SarifAdapter:
 
     kind: ClassVar[str] = "sarif"
     record: ClassVar[str] = "Findings"
-    Params: ClassVar[type[SarifParams]] = SarifParams
+    Params: LazyParams[SarifParams] = LazyParams("readiness.evidence.sarif.params:SarifParams")
+    defaults: ClassVar[SarifDefaults] = SarifDefaults()
 
-    def read(self, files: list[Path], display: dict[Path, str], params: SarifParams) -> Findings:
+    def read(
+        self, files: list[Path], display: dict[Path, str], params: SarifParams | SarifDefaults
+    ) -> Findings:
         """Merge every run of every SARIF log in `files`."""
         return read_each(files, display, lambda p, shown: _read_log(p, shown, params))
 
 
-def _read_log(path: Path, shown: str, params: SarifParams) -> Partial:
+def _read_log(path: Path, shown: str, params: SarifParams | SarifDefaults) -> Partial:
     """The log's findings: decoded by msgspec into the typed shapes of `structs` (only the
     fields the gate reads, one result at a time), else, for a log they do not fit, by `json`
     into dicts that the same steps check and locate every problem in."""
@@ -112,7 +115,7 @@ def _read_log(path: Path, shown: str, params: SarifParams) -> Partial:
     return read_decoded(load_json(path, shown, unique_keys=False), shown, params)
 
 
-def read_decoded(log: Any, shown: str, params: SarifParams) -> Partial:
+def read_decoded(log: Any, shown: str, params: SarifParams | SarifDefaults) -> Partial:
     """The findings of a decoded log (dicts from `json`, or `structs.decode`'s)."""
     shape = Shape(shown)
     if not isinstance(log, dict):
@@ -138,7 +141,7 @@ def _read_run(
     raw: dict[str, Any],
     where: str,
     part: Partial,
-    params: SarifParams,
+    params: SarifParams | SarifDefaults,
     *,
     first: bool,
 ) -> None:
@@ -163,7 +166,7 @@ def _open_run(
     raw: dict[str, Any],
     where: str,
     part: Partial,
-    params: SarifParams,
+    params: SarifParams | SarifDefaults,
     *,
     first: bool,
 ) -> tuple[Run, dict[str, str], list[str]]:

@@ -13,24 +13,26 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from readiness.evidence.scanners.bandit import BanditAdapter, BanditParams
+    from readiness.evidence.scanners.bandit import BanditAdapter
     from readiness.evidence.scanners.gitleaks import GitleaksAdapter
-    from readiness.evidence.scanners.pip_audit import PipAuditAdapter, PipAuditParams
+    from readiness.evidence.scanners.params import BanditParams, PipAuditParams, TrivyParams
+    from readiness.evidence.scanners.pip_audit import PipAuditAdapter
     from readiness.evidence.scanners.semgrep import SemgrepAdapter
-    from readiness.evidence.scanners.trivy import TrivyAdapter, TrivyParams
+    from readiness.evidence.scanners.trivy import TrivyAdapter
     from readiness.evidence.scanners.zap import ZapAdapter
 
 # Exported name -> the module holding it, imported on first use (PEP 562), so a check of one
-# kind, or the SARIF reader (which shares Bandit's helpers), loads only the tool it reads.
+# kind, or the SARIF reader (which shares Bandit's helpers), loads only the tool it reads; the
+# options' pydantic models (`params`) only when options are validated.
 _MODULES = {
     "BanditAdapter": "bandit",
-    "BanditParams": "bandit",
+    "BanditParams": "params",
     "GitleaksAdapter": "gitleaks",
     "PipAuditAdapter": "pip_audit",
-    "PipAuditParams": "pip_audit",
+    "PipAuditParams": "params",
     "SemgrepAdapter": "semgrep",
     "TrivyAdapter": "trivy",
-    "TrivyParams": "trivy",
+    "TrivyParams": "params",
     "ZapAdapter": "zap",
 }
 

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Final, Literal
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from readiness.evidence._json import Shape, load_json
+from readiness.evidence.base import LazyParams
 from readiness.evidence.records import Finding, Findings, Severity, fingerprint
 from readiness.evidence.scanners.base import (
     Partial,
-    ScannerParams,
     first_line,
     plural,
     read_each,
 )
+
+if TYPE_CHECKING:
+    from readiness.evidence.scanners.params import BanditParams
 
 BANDIT_SEVERITY: Final[dict[str, Severity]] = {
     "HIGH": "high",
@@ -87,14 +89,11 @@ def check_scanned(
         shape.fail("Bandit analysed no file (no Python file where it was pointed)")
 
 
-class BanditParams(ScannerParams):
-    """Options of the `bandit` kind."""
+@dataclass(frozen=True)
+class BanditDefaults:
+    """`BanditParams()` without pydantic (a test holds them equal)."""
 
-    min_confidence: Literal["any", "low", "medium", "high"] = Field(
-        "any",
-        description="Findings whose confidence is below this are kept but marked suppressed "
-        "(shown, not counted).",
-    )
+    min_confidence: Literal["any", "low", "medium", "high"] = "any"
 
 
 class BanditAdapter:
@@ -120,9 +119,12 @@ class BanditAdapter:
 
     kind: ClassVar[str] = "bandit"
     record: ClassVar[str] = "Findings"
-    Params: ClassVar[type[BanditParams]] = BanditParams
+    Params: LazyParams[BanditParams] = LazyParams("readiness.evidence.scanners.params:BanditParams")
+    defaults: ClassVar[BanditDefaults] = BanditDefaults()
 
-    def read(self, files: list[Path], display: dict[Path, str], params: BanditParams) -> Findings:
+    def read(
+        self, files: list[Path], display: dict[Path, str], params: BanditParams | BanditDefaults
+    ) -> Findings:
         """Merge the Bandit JSON reports in `files`."""
         min_rank = _MIN_RANK[params.min_confidence]
         return read_each(files, display, lambda p, shown: _read_bandit(p, shown, min_rank))

@@ -10,16 +10,11 @@ from typing import Final
 
 from readiness.errors import EvidenceError
 from readiness.evidence._json import paused_gc
-from readiness.evidence.base import AdapterParams
 from readiness.evidence.records import Finding, FindingFields, Findings, FindingTable, Severity
 
 TITLE_LIMIT: Final = 200
 # Values a tool writes in place of a fingerprint or code it withholds (Semgrep CE without login).
 PLACEHOLDERS: Final = frozenset({"", "requires login"})
-
-
-class ScannerParams(AdapterParams):
-    """Base of the scanner adapters' options: strict, immutable, kebab-case in YAML."""
 
 
 # Words a tool may use for a severity (GitHub `security-severity` words, Semgrep metadata,

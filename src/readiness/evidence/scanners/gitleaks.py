@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from readiness.evidence._json import Shape, kind_of, load_json
-from readiness.evidence.base import NoParams
+from readiness.evidence.base import LazyParams, NoDefaults
 from readiness.evidence.records import Finding, Findings, fingerprint
 from readiness.evidence.scanners.base import (
     Partial,
     first_line,
     read_each,
 )
+
+if TYPE_CHECKING:
+    from readiness.evidence.params import NoParams
 
 
 class GitleaksAdapter:
@@ -32,9 +35,12 @@ class GitleaksAdapter:
 
     kind: ClassVar[str] = "gitleaks"
     record: ClassVar[str] = "Findings"
-    Params: ClassVar[type[NoParams]] = NoParams
+    Params: LazyParams[NoParams] = LazyParams("readiness.evidence.params:NoParams")
+    defaults: ClassVar[NoDefaults] = NoDefaults()
 
-    def read(self, files: list[Path], display: dict[Path, str], params: NoParams) -> Findings:
+    def read(
+        self, files: list[Path], display: dict[Path, str], params: NoParams | NoDefaults
+    ) -> Findings:
         """Merge the gitleaks JSON reports in `files`."""
         return read_each(files, display, _read_gitleaks)
 

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
-
-from pydantic import Field
+from typing import TYPE_CHECKING, ClassVar
 
 from readiness.evidence._json import Shape, kind_of, load_json
+from readiness.evidence.base import LazyParams
 from readiness.evidence.records import Finding, Findings, Severity, fingerprint
 from readiness.evidence.scanners.base import (
     Partial,
-    ScannerParams,
     first_line,
     plural,
     read_each,
 )
 
+if TYPE_CHECKING:
+    from readiness.evidence.scanners.params import PipAuditParams
 
-class PipAuditParams(ScannerParams):
-    """Options of the `pip-audit` kind."""
 
-    unknown_severity: Severity = Field(
-        "high", description="pip-audit reports no severity: every vulnerability gets this one."
-    )
+@dataclass(frozen=True)
+class PipAuditDefaults:
+    """`PipAuditParams()` without pydantic (a test holds them equal)."""
+
+    unknown_severity: Severity = "high"
 
 
 class PipAuditAdapter:
@@ -48,14 +49,19 @@ class PipAuditAdapter:
 
     kind: ClassVar[str] = "pip-audit"
     record: ClassVar[str] = "Findings"
-    Params: ClassVar[type[PipAuditParams]] = PipAuditParams
+    Params: LazyParams[PipAuditParams] = LazyParams(
+        "readiness.evidence.scanners.params:PipAuditParams"
+    )
+    defaults: ClassVar[PipAuditDefaults] = PipAuditDefaults()
 
-    def read(self, files: list[Path], display: dict[Path, str], params: PipAuditParams) -> Findings:
+    def read(
+        self, files: list[Path], display: dict[Path, str], params: PipAuditParams | PipAuditDefaults
+    ) -> Findings:
         """Merge the pip-audit JSON reports in `files`."""
         return read_each(files, display, lambda p, shown: _read_pip_audit(p, shown, params))
 
 
-def _read_pip_audit(path: Path, shown: str, params: PipAuditParams) -> Partial:
+def _read_pip_audit(path: Path, shown: str, params: PipAuditParams | PipAuditDefaults) -> Partial:
     shape = Shape(shown)
     doc = load_json(path, shown)
     if not isinstance(doc, dict) or "dependencies" not in doc:

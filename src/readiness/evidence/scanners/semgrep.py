@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from readiness.evidence._json import Shape, kind_of, load_json
-from readiness.evidence.base import NoParams
+from readiness.evidence.base import LazyParams, NoDefaults
 from readiness.evidence.records import Finding, Findings, Severity, fingerprint
 from readiness.evidence.scanners.base import (
     PLACEHOLDERS,
@@ -16,6 +16,9 @@ from readiness.evidence.scanners.base import (
     read_each,
     score_or_word_severity,
 )
+
+if TYPE_CHECKING:
+    from readiness.evidence.params import NoParams
 
 _SEMGREP_SEVERITY: Final[dict[str, Severity]] = {
     "ERROR": "high",
@@ -55,9 +58,12 @@ class SemgrepAdapter:
 
     kind: ClassVar[str] = "semgrep"
     record: ClassVar[str] = "Findings"
-    Params: ClassVar[type[NoParams]] = NoParams
+    Params: LazyParams[NoParams] = LazyParams("readiness.evidence.params:NoParams")
+    defaults: ClassVar[NoDefaults] = NoDefaults()
 
-    def read(self, files: list[Path], display: dict[Path, str], params: NoParams) -> Findings:
+    def read(
+        self, files: list[Path], display: dict[Path, str], params: NoParams | NoDefaults
+    ) -> Findings:
         """Merge the Semgrep JSON reports in `files`."""
         return read_each(files, display, _read_semgrep)
 

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Final
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from readiness.evidence._json import Shape, load_json
+from readiness.evidence.base import LazyParams
 from readiness.evidence.records import Finding, Findings, Severity, fingerprint
 from readiness.evidence.scanners.base import (
     Partial,
-    ScannerParams,
     first_line,
     read_each,
     versions,
 )
+
+if TYPE_CHECKING:
+    from readiness.evidence.scanners.params import TrivyParams
 
 _TRIVY_SEVERITY: Final[dict[str, Severity | None]] = {
     "CRITICAL": "critical",
@@ -26,12 +28,11 @@ _TRIVY_SEVERITY: Final[dict[str, Severity | None]] = {
 }
 
 
-class TrivyParams(ScannerParams):
-    """Options of the `trivy` kind."""
+@dataclass(frozen=True)
+class TrivyDefaults:
+    """`TrivyParams()` without pydantic (a test holds them equal)."""
 
-    unknown_severity: Severity = Field(
-        "high", description="Severity given to Trivy's UNKNOWN (not rated yet in its databases)."
-    )
+    unknown_severity: Severity = "high"
 
 
 class TrivyAdapter:
@@ -57,9 +58,12 @@ class TrivyAdapter:
 
     kind: ClassVar[str] = "trivy"
     record: ClassVar[str] = "Findings"
-    Params: ClassVar[type[TrivyParams]] = TrivyParams
+    Params: LazyParams[TrivyParams] = LazyParams("readiness.evidence.scanners.params:TrivyParams")
+    defaults: ClassVar[TrivyDefaults] = TrivyDefaults()
 
-    def read(self, files: list[Path], display: dict[Path, str], params: TrivyParams) -> Findings:
+    def read(
+        self, files: list[Path], display: dict[Path, str], params: TrivyParams | TrivyDefaults
+    ) -> Findings:
         """Merge the Trivy JSON reports in `files`."""
         return read_each(files, display, lambda p, shown: _read_trivy(p, shown, params))
 
@@ -73,7 +77,7 @@ def _trivy_severity(shape: Shape, item: dict[str, Any], where: str, unknown: Sev
     return _TRIVY_SEVERITY[word] or unknown
 
 
-def _read_trivy(path: Path, shown: str, params: TrivyParams) -> Partial:
+def _read_trivy(path: Path, shown: str, params: TrivyParams | TrivyDefaults) -> Partial:
     shape = Shape(shown)
     doc = shape.obj(load_json(path, shown), "a Trivy JSON report")
     version = doc.get("SchemaVersion")

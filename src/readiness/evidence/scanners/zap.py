@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from readiness.evidence._json import MAX_INT, Shape, kind_of, load_json
-from readiness.evidence.base import NoParams
+from readiness.evidence.base import LazyParams, NoDefaults
 from readiness.evidence.records import Finding, Findings, Severity, fingerprint
 from readiness.evidence.scanners.base import Partial, first_line, read_each
+
+if TYPE_CHECKING:
+    from readiness.evidence.params import NoParams
 
 _RISK: Final[dict[int, Severity]] = {3: "high", 2: "medium", 1: "low", 0: "info"}
 _FALSE_POSITIVE: Final = 0  # ZAP's confidence 0
@@ -56,9 +59,12 @@ class ZapAdapter:
 
     kind: ClassVar[str] = "zap"
     record: ClassVar[str] = "Findings"
-    Params: ClassVar[type[NoParams]] = NoParams
+    Params: LazyParams[NoParams] = LazyParams("readiness.evidence.params:NoParams")
+    defaults: ClassVar[NoDefaults] = NoDefaults()
 
-    def read(self, files: list[Path], display: dict[Path, str], params: NoParams) -> Findings:
+    def read(
+        self, files: list[Path], display: dict[Path, str], params: NoParams | NoDefaults
+    ) -> Findings:
         """Merge the ZAP JSON reports in `files`."""
         return read_each(files, display, _read_zap)
 
