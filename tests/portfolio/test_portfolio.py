@@ -222,3 +222,12 @@ def test_run_runs_each_shared_check_once_then_evaluates(project: Project) -> Non
     assert r.code == 0, r.out + r.err
     assert r.err.count("shared: ok") == 1, r.err
     assert (project.root / "build/template.xml").is_file()
+
+
+def test_the_terminal_counts_one_blocker_in_the_singular(project: Project) -> None:
+    """`options (1 blocker)`, not `(1 blockers)`, above the blocker itself."""
+    add_release(project, "matching", version="2026.12.0", failed=1)
+    add_release(project, "options", extra="requires: [{release: matching, stage: public}]\n")
+    r = invoke(["portfolio", "--no-record"], project.root, ENV)
+    assert "  options (1 blocker)\n" in r.out, r.out
+    assert "(1 blockers)" not in r.out

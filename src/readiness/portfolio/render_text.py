@@ -90,7 +90,8 @@ def _term_blockers(data: dict[str, Any]) -> list[str]:
         return []
     lines = ["", "What blocks, by who must act:"]
     for r in blocked:
-        lines.append(f"  {t(r['release'])} ({r['blockers']} blockers)")
+        count = r["blockers"]
+        lines.append(f"  {t(r['release'])} ({count} blocker{'' if count == 1 else 's'})")
         for owner, items in r["blockers_by_owner"].items():
             lines += [f"    [{t(owner)}] {t(b['text'], 240)}" for b in items]
     return lines
