@@ -55,6 +55,18 @@ def test_columnwise_read_equals_the_row_by_row_reader(tmp_path: Path) -> None:
     assert fast.rows[0].p99 is None and fast.rows[1].p99 == 12.0
 
 
+def test_a_column_named_twice_counts_as_in_the_row_by_row_reader(tmp_path: Path) -> None:
+    """A header that names 99% twice (99.9% renamed): both readers take the last such column,
+    so the sustained p99 is the same whichever reads the file."""
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 2000)
+    lines[0] = lines[0].replace("99.9%", "99%").replace("99.99%", "99.9%")
+    path.write_text("".join(lines), encoding="utf-8")
+    fast = read_history(path, path.name)
+    assert fast == read_history_rows(path, path.name)
+    assert fast.p99[5] == 4 + 8 + 5  # the 99.9% position on second 5
+
+
 @pytest.mark.parametrize(
     ("column", "cell", "message"),
     [

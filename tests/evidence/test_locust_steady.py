@@ -48,6 +48,6 @@ def test_min_rate_over_a_long_history_is_linear() -> None:
     rows, total = [], 0
     for ts in range(n):
         total += 3 if ts == 54_321 else 10
-        rows.append(HistoryRow(ts, 10, 10.0, 0.0, 1.0, 1.0, 1.0, total, 0))
-    history = History(rows, full=False)
+        rows.append(HistoryRow(ts, 10, 10.0, 0.0, 1.0, 1.0, 1.0, total))
+    history = History.of_rows(rows, full=False)
     assert _history_min_rps(history, Steady(0, n - 1, 1)) == 3.0

@@ -270,7 +270,7 @@ class LocustAdapter:
         history = read_history(*got["history"]) if "history" in got else None
         failures = _failures(got, aggregate, warnings)
         duration = self._duration(aggregate, history, warnings)
-        peak_users = max(r.users for r in history.rows) if history else None
+        peak_users = max(history.users) if history else None
         _check_run_size(opts, got, totals, history, peak_users, duration)
         steady = steady_state(opts.ramp_up, opts.window, aggregate, history, warnings)
         hdr = _read_hdr(got, steady, totals, history, duration)
@@ -316,8 +316,8 @@ class LocustAdapter:
     def _duration(aggregate: Entry, history: History | None, warnings: list[str]) -> float:
         if aggregate.start is not None and aggregate.last is not None:
             duration = aggregate.last - aggregate.start
-        elif history is not None and len(history.rows) > 1:
-            duration = float(history.rows[-1].ts - history.rows[0].ts)
+        elif history is not None and len(history.ts) > 1:
+            duration = float(history.ts[-1] - history.ts[0])
         elif aggregate.rps:
             duration = aggregate.requests / aggregate.rps
         else:
@@ -361,17 +361,16 @@ class LocustAdapter:
     ) -> tuple[Series, ...]:
         out: list[Series] = []
         if history is not None:
-            rows = history.rows
-            out.append(Series("users", "count", tuple((float(r.ts), float(r.users)) for r in rows)))
-            out.append(Series("rps", "/s", tuple((float(r.ts), r.rps) for r in rows)))
+            times = [float(t) for t in history.ts]
             out.append(
-                Series("failures_per_s", "/s", tuple((float(r.ts), r.fails_per_s) for r in rows))
+                Series("users", "count", tuple(zip(times, map(float, history.users), strict=True)))
             )
-            for name in ("p50", "p95", "p99"):
-                points = tuple(
-                    (float(r.ts), v) for r in rows if (v := getattr(r, name)) is not None
-                )
-                out.append(Series(name, "ms", points))
+            out.append(Series("rps", "/s", tuple(zip(times, history.rps, strict=True))))
+            out.append(
+                Series("failures_per_s", "/s", tuple(zip(times, history.fails_per_s, strict=True)))
+            )
+            for name, values in (("p50", history.p50), ("p95", history.p95), ("p99", history.p99)):
+                out.append(Series(name, "ms", _points(times, values)))
         elif json_aggregate is not None and json_aggregate.per_second:
             seconds = sorted(json_aggregate.per_second)
             out.append(
@@ -394,6 +393,13 @@ class LocustAdapter:
             out.append(Series("hdr_p50", "ms", tuple(hdr.p50_series)))
             out.append(Series("hdr_p99", "ms", tuple(hdr.p99_series)))
         return tuple(out)
+
+
+def _points(times: list[float], values: list[float | None]) -> tuple[tuple[float, float], ...]:
+    """(time, value) of the rows that have a value (N/A percentiles are skipped)."""
+    if None not in values:
+        return tuple(zip(times, values, strict=True))  # type: ignore[arg-type]  # no None
+    return tuple((t, v) for t, v in zip(times, values, strict=True) if v is not None)
 
 
 def _intervals(

@@ -61,7 +61,7 @@ def check_hdr_is_this_runs(
     if aggregate.start is not None and aggregate.last is not None:
         span = (aggregate.start, aggregate.last)
     elif history is not None:
-        span = (float(history.rows[0].ts), float(history.rows[-1].ts))
+        span = (float(history.ts[0]), float(history.ts[-1]))
     if span is not None and (
         abs(hdr.start_s - span[0]) > HDR_TIME_TOLERANCE_S
         or abs(hdr.end_s - span[1]) > HDR_TIME_TOLERANCE_S

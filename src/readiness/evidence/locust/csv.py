@@ -261,6 +261,8 @@ def _check_sums(entries: dict[str, Entry], aggregate: Entry, display: str) -> No
 
 @dataclass(frozen=True)
 class HistoryRow:
+    """One Aggregated row of a history (a view of `History`'s columns, for tests and checks)."""
+
     ts: int
     users: int
     rps: float
@@ -269,13 +271,45 @@ class HistoryRow:
     p95: float | None
     p99: float | None
     total_requests: int
-    total_failures: int
 
 
 @dataclass
 class History:
-    rows: list[HistoryRow]  # Aggregated rows, in time order
-    full: bool  # --csv-full-history: per-endpoint rows and rolling percentiles
+    """The Aggregated rows of a `_stats_history.csv` in time order, one list per column (a soak's
+    40,000 rows stay nine lists, not 40,000 objects), and whether the file is a full history
+    (--csv-full-history: per-endpoint rows and rolling percentiles). Which metric reads which
+    column is listed in `readiness.evidence.locust.history`."""
+
+    ts: list[int]
+    users: list[int]
+    rps: list[float]
+    fails_per_s: list[float]
+    p50: list[float | None]
+    p95: list[float | None]
+    p99: list[float | None]
+    total_requests: list[int]
+    full: bool
+
+    @classmethod
+    def of_rows(cls, rows: list[HistoryRow], full: bool) -> History:
+        """A history from its rows (tests, and small histories)."""
+        return cls(
+            [r.ts for r in rows],
+            [r.users for r in rows],
+            [r.rps for r in rows],
+            [r.fails_per_s for r in rows],
+            [r.p50 for r in rows],
+            [r.p95 for r in rows],
+            [r.p99 for r in rows],
+            [r.total_requests for r in rows],
+            full,
+        )
+
+    @property
+    def rows(self) -> list[HistoryRow]:
+        """The rows as objects, built on each access (tests; the readers use the columns)."""
+        columns = (self.ts, self.users, self.rps, self.fails_per_s, self.p50, self.p95, self.p99)
+        return [HistoryRow(*cells) for cells in zip(*columns, self.total_requests, strict=True)]
 
 
 def read_history_rows(path: Path, display: str) -> History:
@@ -308,7 +342,7 @@ def read_history_rows(path: Path, display: str) -> History:
         out.append(entry)
     if not out:
         raise fail("no Aggregated rows: the file is truncated or not Locust's", display)
-    return History(out, full)
+    return History.of_rows(out, full)
 
 
 def check_history_header(header: list[str], display: str) -> None:
@@ -334,9 +368,7 @@ def _history_row(row: _Cells, header: list[str], ts: int) -> HistoryRow:
             row.display,
             row.line,
         )
-    return HistoryRow(
-        ts, users, rps, fails, pcts["50%"], pcts["95%"], pcts["99%"], total, total_failures
-    )
+    return HistoryRow(ts, users, rps, fails, pcts["50%"], pcts["95%"], pcts["99%"], total)
 
 
 def read_failures(path: Path, display: str) -> list[tuple[str, str, int]]:

@@ -2,42 +2,67 @@
 
 A soak test with `--csv-full-history` writes one row per endpoint and second: a million rows
 for 24 endpoints over 11 hours. Read row by row in Python (a list of strings per row, then a
-dict and a regex per cell) that took 79 s and 1.9 GB to keep the 40,000 Aggregated rows; here
-pyarrow parses the columns the metrics read (on both cores), the checks run on whole columns
-(counts whole and non-negative, numbers finite and in range, timestamps in order, failures
-within requests, the Aggregated totals not decreasing), and only the Aggregated rows become
-Python objects.
+dict and a regex per cell) that takes half a minute to keep the 40,000 Aggregated rows; here
+pyarrow parses the columns the metrics read, a segment of the file at a time (on both cores
+within a segment), the checks run on whole columns, and only the Aggregated rows are kept,
+as columns (`History`), never as one Python object per row.
 
-The checks are the row-by-row reader's (`csv.read_history_rows`), which stays the reference:
-when a column check fails, or pyarrow refuses the file (a cell that is not a number, a row
-with a cell too many, text that is not UTF-8), the file is read again by that reader, which
-names the file, line and column of the first bad cell. A broken file pays for that second
-read; a good one never does. Columns no metric reads (66%, 75%, 80%, 90%, 98%, 99.9%, 99.99%,
-100% and the Total median/average/min/max/size) are counted for their cells but not parsed.
+What each column parsed is for (the other columns, 66%, 75%, 80%, 90%, 98%, 99.9%, 99.99%,
+100% and the Total median/average/min/max/size, are counted for their cells but not parsed:
+no metric reads them):
 
-pyarrow is imported here only, when a history is read: `validate`, `--help` and evaluations
-without a Locust history never load it.
+- Timestamp: every row, in order (else two runs in one file); the Aggregated rows' give
+  `duration` without a JSON, the steady state's bounds and every series' times;
+- User Count: `peak_users`, `target-users`, the default end of ramp-up, the `users` series;
+- Type, Name: which rows are Aggregated, and whether others exist (a full history, whose
+  rolling percentiles give `sustained.p99`);
+- Requests/s, Failures/s: the `rps` and `failures_per_s` series;
+- 50%, 95%: the `p50` and `p95` series; 99%: `sustained.p99` and the `p99` series;
+- Total Request Count: `sustained.min_rps` without a JSON or HDR log (the Aggregated totals
+  must not decrease);
+- Total Failure Count: checked only (never above Total Request Count).
+
+Every metric of the record is computed whatever a gate asks (`inspect` shows them all and the
+report draws the series), so all eleven are parsed on every row, and every parsed cell is
+checked as the row-by-row reader checks it: counts whole, non-negative and at most MAX_COUNT;
+numbers finite, non-negative and at most MAX_NUMBER (a percentile may be N/A); timestamps in
+order; failures within requests; the Aggregated totals not decreasing. A check is one pass
+over a column (its minimum and maximum; NaN through the column's sum), never a Python loop.
+
+The row-by-row reader (`csv.read_history_rows`) stays the reference. When a check fails, or
+pyarrow refuses the file (a cell that is not a number, a row with a cell too many, text that is
+not UTF-8, a quoted line break), the file is read again by that reader, which names the file,
+line and column of the first bad cell: the line is computed on the failure path only, and a
+broken file pays for the second read while a good one never does.
+
+pyarrow's thread pool parses the blocks of a segment on both cores (`use_threads`, as
+`read_csv` does by default): the segments bound the memory (one segment's columns at a time
+plus the Aggregated rows kept) without giving up the second core. pyarrow is imported here
+only, when a history is read: `validate`, `--help` and evaluations without a Locust history
+never load it.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from readiness.errors import EvidenceError
 from readiness.evidence.locust.common import AGGREGATED, MAX_COUNT, MAX_NUMBER, check_size
-from readiness.evidence.locust.csv import (
-    History,
-    HistoryRow,
-    check_history_header,
-    read_history_rows,
-)
+from readiness.evidence.locust.csv import History, check_history_header, read_history_rows
 
 COLUMNWISE_BYTES = 1 << 20  # 1 MiB (about 6,000 rows): smaller histories are read row by row
+SEGMENT_BYTES = 16 << 20  # parsed at a time: 16 blocks of pyarrow's 1 MiB for its threads
+TAIL_BYTES = 1 << 16  # a segment is cut at its last line break, looked for in its last 64 KiB
 COUNTS = ("Timestamp", "User Count", "Total Request Count", "Total Failure Count")
 NUMBERS = ("Requests/s", "Failures/s")
 PERCENTILES = ("50%", "95%", "99%")  # N/A when the row has no requests yet
 TEXTS = ("Type", "Name")
+# The Aggregated rows' columns kept, in `History`'s order.
+KEPT = ("Timestamp", "User Count", "Requests/s", "Failures/s", *PERCENTILES, "Total Request Count")
 
 
 class _Refused(Exception):
@@ -52,16 +77,17 @@ def read_history(path: Path, display: str) -> History:
     header = _header(path)
     if header is None:
         return read_history_rows(path, display)
-    check_history_header(header, display)
+    check_history_header(header[0], display)
     try:
-        return _read_columns(path, header)
+        return _read_columns(path, *header)
     except _Refused:
         return read_history_rows(path, display)
 
 
-def _header(path: Path) -> list[str] | None:
-    """The header's cells, if the file's first line is a plain header and its last byte a line
-    break; None sends the file to the row-by-row reader (BOM, quotes, a truncated file)."""
+def _header(path: Path) -> tuple[list[str], int] | None:
+    """The header's cells and its length in bytes, if the file's first line is a plain header
+    and its last byte a line break; None sends the file to the row-by-row reader (BOM, quotes,
+    a truncated file)."""
     try:
         with path.open("rb") as fh:
             first = fh.readline(1 << 16)
@@ -72,14 +98,15 @@ def _header(path: Path) -> list[str] | None:
     if last != b"\n" or not first.endswith(b"\n") or b'"' in first:
         return None
     try:
-        return first.decode("ascii").rstrip("\r\n").split(",")
+        return first.decode("ascii").rstrip("\r\n").split(","), len(first)
     except UnicodeDecodeError:
         return None
 
 
-def _pyarrow() -> tuple[Any, Any]:
-    """pyarrow's csv and compute modules, or a clear error naming the package."""
+def _pyarrow() -> tuple[Any, Any, Any]:
+    """pyarrow and its csv and compute modules, or a clear error naming the package."""
     try:
+        import pyarrow as pa
         import pyarrow.compute as pc
         from pyarrow import csv
     except ImportError:  # pragma: no cover - a base dependency; a broken install only
@@ -87,92 +114,120 @@ def _pyarrow() -> tuple[Any, Any]:
             "reading a Locust _stats_history.csv needs pyarrow, a dependency of readiness: "
             "reinstall readiness (pip install readiness)"
         ) from None
-    return csv, pc
+    return pa, csv, pc
 
 
-def _read_columns(path: Path, header: list[str]) -> History:
-    """Parse the needed columns, check them whole, and keep the Aggregated rows."""
-    csv, pc = _pyarrow()
-    import pyarrow as pa
+@dataclass
+class _Carry:
+    """What the checks carry from one segment to the next."""
 
-    names = [c.strip() for c in header]
+    last_ts: int = -1
+    last_total: int = -1  # the last Aggregated row's Total Request Count
+    full: bool = False
+
+
+def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
+    """Parse the needed columns a segment at a time, check them whole, keep the Aggregated
+    rows' columns."""
+    pa, csv, pc = _pyarrow()
+    names = [c.strip() for c in header]  # a name twice: the last counts, as in the reference
     types = {c: pa.int64() for c in COUNTS}
     types.update({c: pa.float64() for c in (*NUMBERS, *PERCENTILES)})
     types.update({c: pa.string() for c in TEXTS})
-    try:
-        table = csv.read_csv(
-            path,
-            read_options=csv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=csv.ParseOptions(newlines_in_values=False),
-            convert_options=csv.ConvertOptions(
-                include_columns=list(types),
-                column_types=types,
-                null_values=["N/A"],
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
-        raise _Refused from None
-    if table.num_rows == 0:
-        raise _Refused
-    _check_columns(table, pc)
-    return _aggregated(table, pc)
-
-
-def _any(pc: Any, mask: Any) -> bool:
-    """Whether a boolean column holds a true value (nulls are false)."""
-    return pc.any(mask).as_py() is True
-
-
-def _check_columns(table: Any, pc: Any) -> None:
-    """The row-by-row reader's checks, on whole columns: _Refused at the first that fails."""
-    for name in COUNTS:
-        column = table.column(name)
-        if column.null_count or _any(pc, pc.less(column, 0)):
-            raise _Refused
-        if _any(pc, pc.greater(column, MAX_COUNT)):
-            raise _Refused
-    for name in (*NUMBERS, *PERCENTILES):
-        column = table.column(name)
-        if name in NUMBERS and column.null_count:
-            raise _Refused
-        finite = pc.is_finite(column)
-        if _any(pc, pc.invert(finite)):
-            raise _Refused
-        if _any(pc, pc.less(column, 0)) or _any(pc, pc.greater(column, MAX_NUMBER)):
-            raise _Refused
-    ts = table.column("Timestamp").combine_chunks()
-    if len(ts) > 1 and _any(pc, pc.less(ts.slice(1), ts.slice(0, len(ts) - 1))):
-        raise _Refused  # goes backwards: two runs in one file
-    if _any(
-        pc, pc.greater(table.column("Total Failure Count"), table.column("Total Request Count"))
-    ):
-        raise _Refused
-
-
-def _aggregated(table: Any, pc: Any) -> History:
-    """The Aggregated rows as HistoryRows; whether any other row exists (a full history)."""
-    is_agg = pc.and_(pc.equal(table.column("Type"), ""), pc.equal(table.column("Name"), AGGREGATED))
-    agg = table.filter(is_agg)
+    options = {
+        "read_options": csv.ReadOptions(column_names=names, use_threads=True),
+        "parse_options": csv.ParseOptions(newlines_in_values=False),
+        "convert_options": csv.ConvertOptions(
+            include_columns=list(types),
+            column_types=types,
+            null_values=["N/A"],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+    carry = _Carry()
+    kept = []
+    for segment in _segments(pa, path, header_bytes):
+        try:
+            table = csv.read_csv(pa.BufferReader(segment), **options)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+            raise _Refused from None
+        _check_columns(table, pc, carry)
+        kept.append(_aggregated(table, pc, carry))
+    if not kept:
+        raise _Refused  # no rows: the reference reader words it
+    agg = pa.concat_tables(kept)
     if agg.num_rows == 0:
         raise _Refused
-    totals = agg.column("Total Request Count").combine_chunks()
-    if len(totals) > 1 and _any(pc, pc.less(totals.slice(1), totals.slice(0, len(totals) - 1))):
-        raise _Refused  # the totals decrease: two runs in one file
-    columns = [
-        agg.column(c).to_pylist()
-        for c in (
-            "Timestamp",
-            "User Count",
-            "Requests/s",
-            "Failures/s",
-            "50%",
-            "95%",
-            "99%",
-            "Total Request Count",
-            "Total Failure Count",
-        )
-    ]
-    rows = [HistoryRow(*cells) for cells in zip(*columns, strict=True)]
-    return History(rows, full=agg.num_rows != table.num_rows)
+    ts, users, rps, fails, p50, p95, p99, totals = (agg.column(c).to_pylist() for c in KEPT)
+    return History(ts, users, rps, fails, p50, p95, p99, totals, full=carry.full)
+
+
+def _segments(pa: Any, path: Path, start: int) -> Iterator[Any]:
+    """The file after its header in buffers of whole lines, about SEGMENT_BYTES each."""
+    with pa.OSFile(str(path)) as fh:
+        position = start
+        while True:
+            fh.seek(position)
+            buffer = fh.read_buffer(SEGMENT_BYTES)
+            if buffer.size == 0:
+                return
+            tail = buffer.slice(max(0, buffer.size - TAIL_BYTES)).to_pybytes()
+            cut = tail.rfind(b"\n")
+            if cut < 0:
+                raise _Refused  # a line longer than 64 KiB, or no final line break (any more)
+            size = buffer.size - len(tail) + cut + 1
+            yield buffer.slice(0, size)
+            position += size
+
+
+def _true(value: Any) -> bool:
+    return value.as_py() is True
+
+
+def _check_columns(table: Any, pc: Any, carry: _Carry) -> None:
+    """The row-by-row reader's checks of the parsed cells, on whole columns: _Refused at the
+    first that fails."""
+    if table.num_rows == 0:
+        return
+    for name in COUNTS:
+        column = table.column(name)
+        low, high = pc.min_max(column).values()
+        if column.null_count or low.as_py() < 0 or high.as_py() > MAX_COUNT:
+            raise _Refused
+    for name in (*NUMBERS, *PERCENTILES):
+        _check_numbers(table.column(name), pc, may_be_na=name in PERCENTILES)
+    ts = table.column("Timestamp").combine_chunks()
+    if ts[0].as_py() < carry.last_ts or _true(pc.any(pc.less(ts[1:], ts[:-1]))):
+        raise _Refused  # goes backwards: two runs in one file
+    carry.last_ts = ts[-1].as_py()
+    failures, requests = table.column("Total Failure Count"), table.column("Total Request Count")
+    if _true(pc.any(pc.greater(failures, requests))):
+        raise _Refused
+
+
+def _check_numbers(column: Any, pc: Any, *, may_be_na: bool) -> None:
+    """Finite, from 0 to MAX_NUMBER; N/A (null) only where `may_be_na`."""
+    if column.null_count and not may_be_na:
+        raise _Refused
+    if column.null_count == len(column):
+        return  # all N/A
+    low, high = (v.as_py() for v in pc.min_max(column).values())
+    # min_max skips NaN (all NaN gives NaN, which fails both comparisons); a NaN among
+    # finite cells shows in the sum, which is finite otherwise (cells <= MAX_NUMBER)
+    if not (low >= 0 and high <= MAX_NUMBER) or math.isnan(pc.sum(column).as_py()):
+        raise _Refused
+
+
+def _aggregated(table: Any, pc: Any, carry: _Carry) -> Any:
+    """The Aggregated rows' kept columns; notes whether any other row exists (a full history)."""
+    is_agg = pc.and_(pc.equal(table.column("Type"), ""), pc.equal(table.column("Name"), AGGREGATED))
+    agg = table.select(KEPT).filter(is_agg)
+    if agg.num_rows != table.num_rows:
+        carry.full = True
+    if agg.num_rows:
+        totals = agg.column("Total Request Count").combine_chunks()
+        if totals[0].as_py() < carry.last_total or _true(pc.any(pc.less(totals[1:], totals[:-1]))):
+            raise _Refused  # the totals decrease: two runs in one file
+        carry.last_total = totals[-1].as_py()
+    return agg

@@ -68,12 +68,14 @@ def steady_state(
     if aggregate.last is not None:
         end = math.floor(aggregate.last)
     elif history is not None:
-        active = [r.ts for r in history.rows if r.users > 0]
-        end = active[-1] if active else history.rows[-1].ts
+        active = (
+            t for t, u in zip(reversed(history.ts), reversed(history.users), strict=True) if u > 0
+        )
+        end = next(active, history.ts[-1])
     else:
         return None
     if history is not None:
-        run_start = history.rows[0].ts
+        run_start = history.ts[0]
     elif aggregate.start is not None:
         run_start = math.floor(aggregate.start)
     else:
@@ -81,8 +83,7 @@ def steady_state(
     if ramp_up is not None:
         start = run_start + math.ceil(ramp_up)
     elif history is not None:
-        peak = max(r.users for r in history.rows)
-        start = next(r.ts for r in history.rows if r.users == peak) + 1
+        start = history.ts[history.users.index(max(history.users))] + 1
     else:
         start = run_start
         warnings.append(
@@ -132,17 +133,9 @@ def sustained_metrics(
             "--csv-full-history): no sustained p99"
         )
     else:
-        late = [
-            r.p99
-            for r in history.rows
-            if steady.start + LOCUST_ROLLING_WINDOW_S <= r.ts <= steady.end and r.p99 is not None
-        ]
+        late = _p99s(history, steady.start + LOCUST_ROLLING_WINDOW_S, steady.end)
         if not late:
-            late = [
-                r.p99
-                for r in history.rows
-                if steady.start <= r.ts <= steady.end and r.p99 is not None
-            ]
+            late = _p99s(history, steady.start, steady.end)
             if late:
                 warnings.append(
                     "sustained p99 from Locust's rolling 10 s percentiles, which overlap "
@@ -152,18 +145,26 @@ def sustained_metrics(
     return p99, rps
 
 
+def _p99s(history: History, first: int, last: int) -> list[float]:
+    """The 99% cells of the rows from `first` to `last` (seconds, inclusive) that have one,
+    found by bisection over the timestamps (read_history keeps them in order)."""
+    cells = history.p99[
+        bisect.bisect_left(history.ts, first) : bisect.bisect_right(history.ts, last)
+    ]
+    return [v for v in cells if v is not None]
+
+
 def _history_min_rps(history: History, steady: Steady) -> float | None:
     """Lowest window rate from the history's cumulative request counts: at each window
     boundary, the last row at or before it (found by bisection over the rows' timestamps,
     which read_history keeps in order), so the cost is linear in the history's length."""
-    stamps = [r.ts for r in history.rows]
+    stamps = history.ts
 
     def count_at(ts: int) -> tuple[int, int] | None:
         i = bisect.bisect_right(stamps, ts)
         if i == 0:
             return None
-        row = history.rows[i - 1]
-        return row.ts, row.total_requests
+        return stamps[i - 1], history.total_requests[i - 1]
 
     rates = []
     for k in range(steady.windows):
