@@ -130,7 +130,10 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
     """Parse the needed columns a segment at a time, check them whole, keep the Aggregated
     rows' columns."""
     pa, csv, pc = _pyarrow()
-    names = [c.strip() for c in header]  # a name twice: the last counts, as in the reference
+    names = [c.strip() for c in header]
+    if len(set(names)) != len(names):
+        raise _Refused  # pyarrow would parse the first of two same-named columns, the reference
+        # reader (a dict of the row's cells) the last: it decides
     types = {c: pa.int64() for c in COUNTS}
     types.update({c: pa.float64() for c in (*NUMBERS, *PERCENTILES)})
     types.update({c: pa.string() for c in TEXTS})
