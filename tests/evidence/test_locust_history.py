@@ -133,3 +133,45 @@ def test_a_broken_big_history_is_located(tmp_path: Path, edit: str, message: str
     path.write_bytes(data)
     with pytest.raises(EvidenceError, match=rf"run_stats_history\.csv{message}"):
         read_history(path, path.name)
+
+
+@pytest.mark.parametrize("segment", [1 << 12, 1 << 15, 100_003])
+def test_a_history_read_in_many_segments_equals_the_row_by_row_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, segment: int
+) -> None:
+    """Segments far smaller than the file (one buffer read into again and again, lines cut at
+    every place): the same Aggregated rows as the row-by-row reader, a long line included."""
+    monkeypatch.setattr(history, "SEGMENT_BYTES", segment)
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 5000)
+    lines[7000] = lines[7000].replace("/e1", "/" + "e" * 5000)  # longer than the small segment
+    path.write_text("".join(lines), encoding="utf-8")
+    fast = read_history(path, path.name)
+    assert fast == read_history_rows(path, path.name)
+    assert len(fast.ts) == 5000 and fast.full
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ("backwards", r":9001: Timestamp 1795000000 goes backwards"),
+        ("total decreases", r":9001: Total Request Count decreases"),
+    ],
+)
+def test_rows_out_of_order_across_two_segments_are_located(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str, message: str
+) -> None:
+    """The order checks carry from one segment to the next: a segment that ends right before
+    the row that goes back still sends the file to the located error."""
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 2000, endpoints=4)
+    if edit == "backwards":
+        lines[9000] = lines[1]
+    else:
+        cells = lines[9000].split(",")
+        cells[17] = "1"
+        lines[9000] = ",".join(cells)
+    path.write_text("".join(lines), encoding="utf-8")
+    monkeypatch.setattr(history, "SEGMENT_BYTES", len("".join(lines[1:9000])))
+    with pytest.raises(EvidenceError, match=rf"run_stats_history\.csv{message}"):
+        read_history(path, path.name)

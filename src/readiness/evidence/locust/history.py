@@ -56,7 +56,6 @@ from readiness.evidence.locust.csv import History, check_history_header, read_hi
 
 COLUMNWISE_BYTES = 1 << 20  # 1 MiB (about 6,000 rows): smaller histories are read row by row
 SEGMENT_BYTES = 16 << 20  # parsed at a time: 16 blocks of pyarrow's 1 MiB for its threads
-TAIL_BYTES = 1 << 16  # a segment is cut at its last line break, looked for in its last 64 KiB
 COUNTS = ("Timestamp", "User Count", "Total Request Count", "Total Failure Count")
 NUMBERS = ("Requests/s", "Failures/s")
 PERCENTILES = ("50%", "95%", "99%")  # N/A when the row has no requests yet
@@ -150,9 +149,9 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
     }
     carry = _Carry()
     kept = []
-    for segment in _segments(pa, path, header_bytes):
+    for segment in _segments(path, header_bytes):
         try:
-            table = csv.read_csv(pa.BufferReader(segment), **options)
+            table = csv.read_csv(pa.BufferReader(pa.py_buffer(segment)), **options)
         except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
             raise _Refused from None
         _check_columns(table, pc, carry)
@@ -166,22 +165,27 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
     return History(ts, users, rps, fails, p50, p95, p99, totals, full=carry.full)
 
 
-def _segments(pa: Any, path: Path, start: int) -> Iterator[Any]:
-    """The file after its header in buffers of whole lines, about SEGMENT_BYTES each."""
-    with pa.OSFile(str(path)) as fh:
-        position = start
+def _segments(path: Path, start: int) -> Iterator[memoryview]:
+    """The file after its header in views of whole lines, up to SEGMENT_BYTES each, all in one
+    buffer read into again (each view is parsed before the next is read: pyarrow copies what it
+    parses, the columns never point into the buffer)."""
+    buffer = bytearray(SEGMENT_BYTES)
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as fh:
+        fh.seek(start)
+        carried = 0  # the start of a line cut by the end of the last segment, moved to the front
         while True:
-            fh.seek(position)
-            buffer = fh.read_buffer(SEGMENT_BYTES)
-            if buffer.size == 0:
+            end = carried + (fh.readinto(view[carried:]) or 0)
+            if end == carried:
+                if carried:
+                    raise _Refused  # no final line break (any more): the reference reader words it
                 return
-            tail = buffer.slice(max(0, buffer.size - TAIL_BYTES)).to_pybytes()
-            cut = tail.rfind(b"\n")
-            if cut < 0:
-                raise _Refused  # a line longer than 64 KiB, or no final line break (any more)
-            size = buffer.size - len(tail) + cut + 1
-            yield buffer.slice(0, size)
-            position += size
+            cut = buffer.rfind(b"\n", 0, end) + 1
+            if cut == 0:
+                raise _Refused  # a line longer than a segment
+            yield view[:cut]
+            carried = end - cut
+            buffer[:carried] = buffer[cut:end]
 
 
 def _true(value: Any) -> bool:
