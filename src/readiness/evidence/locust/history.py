@@ -103,17 +103,24 @@ def _header(path: Path) -> tuple[list[str], int] | None:
 
 
 def _pyarrow() -> tuple[Any, Any, Any]:
-    """pyarrow and its csv and compute modules, or a clear error naming the package."""
+    """pyarrow, its csv module and its compute functions' caller (`call_function`), or a clear
+    error naming the package. The caller is taken from the compiled `pyarrow._compute`:
+    importing `pyarrow.compute` would build a Python wrapper for each of its hundreds of
+    functions (a third of pyarrow's import time) to call seven of them."""
     try:
         import pyarrow as pa
-        import pyarrow.compute as pc
         from pyarrow import csv
+
+        try:
+            from pyarrow._compute import call_function
+        except ImportError:  # pragma: no cover - should pyarrow move it
+            from pyarrow.compute import call_function
     except ImportError:  # pragma: no cover - a base dependency; a broken install only
         raise EvidenceError(
             "reading a Locust _stats_history.csv needs pyarrow, a dependency of readiness: "
             "reinstall readiness (pip install readiness)"
         ) from None
-    return pa, csv, pc
+    return pa, csv, call_function
 
 
 @dataclass
@@ -128,7 +135,7 @@ class _Carry:
 def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
     """Parse the needed columns a segment at a time, check them whole, keep the Aggregated
     rows' columns."""
-    pa, csv, pc = _pyarrow()
+    pa, csv, call = _pyarrow()
     names = [c.strip() for c in header]
     if len(set(names)) != len(names):
         raise _Refused  # pyarrow would parse the first of two same-named columns, the reference
@@ -154,8 +161,8 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
             table = csv.read_csv(pa.BufferReader(pa.py_buffer(segment)), **options)
         except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
             raise _Refused from None
-        _check_columns(table, pc, carry)
-        kept.append(_aggregated(table, pc, carry))
+        _check_columns(table, call, carry)
+        kept.append(_aggregated(table, call, carry))
     if not kept:
         raise _Refused  # no rows: the reference reader words it
     agg = pa.concat_tables(kept)
@@ -188,53 +195,55 @@ def _segments(path: Path, start: int) -> Iterator[memoryview]:
             buffer[:carried] = buffer[cut:end]
 
 
-def _true(value: Any) -> bool:
-    return value.as_py() is True
+def _any(call: Any, function: str, *args: Any) -> bool:
+    """Whether the compute function `function` holds on any row (nulls are false)."""
+    return call("any", [call(function, list(args))]).as_py() is True
 
 
-def _check_columns(table: Any, pc: Any, carry: _Carry) -> None:
+def _check_columns(table: Any, call: Any, carry: _Carry) -> None:
     """The row-by-row reader's checks of the parsed cells, on whole columns: _Refused at the
     first that fails."""
     if table.num_rows == 0:
         return
     for name in COUNTS:
         column = table.column(name)
-        low, high = pc.min_max(column).values()
+        low, high = call("min_max", [column]).values()
         if column.null_count or low.as_py() < 0 or high.as_py() > MAX_COUNT:
             raise _Refused
     for name in (*NUMBERS, *PERCENTILES):
-        _check_numbers(table.column(name), pc, may_be_na=name in PERCENTILES)
+        _check_numbers(table.column(name), call, may_be_na=name in PERCENTILES)
     ts = table.column("Timestamp").combine_chunks()
-    if ts[0].as_py() < carry.last_ts or _true(pc.any(pc.less(ts[1:], ts[:-1]))):
+    if ts[0].as_py() < carry.last_ts or _any(call, "less", ts[1:], ts[:-1]):
         raise _Refused  # goes backwards: two runs in one file
     carry.last_ts = ts[-1].as_py()
     failures, requests = table.column("Total Failure Count"), table.column("Total Request Count")
-    if _true(pc.any(pc.greater(failures, requests))):
+    if _any(call, "greater", failures, requests):
         raise _Refused
 
 
-def _check_numbers(column: Any, pc: Any, *, may_be_na: bool) -> None:
+def _check_numbers(column: Any, call: Any, *, may_be_na: bool) -> None:
     """Finite, from 0 to MAX_NUMBER; N/A (null) only where `may_be_na`."""
     if column.null_count and not may_be_na:
         raise _Refused
     if column.null_count == len(column):
         return  # all N/A
-    low, high = (v.as_py() for v in pc.min_max(column).values())
+    low, high = (v.as_py() for v in call("min_max", [column]).values())
     # min_max skips NaN (all NaN gives NaN, which fails both comparisons); a NaN among
     # finite cells shows in the sum, which is finite otherwise (cells <= MAX_NUMBER)
-    if not (low >= 0 and high <= MAX_NUMBER) or math.isnan(pc.sum(column).as_py()):
+    if not (low >= 0 and high <= MAX_NUMBER) or math.isnan(call("sum", [column]).as_py()):
         raise _Refused
 
 
-def _aggregated(table: Any, pc: Any, carry: _Carry) -> Any:
+def _aggregated(table: Any, call: Any, carry: _Carry) -> Any:
     """The Aggregated rows' kept columns; notes whether any other row exists (a full history)."""
-    is_agg = pc.and_(pc.equal(table.column("Type"), ""), pc.equal(table.column("Name"), AGGREGATED))
-    agg = table.select(KEPT).filter(is_agg)
+    no_type = call("equal", [table.column("Type"), ""])
+    is_agg = call("and", [no_type, call("equal", [table.column("Name"), AGGREGATED])])
+    agg = call("filter", [table.select(KEPT), is_agg])
     if agg.num_rows != table.num_rows:
         carry.full = True
     if agg.num_rows:
         totals = agg.column("Total Request Count").combine_chunks()
-        if totals[0].as_py() < carry.last_total or _true(pc.any(pc.less(totals[1:], totals[:-1]))):
+        if totals[0].as_py() < carry.last_total or _any(call, "less", totals[1:], totals[:-1]):
             raise _Refused  # the totals decrease: two runs in one file
         carry.last_total = totals[-1].as_py()
     return agg
