@@ -55,7 +55,7 @@ from readiness.evidence.locust.common import AGGREGATED, MAX_COUNT, MAX_NUMBER, 
 from readiness.evidence.locust.csv import History, check_history_header, read_history_rows
 
 COLUMNWISE_BYTES = 1 << 20  # 1 MiB (about 6,000 rows): smaller histories are read row by row
-SEGMENT_BYTES = 16 << 20  # parsed at a time: 16 blocks of pyarrow's 1 MiB for its threads
+SEGMENT_BYTES = 8 << 20  # parsed at a time: 8 blocks of pyarrow's 1 MiB for its threads
 COUNTS = ("Timestamp", "User Count", "Total Request Count", "Total Failure Count")
 NUMBERS = ("Requests/s", "Failures/s")
 PERCENTILES = ("50%", "95%", "99%")  # N/A when the row has no requests yet
