@@ -3,6 +3,7 @@ on a good file, and that reader's located error (file, line, column) on a bad on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,79 @@ def test_rows_out_of_order_across_two_segments_are_located(
     monkeypatch.setattr(history, "SEGMENT_BYTES", len("".join(lines[1:9000])))
     with pytest.raises(EvidenceError, match=rf"run_stats_history\.csv{message}"):
         read_history(path, path.name)
+
+
+def _error(path: Path) -> str:
+    """The row-by-row reader's error for the file (the reference's exact words and line)."""
+    with pytest.raises(EvidenceError) as caught:
+        read_history_rows(path, path.name)
+    return str(caught.value)
+
+
+def _set(column: int, cell: str) -> Callable[[list[str]], list[str]]:
+    return lambda cells: [*cells[:column], cell, *cells[column + 1 :]]
+
+
+BAD_ROWS: dict[str, Callable[[list[str]], list[str]]] = {
+    "User Count": _set(1, "-3"),
+    "Requests/s": _set(4, "nan"),
+    "99%": _set(13, "1e13"),
+    "Total Failure Count": _set(18, "99999"),
+    "backwards": _set(0, "1795000000"),
+    "total decreases": _set(17, "1"),
+    "short row": lambda cells: cells[1:],
+    "a cell too many": lambda cells: ["X", *cells],
+}
+
+
+@pytest.mark.parametrize(
+    "edit", [*BAD_ROWS, "truncated in a cell", "truncated between cells", "crlf"]
+)
+def test_a_bad_row_is_located_in_its_segment_without_reading_the_whole_file_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    """With the bad row in the middle of the file (segments of 64 KiB), the error is the
+    row-by-row reader's, word for word and line for line, found by checking that segment's rows
+    alone: the file is not read row by row from its start. Also for a truncated last line and
+    for Locust's own CRLF line ends."""
+    monkeypatch.setattr(history, "SEGMENT_BYTES", 1 << 16)
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 2000, endpoints=4)
+    lines[7000] = ",".join(BAD_ROWS.get(edit, BAD_ROWS["a cell too many"])(lines[7000].split(",")))
+    if edit == "truncated in a cell":
+        lines[-1] = lines[-1][:40]
+    elif edit == "truncated between cells":
+        lines[-1] = lines[-1][:-1]
+    elif edit == "crlf":
+        lines = [line.replace("\n", "\r\n") for line in lines]
+    path.write_bytes("".join(lines).encode())
+    want = _error(path)
+
+    def whole_file(*_args: object) -> None:
+        raise AssertionError("read the whole file row by row")
+
+    monkeypatch.setattr(history, "read_history_rows", whole_file)
+    with pytest.raises(EvidenceError) as caught:
+        read_history(path, path.name)
+    assert str(caught.value) == want
+
+
+@pytest.mark.parametrize("segment", [1 << 16, 8 << 20])
+def test_a_lone_carriage_return_leaves_the_counting_to_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, segment: int
+) -> None:
+    """A carriage return alone ends a line for the row-by-row reader: before the bad row's
+    segment, line breaks alone would number the lines one short, so the whole file is read
+    row by row; within it, the segment's rows are split as that reader splits them. Either
+    way the line is its."""
+    monkeypatch.setattr(history, "SEGMENT_BYTES", segment)
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 2000, endpoints=4)
+    lines[10] = lines[10].replace("\n", "\r")
+    lines[7000] = "X," + lines[7000]
+    path.write_bytes("".join(lines).encode())
+    want = _error(path)
+    assert ":7001:" in want  # one line break fewer, the same number of lines
+    with pytest.raises(EvidenceError) as caught:
+        read_history(path, path.name)
+    assert str(caught.value) == want

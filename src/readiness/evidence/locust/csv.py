@@ -6,10 +6,11 @@ with errors naming the file, line and column.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from readiness.errors import EvidenceError
@@ -315,34 +316,69 @@ class History:
 def read_history_rows(path: Path, display: str) -> History:
     """`_stats_history.csv` checked row by row in Python: the reference reader, which names the
     line and column of the first bad cell. `readiness.evidence.locust.history` reads the file
-    column-wise and calls this only when its vectorised checks find a problem (or cannot tell),
-    so a broken file gets this exact message while a good one never pays for it."""
+    column-wise and checks its rows with `HistoryRows` only where its vectorised checks find a
+    problem (or cannot tell), so a broken file gets this exact message while a good one never
+    pays for it."""
     rows = _iter_csv(path, display)
     header = next(rows)[1]
     check_history_header(header, display)
-    out: list[HistoryRow] = []
-    full = False
-    last_ts = -1
+    checked = HistoryRows(header, display)
     for line, cells in rows:
-        row = _Cells(header, cells, display, line)
+        checked.add(line, cells)
+    if not checked.rows:
+        raise fail("no Aggregated rows: the file is truncated or not Locust's", display)
+    return History.of_rows(checked.rows, checked.full)
+
+
+@dataclass
+class HistoryRows:
+    """The row-by-row checks of a history's data rows, fed in file order: every cell, the
+    timestamps in order, the Aggregated totals not decreasing; keeps the Aggregated rows.
+    The state can start mid-file (`readiness.evidence.locust.history` checks one segment)."""
+
+    header: list[str]
+    display: str
+    rows: list[HistoryRow] = field(default_factory=list)
+    full: bool = False
+    last_ts: int = -1
+    last_total: int = -1  # the last Aggregated row's Total Request Count
+    percentiles: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.percentiles = [c for c in self.header if _PCT_COLUMN.match(c)]
+
+    def add(self, line: int, cells: list[str]) -> None:
+        """Check one row (line `line`); EvidenceError naming the line and column."""
+        row = _Cells(self.header, cells, self.display, line)
         ts = row.count("Timestamp")
-        if ts < last_ts:
+        if ts < self.last_ts:
             raise fail(
-                f"Timestamp {ts} goes backwards (after {last_ts}): two runs in one file?",
-                display,
+                f"Timestamp {ts} goes backwards (after {self.last_ts}): two runs in one file?",
+                self.display,
                 line,
             )
-        last_ts = ts
-        entry = _history_row(row, header, ts)
+        self.last_ts = ts
+        entry = _history_row(row, self.percentiles, ts)
         if row.text("Type") or row.text("Name") != AGGREGATED:
-            full = True
-            continue
-        if out and entry.total_requests < out[-1].total_requests:
-            raise fail("Total Request Count decreases: two runs in one file?", display, line)
-        out.append(entry)
-    if not out:
-        raise fail("no Aggregated rows: the file is truncated or not Locust's", display)
-    return History.of_rows(out, full)
+            self.full = True
+            return
+        if entry.total_requests < self.last_total:
+            raise fail("Total Request Count decreases: two runs in one file?", self.display, line)
+        self.last_total = entry.total_requests
+        self.rows.append(entry)
+
+    def add_text(self, text: str, first_line: int) -> int:
+        """Check the rows of `text`, whole lines of the file from line `first_line` on, split
+        and tokenised as `_iter_csv` does; the number of the last line read."""
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        try:
+            for cells in reader:
+                if cells:
+                    self.add(first_line + reader.line_num - 1, cells)
+        except csv.Error as exc:
+            line = first_line + reader.line_num - 1
+            raise fail(f"malformed CSV: {exc}", self.display, line) from None
+        return first_line + reader.line_num - 1
 
 
 def check_history_header(header: list[str], display: str) -> None:
@@ -352,12 +388,12 @@ def check_history_header(header: list[str], display: str) -> None:
     )
 
 
-def _history_row(row: _Cells, header: list[str], ts: int) -> HistoryRow:
-    """One history row, every cell checked."""
+def _history_row(row: _Cells, percentiles: list[str], ts: int) -> HistoryRow:
+    """One history row, every cell checked (`percentiles`: the header's percentile columns)."""
     users = row.count("User Count")
     rps = row.number("Requests/s")
     fails = row.number("Failures/s")
-    pcts = {c: row.percentile(c) for c in header if _PCT_COLUMN.match(c)}
+    pcts = {c: row.percentile(c) for c in percentiles}
     total = row.count("Total Request Count")
     total_failures = row.count("Total Failure Count")
     for column in HISTORY_TAIL[2:]:

@@ -29,11 +29,17 @@ numbers finite, non-negative and at most MAX_NUMBER (a percentile may be N/A); t
 order; failures within requests; the Aggregated totals not decreasing. A check is one pass
 over a column (its minimum and maximum; NaN through the column's sum), never a Python loop.
 
-The row-by-row reader (`csv.read_history_rows`) stays the reference. When a check fails, or
-pyarrow refuses the file (a cell that is not a number, a row with a cell too many, text that is
-not UTF-8, a quoted line break), the file is read again by that reader, which names the file,
-line and column of the first bad cell: the line is computed on the failure path only, and a
-broken file pays for the second read while a good one never does.
+The row-by-row checks (`csv.HistoryRows`, behind `csv.read_history_rows`) stay the reference.
+When a check fails, or pyarrow refuses a segment (a cell that is not a number, a row with a
+cell too many, text that is not UTF-8, a quoted line break), or the file's last line has no
+line break (Locust killed mid-write), that segment's rows are checked row by row from the state
+the segments before it left, its first line numbered by counting the line breaks before it: the
+line is computed on the failure path only, and the error is the reference's, word for word, for
+the first bad row of that segment (the reference reading the whole file would name an earlier
+row first if one had a bad cell in a column not parsed here, or one pyarrow reads more
+leniently: "+5" or "-0" in a number, "0x1A" in a count). Only when that finds nothing (pyarrow
+refused what the reference accepts), or the lines cannot be counted that way, is the whole file
+read row by row (half a minute for a million rows); a good file never pays for any of it.
 
 pyarrow's thread pool parses the blocks of a segment on both cores (`use_threads`, as
 `read_csv` does by default): the segments bound the memory (one segment's columns at a time
@@ -46,13 +52,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from readiness.errors import EvidenceError
-from readiness.evidence.locust.common import AGGREGATED, MAX_COUNT, MAX_NUMBER, check_size
-from readiness.evidence.locust.csv import History, check_history_header, read_history_rows
+from readiness.evidence.locust.common import AGGREGATED, MAX_COUNT, MAX_NUMBER, check_size, fail
+from readiness.evidence.locust.csv import (
+    History,
+    HistoryRows,
+    check_history_header,
+    read_history_rows,
+)
 
 COLUMNWISE_BYTES = 1 << 20  # 1 MiB (about 6,000 rows): smaller histories are read row by row
 SEGMENT_BYTES = 8 << 20  # parsed at a time: 8 blocks of pyarrow's 1 MiB for its threads
@@ -64,8 +75,34 @@ TEXTS = ("Type", "Name")
 KEPT = ("Timestamp", "User Count", "Requests/s", "Failures/s", *PERCENTILES, "Total Request Count")
 
 
+@dataclass
+class _Carry:
+    """What the checks carry from one segment to the next."""
+
+    last_ts: int = -1
+    last_total: int = -1  # the last Aggregated row's Total Request Count
+    full: bool = False
+
+
+@dataclass
+class _Where:
+    """The segment the column-wise read refused: its offset in the file, its bytes, the
+    checks' state before it, and whether it ends with a line break (the file's last does not
+    when the file is truncated)."""
+
+    offset: int
+    data: bytes
+    carry: _Carry
+    complete: bool
+
+
 class _Refused(Exception):
-    """The column-wise read cannot vouch for the file: the row-by-row reader decides."""
+    """The column-wise read cannot vouch for the file: the row-by-row checks decide, on the
+    segment refused (`where`) when known, else on the whole file."""
+
+    def __init__(self, where: _Where | None = None) -> None:
+        super().__init__()
+        self.where = where
 
 
 def read_history(path: Path, display: str) -> History:
@@ -79,22 +116,21 @@ def read_history(path: Path, display: str) -> History:
     check_history_header(header[0], display)
     try:
         return _read_columns(path, *header)
-    except _Refused:
+    except _Refused as refused:
+        if refused.where is not None:
+            _locate(path, display, header[0], refused.where)
         return read_history_rows(path, display)
 
 
 def _header(path: Path) -> tuple[list[str], int] | None:
-    """The header's cells and its length in bytes, if the file's first line is a plain header
-    and its last byte a line break; None sends the file to the row-by-row reader (BOM, quotes,
-    a truncated file)."""
+    """The header's cells and its length in bytes, if the file's first line is a plain header;
+    None sends the file to the row-by-row reader (BOM, quotes)."""
     try:
         with path.open("rb") as fh:
             first = fh.readline(1 << 16)
-            fh.seek(-1, 2)
-            last = fh.read(1)
     except OSError:
         return None
-    if last != b"\n" or not first.endswith(b"\n") or b'"' in first:
+    if not first.endswith(b"\n") or b'"' in first:
         return None
     try:
         return first.decode("ascii").rstrip("\r\n").split(","), len(first)
@@ -123,15 +159,6 @@ def _pyarrow() -> tuple[Any, Any, Any]:
     return pa, csv, call_function
 
 
-@dataclass
-class _Carry:
-    """What the checks carry from one segment to the next."""
-
-    last_ts: int = -1
-    last_total: int = -1  # the last Aggregated row's Total Request Count
-    full: bool = False
-
-
 def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
     """Parse the needed columns a segment at a time, check them whole, keep the Aggregated
     rows' columns."""
@@ -156,13 +183,16 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
     }
     carry = _Carry()
     kept = []
-    for segment in _segments(path, header_bytes):
+    for offset, segment, complete in _segments(path, header_bytes):
+        before = replace(carry)
         try:
+            if not complete:
+                raise _Refused  # the file's last line has no line break: truncated
             table = csv.read_csv(pa.BufferReader(pa.py_buffer(segment)), **options)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
-            raise _Refused from None
-        _check_columns(table, call, carry)
-        kept.append(_aggregated(table, call, carry))
+            _check_columns(table, call, carry)
+            kept.append(_aggregated(table, call, carry))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, _Refused):
+            raise _Refused(_Where(offset, bytes(segment), before, complete)) from None
     if not kept:
         raise _Refused  # no rows: the reference reader words it
     agg = pa.concat_tables(kept)
@@ -172,27 +202,70 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
     return History(ts, users, rps, fails, p50, p95, p99, totals, full=carry.full)
 
 
-def _segments(path: Path, start: int) -> Iterator[memoryview]:
-    """The file after its header in views of whole lines, up to SEGMENT_BYTES each, all in one
-    buffer read into again (each view is parsed before the next is read: pyarrow copies what it
-    parses, the columns never point into the buffer)."""
+def _segments(path: Path, start: int) -> Iterator[tuple[int, memoryview, bool]]:
+    """The file after its header as (offset, view, ends with a line break): whole lines, up to
+    SEGMENT_BYTES each, then what follows the last line break, if anything. One buffer is read
+    into again (each view is parsed before the next is read: pyarrow copies what it parses,
+    the columns never point into the buffer)."""
     buffer = bytearray(SEGMENT_BYTES)
     view = memoryview(buffer)
     with path.open("rb", buffering=0) as fh:
         fh.seek(start)
+        offset = start
         carried = 0  # the start of a line cut by the end of the last segment, moved to the front
         while True:
             end = carried + (fh.readinto(view[carried:]) or 0)
-            if end == carried:
+            if end == carried:  # the end of the file
                 if carried:
-                    raise _Refused  # no final line break (any more): the reference reader words it
+                    yield offset, view[:carried], False
                 return
             cut = buffer.rfind(b"\n", 0, end) + 1
             if cut == 0:
-                raise _Refused  # a line longer than a segment
-            yield view[:cut]
+                if end == len(buffer):
+                    raise _Refused  # a line longer than a segment: the row-by-row reader
+                carried = end
+                continue
+            yield offset, view[:cut], True
+            offset += cut
             carried = end - cut
             buffer[:carried] = buffer[cut:end]
+
+
+def _locate(path: Path, display: str, header: list[str], where: _Where) -> None:
+    """The row-by-row checks of the segment the column-wise read refused, from the state the
+    segments before it left, with its first line's number counted now (the failure path
+    only): they raise the reference reader's located error, or the truncation for a last
+    line without a line break. Returns without one when they find nothing wrong there (pyarrow
+    refuses what the reference accepts, such as a quoted line break), the text is not UTF-8,
+    or a carriage return alone ends a line before the segment (the line breaks counted would
+    number the lines otherwise; within the segment the rows are split as the reference
+    splits them): the whole file is then the reference reader's."""
+    try:
+        text = where.data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    first_line = _line_at(path, where.offset)
+    if first_line is None:
+        return
+    carry = where.carry
+    rows = HistoryRows(header, display, [], carry.full, carry.last_ts, carry.last_total)
+    last_line = rows.add_text(text, first_line)
+    if not where.complete:
+        raise fail("truncated: the last line has no line break", display, last_line)
+
+
+def _line_at(path: Path, offset: int) -> int | None:
+    """The number of the line that starts at byte `offset`; None when a carriage return
+    alone may end a line before it (the reference reader splits lines there too)."""
+    breaks = 0
+    with path.open("rb") as fh:
+        while offset > 0:
+            chunk = fh.read(min(offset, SEGMENT_BYTES))
+            if not chunk or chunk.count(b"\r") != chunk.count(b"\r\n"):
+                return None
+            breaks += chunk.count(b"\n")
+            offset -= len(chunk)
+    return breaks + 1
 
 
 def _any(call: Any, function: str, *args: Any) -> bool:
