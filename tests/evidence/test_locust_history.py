@@ -252,3 +252,21 @@ def test_a_lone_carriage_return_leaves_the_counting_to_the_whole_file(
     with pytest.raises(EvidenceError) as caught:
         read_history(path, path.name)
     assert str(caught.value) == want
+
+
+@pytest.mark.parametrize("cut", ["in the quotes", "after the row"])
+def test_a_quoted_line_break_cut_by_a_segment_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cut: str
+) -> None:
+    """A request name quoted with a line break in it (valid CSV: the row-by-row reader reads
+    it) that a segment's end cuts inside the quotes: the column-wise read refuses the segment,
+    and its rows, checked alone, end in an open quote; that is not the file's error, so the
+    whole file is read row by row, with the row-by-row reader's result."""
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 2000, endpoints=4)
+    lines[5001] = lines[5001].replace(",/e0,", ',"/e0\nsecond line",')
+    head = "".join(lines[1:5001]) + lines[5001].split("\n")[0] + "\n"
+    size = len(head) if cut == "in the quotes" else len(head) + len(lines[5001])
+    monkeypatch.setattr(history, "SEGMENT_BYTES", size)
+    path.write_text("".join(lines), encoding="utf-8")
+    assert read_history(path, path.name) == read_history_rows(path, path.name)

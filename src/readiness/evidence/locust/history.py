@@ -236,10 +236,13 @@ def _locate(path: Path, display: str, header: list[str], where: _Where) -> None:
     segments before it left, with its first line's number counted now (the failure path
     only): they raise the reference reader's located error, or the truncation for a last
     line without a line break. Returns without one when they find nothing wrong there (pyarrow
-    refuses what the reference accepts, such as a quoted line break), the text is not UTF-8,
-    or a carriage return alone ends a line before the segment (the line breaks counted would
+    refuses what the reference accepts, such as a quoted line break), the segment holds a
+    quote (its ends may cut a quoted line break), the text is not UTF-8, or a carriage
+    return alone ends a line before the segment (the line breaks counted would
     number the lines otherwise; within the segment the rows are split as the reference
     splits them): the whole file is then the reference reader's."""
+    if b'"' in where.data:
+        return  # the segment may start or end inside quotes (a quoted line break)
     try:
         text = where.data.decode("utf-8")
     except UnicodeDecodeError:
