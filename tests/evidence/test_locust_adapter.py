@@ -407,6 +407,36 @@ def test_inconsistent_json_entries_are_located_errors(
         read([path])
 
 
+@pytest.mark.parametrize(
+    ("counts", "want"),
+    [
+        ({"1795000001": 3, "1795000002": 4}, {1795000001: 3, 1795000002: 4}),
+        ({"1795000001": 3, "01795000001": 4}, {1795000001: 7}),  # one second, twice
+        ({"1795000001.0": 3, "1795000002": 4}, {1795000001: 3, 1795000002: 4}),
+        ({"1795000001": 3, "1795000002": True}, "expected a count"),
+        ({"1795000001": 3, "1795000002": 2.0}, "expected a count"),
+        ({"1795000001": -3}, "expected a count"),
+        ({"-1": 3}, "out of range"),
+        ({"1e13": 3}, "out of range"),
+        ({"soon": 3}, "non-integer key"),
+    ],
+)
+def test_per_second_counts_read_whole_or_located(
+    tmp_path: Path, counts: dict[str, Any], want: dict[int, int] | str
+) -> None:
+    """An endpoint's per-second counts: plain ones are read at once, and a second written
+    twice ("1" and "01"), a float key, a non-count value or a key out of range give what the
+    key-by-key reading gives: the counts summed, the key converted, or the located error."""
+    from readiness.evidence.locust.json import _JsonEntry
+
+    entry = _JsonEntry({"name": "/x", "num_reqs_per_sec": counts}, "run.json", 8, 1)
+    if isinstance(want, str):
+        with pytest.raises(EvidenceError, match=rf'run\.json:8: entry 1 \("/x"\): .*{want}'):
+            entry.histogram("num_reqs_per_sec")
+    else:
+        assert entry.histogram("num_reqs_per_sec") == want
+
+
 def test_nan_in_json_is_rejected(tmp_path: Path) -> None:
     """NaN/Infinity are not JSON numbers: Python would accept them, the adapter refuses."""
     text = (FIXTURES / "stale" / "run.json.json").read_text()
@@ -593,3 +623,18 @@ def test_the_adapter_is_registered_and_never_imports_locust_gevent_or_eager_hdrh
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", script, *files], check=True, timeout=60)
+
+
+def test_summed_counts_are_the_key_by_key_sums_in_first_seen_order() -> None:
+    """The Aggregated per-second counts: histograms with the same seconds in the same order
+    (added with one zip), in another order, with other seconds, or empty, sum as a key-by-key
+    loop does, and keep its order of keys."""
+    from readiness.evidence.locust.json import _summed
+
+    histograms = [{}, {5: 1, 6: 2}, {5: 10, 6: 20}, {6: 100, 5: 200}, {7: 1000}, {}, {5: 1}]
+    naive: dict[int, int] = {}
+    for h in histograms:
+        for k, n in h.items():
+            naive[k] = naive.get(k, 0) + n
+    got = _summed(histograms)
+    assert got == naive and list(got) == list(naive)

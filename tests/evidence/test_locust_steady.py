@@ -51,3 +51,22 @@ def test_min_rate_over_a_long_history_is_linear() -> None:
         rows.append(HistoryRow(ts, 10, 10.0, 0.0, 1.0, 1.0, 1.0, total))
     history = History.of_rows(rows, full=False)
     assert _history_min_rps(history, Steady(0, n - 1, 1)) == 3.0
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "window"),
+    [(100, 130, 10), (100, 135, 10), (100, 104, 10), (100, 101, 1), (100, 160, 7)],
+)
+def test_min_rate_from_per_second_counts_equals_window_of(
+    start: int, end: int, window: int
+) -> None:
+    """The lowest window rate from per-second counts (the JSON's or the HDR log's) sums each
+    second into the window `window_of` gives it, seconds outside the windows left out (the
+    ramp-up, the cut-off end, a trailing partial window)."""
+    counts = {s: (s * 7919) % 13 + 1 for s in range(90, 170)}
+    steady = Steady(start, end, window)
+    sums = [0] * steady.windows
+    for second, n in counts.items():
+        if (index := steady.window_of(second)) is not None:
+            sums[index] += n
+    assert steady.min_rps(counts) == min(sums) / steady.window_len

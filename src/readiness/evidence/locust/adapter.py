@@ -424,7 +424,7 @@ def _intervals(
     def rates(entry: Entry | None) -> tuple[float, ...]:
         if entry is None or not entry.per_second:
             return ()
-        return tuple(float(entry.per_second.get(s, 0)) for s in seconds)
+        return tuple(map(float, map(entry.per_second.get, seconds, repeat(0))))
 
     out = [
         Intervals(key, p99s(hdr.key_p99.get(key, {})) if hdr else (), rates(entries.get(key)))

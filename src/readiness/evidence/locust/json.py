@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
+from operator import add
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -191,6 +193,9 @@ class _JsonEntry:
         value = self.value.get(key)
         if not isinstance(value, dict):
             raise self._bad(key, "an object of {number: count}")
+        fast = _plain_histogram(value)
+        if fast is not None:
+            return fast
         out: dict[int, int] = {}
         for k, n in value.items():
             try:
@@ -224,6 +229,26 @@ class _JsonEntry:
                 )
             out[bucket] = out.get(bucket, 0) + n
         return out
+
+
+def _plain_histogram(value: dict[str, Any]) -> dict[int, int] | None:
+    """The histogram when every key is an integer and every count an int, all in range, and
+    no two keys name one bucket ("7" and "07"): what `_JsonEntry.histogram`'s loop returns,
+    checked a column at a time in C (a soak's per-second counts are 40,000 keys an entry).
+    None for anything else: the loop then sums, converts or locates the problem."""
+    if not value:
+        return {}
+    counts = list(value.values())
+    if set(map(type, counts)) != {int} or min(counts) < 0 or max(counts) > MAX_COUNT:
+        return None
+    try:
+        buckets = list(map(int, value))
+    except ValueError:
+        return None
+    if min(buckets) < 0 or max(buckets) > MAX_NUMBER:
+        return None
+    out = dict(zip(buckets, counts, strict=True))
+    return out if len(out) == len(counts) else None
 
 
 def read_json(path: Path, display: str) -> dict[str, Entry]:
@@ -281,19 +306,26 @@ def read_json(path: Path, display: str) -> dict[str, Entry]:
     return entries
 
 
+def _summed(histograms: Iterable[dict[int, int]]) -> dict[int, int]:
+    """The bucket-wise sum, keys in the order first seen. Histograms with the same keys in the
+    same order (an endpoint's seconds are usually every other's) are added with one zip."""
+    out: dict[int, int] = {}
+    for histogram in histograms:
+        if not out:
+            out = dict(histogram)
+        elif len(out) == len(histogram) and list(out) == list(histogram):
+            out = dict(zip(out, map(add, out.values(), histogram.values()), strict=True))
+        else:
+            for k, n in histogram.items():
+                out[k] = out.get(k, 0) + n
+    return out
+
+
 def aggregate_json(entries: dict[str, Entry]) -> Entry:
     """Locust's Aggregated entry, rebuilt: its totals are the sums of the endpoints'."""
-    merged: dict[int, int] = {}
-    per_second: dict[int, int] = {}
-    fail_per_second: dict[int, int] = {}
-    for e in entries.values():
-        for src, dst in (
-            (e.response_times, merged),
-            (e.per_second, per_second),
-            (e.fail_per_second, fail_per_second),
-        ):
-            for k, n in src.items():
-                dst[k] = dst.get(k, 0) + n
+    merged = _summed(e.response_times for e in entries.values())
+    per_second = _summed(e.per_second for e in entries.values())
+    fail_per_second = _summed(e.fail_per_second for e in entries.values())
     requests = sum(e.requests for e in entries.values())
     timed = requests - sum(e.none_requests for e in entries.values())
     total_rt = sum((e.avg_ms or 0.0) * (e.requests - e.none_requests) for e in entries.values())

@@ -46,12 +46,13 @@ class Steady:
     def min_rps(self, counts: dict[int, int]) -> float | None:
         if self.windows == 0:
             return None
-        sums = [0] * self.windows
+        start, length, windows = self.start, self.window_len, self.windows
+        limit = start + windows * length  # = window_of's bounds: never past the end
+        sums = [0] * windows
         for second, n in counts.items():
-            index = self.window_of(second)
-            if index is not None:
-                sums[index] += n
-        return min(sums) / self.window_len
+            if start <= second < limit:
+                sums[(second - start) // length] += n
+        return min(sums) / length
 
 
 def steady_state(
