@@ -374,3 +374,19 @@ def test_an_hdr_timestamp_out_of_range_is_a_located_error(tmp_path: Path, value:
     hlog.write_text("".join(lines))
     with pytest.raises(EvidenceError, match=rf"run\.hlog:{n + 1}: StartTimestamp .* out of range"):
         read(sorted(tmp_path.iterdir()))
+
+
+@pytest.mark.parametrize("last", [9.9e11, 1e9 + 32 * 86400])
+def test_requests_a_lifetime_apart_are_an_error_not_a_memory_error(
+    tmp_path: Path, last: float
+) -> None:
+    """A JSON whose first and last requests are 10^12 s (or just over a month) apart, each
+    timestamp a valid number: the steady state's windows and per-second rates would need
+    terabytes (a MemoryError, or minutes); it is an evidence error saying why."""
+    entries = json.loads((FIXTURES / "stale" / "run.json.json").read_text())
+    for entry in entries:
+        entry["start_time"], entry["last_request_timestamp"] = 1e9, last
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(entries))
+    with pytest.raises(EvidenceError, match=r"more than 31 days: not one Locust run"):
+        read([path])

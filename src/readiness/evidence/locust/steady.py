@@ -8,11 +8,16 @@ import bisect
 import math
 from dataclasses import dataclass
 
+from readiness.errors import EvidenceError
 from readiness.evidence.locust.common import Entry
 from readiness.evidence.locust.csv import History
 from readiness.evidence.locust.hdr import HdrResult
 
 LOCUST_ROLLING_WINDOW_S = 10  # stats.CURRENT_RESPONSE_TIME_PERCENTILE_WINDOW
+# The steady state's windows and per-second rates are as many as its seconds: a first and last
+# request 10^12 s apart (each a valid number) would ask for terabytes, so a longer one is an
+# evidence error. A month is far beyond any soak test.
+MAX_STEADY_S = 31 * 86400
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,11 @@ def steady_state(
             "include it (set ramp-up, or run Locust with --csv)"
         )
     steady = Steady(start, end, window)
+    if steady.span > MAX_STEADY_S:
+        raise EvidenceError(
+            f"the steady state would span {steady.span:,} s (from {start} to {end}), more than "
+            f"{MAX_STEADY_S // 86400} days: not one Locust run (corrupt or doctored timestamps?)"
+        )
     if steady.span <= 0:
         warnings.append("no steady state: the run ended before ramp-up did; no sustained metrics")
         return None
