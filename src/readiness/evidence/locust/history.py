@@ -51,7 +51,8 @@ never load it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -181,18 +182,26 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
             quoted_strings_can_be_null=False,
         ),
     }
+    refused = (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError)
+
+    def parse(segment: memoryview) -> Any:
+        try:
+            return csv.read_csv(pa.BufferReader(pa.py_buffer(segment)), **options)
+        except refused:
+            return None
+
     carry = _Carry()
     kept = []
-    for offset, segment, complete in _segments(path, header_bytes):
+    for offset, size, complete, table in _parsed(path, header_bytes, parse):
         before = replace(carry)
         try:
-            if not complete:
-                raise _Refused  # the file's last line has no line break: truncated
-            table = csv.read_csv(pa.BufferReader(pa.py_buffer(segment)), **options)
+            if table is None:
+                raise _Refused  # pyarrow refused it, or the file's last line has no line break
             _check_columns(table, call, carry)
             kept.append(_aggregated(table, call, carry))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, _Refused):
-            raise _Refused(_Where(offset, bytes(segment), before, complete)) from None
+        except _Refused:
+            data = _bytes_at(path, offset, size)
+            raise _Refused(_Where(offset, data, before, complete)) from None
     if not kept:
         raise _Refused  # no rows: the reference reader words it
     agg = pa.concat_tables(kept)
@@ -202,7 +211,41 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
     return History(ts, users, rps, fails, p50, p95, p99, totals, full=carry.full)
 
 
-def _segments(path: Path, start: int) -> Iterator[tuple[int, memoryview, bool]]:
+def _parsed(
+    path: Path, start: int, parse: Callable[[memoryview], Any]
+) -> Iterator[tuple[int, int, bool, Any]]:
+    """(offset, size, ends with a line break, table or None) of each segment, the next segment
+    read and parsed in a thread while the caller checks this one: the checks, the reads and
+    the tail of each parse (its last block, on one core) overlap instead of leaving a core idle
+    at every segment (0.09 s of wall time for a million rows). The thread alone reads the
+    segments' buffer, and a table does not point into it."""
+
+    def next_one(segments: Iterator[tuple[int, memoryview, bool]]) -> Any:
+        item = next(segments, None)
+        if item is None:
+            return None
+        offset, view, complete = item
+        return offset, len(view), complete, parse(view) if complete else None
+
+    segments = _segments(path, start)
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="readiness-history") as pool:
+            pending = pool.submit(next_one, segments)
+            while (got := pending.result()) is not None:
+                pending = pool.submit(next_one, segments)
+                yield got
+    finally:
+        segments.close()  # the pool is shut down: no segment is being read
+
+
+def _bytes_at(path: Path, offset: int, size: int) -> bytes:
+    """The file's bytes from `offset` (a refused segment's, read again: its buffer is reused)."""
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        return fh.read(size)
+
+
+def _segments(path: Path, start: int) -> Generator[tuple[int, memoryview, bool], None, None]:
     """The file after its header as (offset, view, ends with a line break): whole lines, up to
     SEGMENT_BYTES each, then what follows the last line break, if anything. One buffer is read
     into again (each view is parsed before the next is read: pyarrow copies what it parses,
