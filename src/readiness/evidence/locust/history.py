@@ -42,8 +42,9 @@ refused what the reference accepts), or the lines cannot be counted that way, is
 read row by row (half a minute for a million rows); a good file never pays for any of it.
 
 pyarrow's thread pool parses the blocks of a segment on both cores (`use_threads`, as
-`read_csv` does by default): the segments bound the memory (one segment's columns at a time
-plus the Aggregated rows kept) without giving up the second core. pyarrow is imported here
+`read_csv` does by default), and the next segment is read and parsed in a thread while this
+one is checked: the segments bound the memory (two segments' columns at a time plus the
+Aggregated rows kept) without giving up the second core. pyarrow is imported here
 only, when a history is read: `validate`, `--help` and evaluations without a Locust history
 never load it.
 """
