@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -227,6 +226,8 @@ def _parsed(
             return None
         offset, view, complete = item
         return offset, len(view), complete, parse(view) if complete else None
+
+    from concurrent.futures import ThreadPoolExecutor  # here: small evidence never needs it
 
     segments = _segments(path, start)
     try:
