@@ -24,7 +24,7 @@ HEAD = (
 
 @pytest.fixture(autouse=True)
 def columnwise(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every history here is read column-wise, however small (10,000 rows are under 1 MiB)."""
+    """Every history here is read column-wise, however small (these are a few hundred KiB)."""
     monkeypatch.setattr(history, "COLUMNWISE_BYTES", 1)
 
 
@@ -51,15 +51,15 @@ def _history(path: Path, seconds: int, endpoints: int = 4) -> list[str]:
 
 
 def test_columnwise_read_equals_the_row_by_row_reader(tmp_path: Path) -> None:
-    """On a 25,000-row full history and on a real Locust one, both readers give the same
+    """On a 2,500-row full history and on a real Locust one, both readers give the same
     Aggregated rows (timestamps, users, rates, percentiles with N/A as None, totals)."""
     big = tmp_path / "big_stats_history.csv"
-    _history(big, 5000)
+    _history(big, 500)
     for path in (big, FIXTURE):
         fast = read_history(path, path.name)
         assert fast == read_history_rows(path, path.name)
     fast = read_history(big, big.name)
-    assert len(fast.rows) == 5000 and fast.full
+    assert len(fast.rows) == 500 and fast.full
     assert fast.rows[0].p99 is None and fast.rows[1].p99 == 12.0
 
 
@@ -68,7 +68,7 @@ def test_a_column_named_twice_counts_as_in_the_row_by_row_reader(tmp_path: Path)
     such column, the row-by-row reader the last, so a file's sustained p99 depended on its
     size (a 98% renamed 99% lowered it); both now take the last."""
     path = tmp_path / "run_stats_history.csv"
-    lines = _history(path, 2000)
+    lines = _history(path, 200)
     lines[0] = lines[0].replace("99.9%", "99%").replace("99.99%", "99.9%")
     path.write_text("".join(lines), encoding="utf-8")
     fast = read_history(path, path.name)
@@ -93,24 +93,24 @@ def test_a_column_named_twice_counts_as_in_the_row_by_row_reader(tmp_path: Path)
 def test_a_bad_cell_deep_in_a_big_history_is_located(
     tmp_path: Path, column: int, cell: str, message: str
 ) -> None:
-    """A bad cell on line 9,001 of a 10,000-row history: the error names the file, that line
+    """A bad cell on line 901 of a 1,000-row history: the error names the file, that line
     and the column, as the row-by-row reader words it."""
     path = tmp_path / "run_stats_history.csv"
-    lines = _history(path, 2000, endpoints=4)
-    cells = lines[9000].split(",")
+    lines = _history(path, 200, endpoints=4)
+    cells = lines[900].split(",")
     cells[column] = cell
-    lines[9000] = ",".join(cells)
+    lines[900] = ",".join(cells)
     path.write_text("".join(lines), encoding="utf-8")
-    with pytest.raises(EvidenceError, match=rf"run_stats_history\.csv:9001: {message}"):
+    with pytest.raises(EvidenceError, match=rf"run_stats_history\.csv:901: {message}"):
         read_history(path, path.name)
 
 
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        ("backwards", r":9001: Timestamp 1795000000 goes backwards"),
-        ("short row", r":9001: row has 23 cells, the header 24"),
-        ("truncated", r":10001: truncated: the last line has no line break"),
+        ("backwards", r":901: Timestamp 1795000000 goes backwards"),
+        ("short row", r":901: row has 23 cells, the header 24"),
+        ("truncated", r":1001: truncated: the last line has no line break"),
         ("not utf-8", r": not UTF-8 text"),
         ("no aggregated", r": no Aggregated rows"),
     ],
@@ -119,11 +119,11 @@ def test_a_broken_big_history_is_located(tmp_path: Path, edit: str, message: str
     """Rows out of order, a short row, a missing final line break, bytes that are not UTF-8
     and a history without Aggregated rows are errors naming the file (and line)."""
     path = tmp_path / "run_stats_history.csv"
-    lines = _history(path, 2000, endpoints=4)
+    lines = _history(path, 200, endpoints=4)
     if edit == "backwards":
-        lines[9000] = lines[1]
+        lines[900] = lines[1]
     elif edit == "short row":
-        lines[9000] = lines[9000].split(",", 1)[1]
+        lines[900] = lines[900].split(",", 1)[1]
     elif edit == "truncated":
         lines[-1] = lines[-1].rstrip("\n")
     elif edit == "no aggregated":
@@ -144,19 +144,19 @@ def test_a_history_read_in_many_segments_equals_the_row_by_row_reader(
     every place): the same Aggregated rows as the row-by-row reader, a long line included."""
     monkeypatch.setattr(history, "SEGMENT_BYTES", segment)
     path = tmp_path / "run_stats_history.csv"
-    lines = _history(path, 5000)
-    lines[7000] = lines[7000].replace("/e1", "/" + "e" * 5000)  # longer than the small segment
+    lines = _history(path, 500)
+    lines[700] = lines[700].replace("/e1", "/" + "e" * 5000)  # longer than the small segment
     path.write_text("".join(lines), encoding="utf-8")
     fast = read_history(path, path.name)
     assert fast == read_history_rows(path, path.name)
-    assert len(fast.ts) == 5000 and fast.full
+    assert len(fast.ts) == 500 and fast.full
 
 
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        ("backwards", r":9001: Timestamp 1795000000 goes backwards"),
-        ("total decreases", r":9001: Total Request Count decreases"),
+        ("backwards", r":901: Timestamp 1795000000 goes backwards"),
+        ("total decreases", r":901: Total Request Count decreases"),
     ],
 )
 def test_rows_out_of_order_across_two_segments_are_located(
@@ -165,15 +165,15 @@ def test_rows_out_of_order_across_two_segments_are_located(
     """The order checks carry from one segment to the next: a segment that ends right before
     the row that goes back still sends the file to the located error."""
     path = tmp_path / "run_stats_history.csv"
-    lines = _history(path, 2000, endpoints=4)
+    lines = _history(path, 200, endpoints=4)
     if edit == "backwards":
-        lines[9000] = lines[1]
+        lines[900] = lines[1]
     else:
-        cells = lines[9000].split(",")
+        cells = lines[900].split(",")
         cells[17] = "1"
-        lines[9000] = ",".join(cells)
+        lines[900] = ",".join(cells)
     path.write_text("".join(lines), encoding="utf-8")
-    monkeypatch.setattr(history, "SEGMENT_BYTES", len("".join(lines[1:9000])))
+    monkeypatch.setattr(history, "SEGMENT_BYTES", len("".join(lines[1:900])))
     with pytest.raises(EvidenceError, match=rf"run_stats_history\.csv{message}"):
         read_history(path, path.name)
 
@@ -207,14 +207,14 @@ BAD_ROWS: dict[str, Callable[[list[str]], list[str]]] = {
 def test_a_bad_row_is_located_in_its_segment_without_reading_the_whole_file_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
 ) -> None:
-    """With the bad row in the middle of the file (segments of 64 KiB), the error is the
+    """With the bad row in the middle of the file (six segments of 16 KiB), the error is the
     row-by-row reader's, word for word and line for line, found by checking that segment's rows
     alone: the file is not read row by row from its start. Also for a truncated last line and
     for Locust's own CRLF line ends."""
-    monkeypatch.setattr(history, "SEGMENT_BYTES", 1 << 16)
+    monkeypatch.setattr(history, "SEGMENT_BYTES", 1 << 14)
     path = tmp_path / "run_stats_history.csv"
-    lines = _history(path, 2000, endpoints=4)
-    lines[7000] = ",".join(BAD_ROWS.get(edit, BAD_ROWS["a cell too many"])(lines[7000].split(",")))
+    lines = _history(path, 200, endpoints=4)
+    lines[700] = ",".join(BAD_ROWS.get(edit, BAD_ROWS["a cell too many"])(lines[700].split(",")))
     if edit == "truncated in a cell":
         lines[-1] = lines[-1][:40]
     elif edit == "truncated between cells":
@@ -233,7 +233,7 @@ def test_a_bad_row_is_located_in_its_segment_without_reading_the_whole_file_agai
     assert str(caught.value) == want
 
 
-@pytest.mark.parametrize("segment", [1 << 16, 8 << 20])
+@pytest.mark.parametrize("segment", [1 << 13, 8 << 20])
 def test_a_lone_carriage_return_leaves_the_counting_to_the_whole_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, segment: int
 ) -> None:
@@ -243,12 +243,12 @@ def test_a_lone_carriage_return_leaves_the_counting_to_the_whole_file(
     way the line is its."""
     monkeypatch.setattr(history, "SEGMENT_BYTES", segment)
     path = tmp_path / "run_stats_history.csv"
-    lines = _history(path, 2000, endpoints=4)
+    lines = _history(path, 200, endpoints=4)
     lines[10] = lines[10].replace("\n", "\r")
-    lines[7000] = "X," + lines[7000]
+    lines[700] = "X," + lines[700]
     path.write_bytes("".join(lines).encode())
     want = _error(path)
-    assert ":7001:" in want  # one line break fewer, the same number of lines
+    assert ":701:" in want  # one line break fewer, the same number of lines
     with pytest.raises(EvidenceError) as caught:
         read_history(path, path.name)
     assert str(caught.value) == want
@@ -263,10 +263,10 @@ def test_a_quoted_line_break_cut_by_a_segment_is_no_error(
     and its rows, checked alone, end in an open quote; that is not the file's error, so the
     whole file is read row by row, with the row-by-row reader's result."""
     path = tmp_path / "run_stats_history.csv"
-    lines = _history(path, 2000, endpoints=4)
-    lines[5001] = lines[5001].replace(",/e0,", ',"/e0\nsecond line",')
-    head = "".join(lines[1:5001]) + lines[5001].split("\n")[0] + "\n"
-    size = len(head) if cut == "in the quotes" else len(head) + len(lines[5001])
+    lines = _history(path, 200, endpoints=4)
+    lines[501] = lines[501].replace(",/e0,", ',"/e0\nsecond line",')
+    head = "".join(lines[1:501]) + lines[501].split("\n")[0] + "\n"
+    size = len(head) if cut == "in the quotes" else len(head) + len(lines[501])
     monkeypatch.setattr(history, "SEGMENT_BYTES", size)
     path.write_text("".join(lines), encoding="utf-8")
     assert read_history(path, path.name) == read_history_rows(path, path.name)
