@@ -48,6 +48,14 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def untraced_environ() -> dict[str, str]:
+    """os.environ without coverage's subprocess measurement (`make test` sets it), for the
+    processes that run no readiness code (pip, a tested pytest, Bandit, Locust and its
+    sandbox): coverage would start in each and trace every call for nothing. Also where
+    coverage cannot work: under a 4 KB file-size limit it cannot write its own data."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS_")}
+
+
 def invoke(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
     """Run `readiness.cli.main(args)` in this process, in `cwd`, with `env` added to the
     environment: the same entry point, error handler and exit-code mapping as the console

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from helpers import untraced_environ
+
 REPO = Path(__file__).resolve().parents[1]
 LOADTESTS = REPO / "loadtests"
 LOCUST = Path(sys.executable).parent / "locust"
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ)
+    env = untraced_environ()  # Locust and the sandbox run no readiness code
     env.pop("READINESS_ALLOW_REMOTE", None)  # the tests must never send load off the machine
     env.pop("SANDBOX_URL", None)
     env["PYTHONUNBUFFERED"] = "1"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from helpers import VENV_BIN, Project, flat, invoke
+from helpers import VENV_BIN, Project, flat, invoke, untraced_environ
 
 DEF = "definitions/demo.yaml"
 TODAY = {"SOURCE_DATE_EPOCH": "1795000000"}  # 2026-11-18
@@ -50,6 +50,7 @@ def bandit_sarif(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         text=True,
         timeout=120,
+        env=untraced_environ(),  # runs no readiness code
         check=False,
     )
     assert proc.returncode == 1, proc.stderr  # bandit exits 1 when it finds something

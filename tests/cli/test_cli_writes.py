@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import VENV_BIN, Project, invoke, junit_xml
+from helpers import VENV_BIN, Project, invoke, junit_xml, untraced_environ
 
 DEF = "definitions/demo.yaml"
 
@@ -52,12 +52,6 @@ def full_device(directory: Path) -> Path:
     except PermissionError:
         pytest.skip("creating a device node needs CAP_MKNOD (run as root)")
     return node
-
-
-def untraced_environ() -> dict[str, str]:
-    """os.environ without coverage's subprocess measurement (`make test` sets it): under a 4 KB
-    file-size limit coverage cannot write its own data, and its traceback is not readiness's."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_PROCESS_")}
 
 
 def temp_files(directory: Path) -> list[str]:

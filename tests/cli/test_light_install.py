@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO
+from helpers import REPO, untraced_environ
 
 RECORDED = REPO / "examples" / "recorded"
 DEFINITION = REPO / "definitions" / "2026.12-options-launch.yaml"
@@ -35,6 +35,7 @@ def light_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [*pip, "install", "--quiet", "--no-compile", str(REPO)],
         check=True,
         timeout=300,
+        env=untraced_environ(),  # runs no readiness code
         capture_output=True,
     )
     return venv

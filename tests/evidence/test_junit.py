@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import FIXTURES
+from helpers import FIXTURES, untraced_environ
 from readiness.errors import EvidenceError
 
 # parse_time is imported into junit from the module that owns it (which issue #9 may move):
@@ -59,6 +59,7 @@ def pytest_junit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         capture_output=True,
         text=True,
         timeout=120,
+        env=untraced_environ(),  # runs no readiness code
         check=False,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -105,6 +106,7 @@ def test_pytest_collection_error_is_an_error(tmp_path: Path) -> None:
         cwd=tmp_path,
         capture_output=True,
         timeout=120,
+        env=untraced_environ(),  # runs no readiness code
         check=False,
     )
     run = read(out)
@@ -122,6 +124,7 @@ def test_pytest_no_tests_collected_is_an_error(tmp_path: Path) -> None:
         cwd=tmp_path,
         capture_output=True,
         timeout=120,
+        env=untraced_environ(),  # runs no readiness code
         check=False,
     )
     with pytest.raises(EvidenceError, match="no test cases"):
@@ -325,6 +328,7 @@ def test_failing_call_with_teardown_error_counts_as_failed(tmp_path: Path) -> No
         cwd=tmp_path,
         capture_output=True,
         timeout=120,
+        env=untraced_environ(),  # runs no readiness code
         check=False,
     )
     text = out.read_text()

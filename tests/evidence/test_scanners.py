@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from helpers import FIXTURES, REPO
+from helpers import FIXTURES, REPO, untraced_environ
 from readiness.errors import EvidenceError
 from readiness.evidence import registry
 from readiness.evidence.records import SEVERITIES, Findings
@@ -96,6 +96,7 @@ def run_bandit(target: Path, out: Path, fmt: str) -> None:
         capture_output=True,
         text=True,
         timeout=120,
+        env=untraced_environ(),  # runs no readiness code
         cwd=target.parent,
         check=False,
     )
