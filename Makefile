@@ -47,12 +47,17 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # The suite on $(WORKERS) pytest-xdist workers, whole files per worker (the drills run in order
-# within their file), with branch coverage of src/readiness printed at the end: in-process
-# tests and the console scripts they spawn (coverage's patch = subprocess, pyproject.toml).
-# No test collected (pytest exit 5) fails, with a line saying so. WORKERS=0: one process, no xdist.
-WORKERS ?= 2
+# within their file; files with real tools go first, tests/conftest.py), with branch coverage of
+# src/readiness printed at the end: in-process tests and the console scripts they spawn
+# (coverage's patch = subprocess, pyproject.toml). Three workers on two cores: the suite waits
+# on real processes, timeouts and a browser often enough that a third keeps both cores busy.
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: each worker and each spawned
+# interpreter would otherwise rewrite and compile every test module and the package again.
+# No test collected (pytest exit 5) fails, with a line saying so. WORKERS=0: one process.
+WORKERS ?= 3
 test: lint pyc
-	@$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile --cov --cov-report=term:skip-covered; \
+	@PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile --cov \
+	  --cov-report=term:skip-covered; \
 	  code=$$?; \
 	  if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; fi; \
 	  exit $$code

@@ -19,3 +19,11 @@ def project(tmp_path: Path) -> Project:
 def standard(project: Project) -> Project:
     """A small valid project: one junit check, one tests gate, one definition."""
     return make_standard(project)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with slow tests (real tools, real process trees) first, each file's order kept:
+    `make test` hands whole files to its workers in this order (`--dist loadfile`), and a
+    long file handed out last would run alone while the other workers idle."""
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)

@@ -16,6 +16,9 @@ import pytest
 
 from helpers import VENV_BIN, Project, run_cli
 
+# Real commands, services and daemons, with 2 s timeouts: the longest file of the suite.
+pytestmark = pytest.mark.slow
+
 DEF = "definitions/demo.yaml"
 
 WRITE_JUNIT = (

@@ -66,6 +66,7 @@ def pytest_junit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return out
 
 
+@pytest.mark.slow
 def test_real_pytest_output_is_recounted_and_merged(pytest_junit: Path) -> None:
     """Real pytest JUnit (both families, with reruns): duplicates merge by worst outcome.
 
@@ -95,6 +96,7 @@ def test_problems_are_ordered_worst_first(pytest_junit: Path) -> None:
     assert outcomes == sorted(outcomes, key=lambda o: {"error": 0, "failed": 1}.get(o, 2))
 
 
+@pytest.mark.slow
 def test_pytest_collection_error_is_an_error(tmp_path: Path) -> None:
     """A module that fails to import makes pytest write one error case: counted as an error."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
@@ -115,6 +117,7 @@ def test_pytest_collection_error_is_an_error(tmp_path: Path) -> None:
     assert any("test_broken" in c.id for c in run.problems)
 
 
+@pytest.mark.slow
 def test_pytest_no_tests_collected_is_an_error(tmp_path: Path) -> None:
     """pytest exit 5 writes tests="0": never a pass."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
@@ -315,6 +318,7 @@ def test_nameless_cases_are_counted_one_each(tmp_path: Path) -> None:
     assert (run.tests, run.passed, run.failed, run.duplicates_merged) == (3, 2, 1, 0)
 
 
+@pytest.mark.slow
 def test_failing_call_with_teardown_error_counts_as_failed(tmp_path: Path) -> None:
     """pytest's failing call + teardown error (two cases, one name) is failed, as pytest says."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
