@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "history"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from history_helpers import criterion, record
 from readiness.history.store import open_store
