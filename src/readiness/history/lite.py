@@ -95,7 +95,7 @@ def _row(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> dict[str, Any]:
     return {d[0]: v for d, v in zip(cursor.description, values, strict=True)}
 
 
-class LiteStore:
+class LiteStore(statements.EvaluationReads):
     """The operations of `store.Store` that `evaluate`, `run` and `requires` use, on the
     default SQLite file at the schema head."""
 
@@ -163,31 +163,6 @@ class LiteStore:
                     sql, fixed = SQL[statements.insert(table)]
                     conn.executemany(sql, [{**fixed, **c} for c in children])
             return eid
-
-    def get(self, id: int) -> StoredEvaluation:
-        """The evaluation with that id; StoreError when there is none."""
-        found = self._read(statements.get(id)) if 0 < id < 2**63 else []
-        if not found:
-            raise StoreError(self.name, f"has no evaluation {id}")
-        return found[0]
-
-    def list(
-        self, release: str | None = None, stage: str | None = None, last: int | None = None
-    ) -> builtins.list[StoredEvaluation]:
-        """Evaluations, newest first, optionally of one release line and stage, at most `last`."""
-        return self._read(statements.listing(release, stage, last))
-
-    def baseline(
-        self,
-        release: str,
-        stage: str,
-        *,
-        version: str | None = None,
-        before_epoch: float | None = None,
-    ) -> StoredEvaluation | None:
-        """The latest GO or CONDITIONAL GO evaluation of `release` at `stage` (see `Store`)."""
-        found = self._read(statements.baseline(release, stage, version, before_epoch))
-        return found[0] if found else None
 
     def trends(
         self, release: str, stage: str, last: int, *, before_epoch: float | None = None

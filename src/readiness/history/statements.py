@@ -14,7 +14,11 @@ or `one`; `trends`, optionally `before` an epoch; `children TABLE` of one evalua
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
+
+from readiness.errors import StoreError
+from readiness.history.record import StoredEvaluation
 
 Call = tuple[str, dict[str, Any]]
 
@@ -96,3 +100,41 @@ def children(table: str, evaluation_id: int) -> Call:
 def insert(table: str) -> str:
     """The name of the insert into `table` (`evaluation` returns the new id)."""
     return name("insert", (table,))
+
+
+class EvaluationReads:
+    """The reads both stores make the same way: each statement above through the store's own
+    `_read` (SQLAlchemy's connection or sqlite3's), `name` naming the store in errors."""
+
+    name: str
+
+    def _read(self, call: Call) -> builtins.list[StoredEvaluation]:
+        raise NotImplementedError
+
+    def get(self, id: int) -> StoredEvaluation:
+        """The evaluation with that id; StoreError when there is none (an id beyond the
+        store's 64-bit integers included: it cannot be there)."""
+        found = self._read(get(id)) if 0 < id < 2**63 else []
+        if not found:
+            raise StoreError(self.name, f"has no evaluation {id}")
+        return found[0]
+
+    def list(
+        self, release: str | None = None, stage: str | None = None, last: int | None = None
+    ) -> builtins.list[StoredEvaluation]:
+        """Evaluations, newest first, optionally of one release line and stage, at most `last`.
+        Children are loaded with one query per table, whatever the count."""
+        return self._read(listing(release, stage, last))
+
+    def baseline(
+        self,
+        release: str,
+        stage: str,
+        *,
+        version: str | None = None,
+        before_epoch: float | None = None,
+    ) -> StoredEvaluation | None:
+        """The latest evaluation of `release` at `stage` whose verdict was GO or CONDITIONAL GO
+        (never a NO-GO), optionally of one `version` and strictly before `before_epoch`."""
+        found = self._read(baseline(release, stage, version, before_epoch))
+        return found[0] if found else None

@@ -120,7 +120,7 @@ def open_store(
     return store
 
 
-class Store:
+class Store(statements.EvaluationReads):
     """Evaluations past: record, read back, find the baseline, trend lines, prune."""
 
     def __init__(self, engine: Engine, name: str, timeout: float) -> None:
@@ -164,34 +164,6 @@ class Store:
         with self._errors(), self._engine.connect() as conn:
             found = conn.execute(queries.statement(key), params).mappings().all()
             return convert.load(conn, found)
-
-    def get(self, id: int) -> StoredEvaluation:
-        """The evaluation with that id; StoreError when there is none (an id beyond the
-        store's 64-bit integers included: it cannot be there)."""
-        found = self._read(statements.get(id)) if 0 < id < 2**63 else []
-        if not found:
-            raise StoreError(self.name, f"has no evaluation {id}")
-        return found[0]
-
-    def list(
-        self, release: str | None = None, stage: str | None = None, last: int | None = None
-    ) -> builtins.list[StoredEvaluation]:
-        """Evaluations, newest first, optionally of one release line and stage, at most `last`.
-        Children are loaded with one query per table, whatever the count."""
-        return self._read(statements.listing(release, stage, last))
-
-    def baseline(
-        self,
-        release: str,
-        stage: str,
-        *,
-        version: str | None = None,
-        before_epoch: float | None = None,
-    ) -> StoredEvaluation | None:
-        """The latest evaluation of `release` at `stage` whose verdict was GO or CONDITIONAL GO
-        (never a NO-GO), optionally of one `version` and strictly before `before_epoch`."""
-        found = self._read(statements.baseline(release, stage, version, before_epoch))
-        return found[0] if found else None
 
     def criterion_series(
         self, release: str, key: str, last: int, *, stage: str | None = None
