@@ -55,20 +55,12 @@ lint: $(STAMP)
 # interpreter would otherwise rewrite and compile every test module and the package again.
 # No test collected (pytest exit 5) fails, with a line saying so. WORKERS=0: one process.
 WORKERS ?= 3
-# The linters (mypy alone is about 17 s cold) run beside the suite, their output printed after
-# it: both are run whatever either finds, and make test fails if either fails.
-test: pyc
-	@mkdir -p build; \
-	  $(MAKE) --no-print-directory lint > build/lint.log 2>&1 & lint=$$!; \
-	  PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile --cov \
-	    --cov-report=term:skip-covered; \
+test: lint pyc
+	@PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile --cov \
+	  --cov-report=term:skip-covered; \
 	  code=$$?; \
 	  if [ $$code -eq 5 ]; then echo "make test: pytest collected no tests (exit 5)" >&2; fi; \
-	  wait $$lint; lint_code=$$?; \
-	  echo "--- lint: ruff check, ruff format --check, mypy, lint-imports"; cat build/lint.log; \
-	  if [ $$lint_code -ne 0 ]; then echo "make test: lint failed (exit $$lint_code)" >&2; fi; \
-	  if [ $$code -ne 0 ]; then exit $$code; fi; \
-	  exit $$lint_code
+	  exit $$code
 
 # The big evidence of issue 15 against the best parsers (BENCH_RUNS runs per side, default 3),
 # then the store and the portfolio.
