@@ -20,7 +20,7 @@ def _histogram(values: list[tuple[int, int]], *, decoded: bool) -> HdrHistogram:
     return HdrHistogram.decode(hist.encode()) if decoded else hist
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     values=st.lists(
         st.tuples(st.integers(1, 60_000_000), st.integers(1, 1_000)), min_size=0, max_size=40
