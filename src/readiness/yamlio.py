@@ -225,6 +225,9 @@ def load_text(text: str, display_path: str) -> SourceDoc:
         if "maximum nesting depth" in problem:  # libyaml's scanner looks ahead past MAX_DEPTH
             problem = f"nested deeper than {MAX_DEPTH} levels"
         raise DefinitionError(f"{display_path}{line}: {problem}") from None
+    except yaml.reader.ReaderError as exc:  # a control character: located by its line
+        at = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise DefinitionError(f"{display_path}:{at}: {str(exc).splitlines()[0]}") from None
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
         raise DefinitionError(f"{display_path}: {first}") from None

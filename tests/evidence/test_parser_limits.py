@@ -354,3 +354,17 @@ def test_definition_with_10000_unknown_keys_reports_them_quickly(tmp_path: Path)
     with deadline(60), pytest.raises(DefinitionError) as info:
         load_project(project.root / "definitions" / "demo.yaml")
     assert any("junk9999" in p for p in info.value.problems)
+
+
+@pytest.mark.parametrize("char", ["\x07", "\x1b", "\x00"])
+def test_a_control_character_in_yaml_is_located_by_line(char: str) -> None:
+    """A control character (a bell, an escape, a NUL) on line 3 is refused naming the file and
+    that line, and the message carries no raw control character itself."""
+    from readiness.errors import DefinitionError
+    from readiness.yamlio import load_text
+
+    with pytest.raises(DefinitionError) as info:
+        load_text(f"schema: 1\nrelease: demo\ntitle: 'x{char}y'\n", "ctl.yaml")
+    message = str(info.value)
+    assert message.startswith("ctl.yaml:3: unacceptable character"), message
+    assert char not in message
