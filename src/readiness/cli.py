@@ -419,10 +419,12 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
     from readiness.commands import inspecting
 
     opts = inspecting.adapter_options(options)
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        click.echo(f"readiness: error: no such file: {', '.join(missing)}", err=True)
-        raise SystemExit(ExitCode.NO_GO)
+    missing = [str(f) for f in files if not f.exists()]
+    special = [str(f) for f in files if f.exists() and not f.is_file()]
+    for what, paths in (("no such file", missing), ("not a regular file", special)):
+        if paths:
+            click.echo(f"readiness: error: {what}: {', '.join(paths)}", err=True)
+            raise SystemExit(ExitCode.NO_GO)
     from readiness.errors import EvidenceError
 
     try:

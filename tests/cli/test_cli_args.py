@@ -156,3 +156,16 @@ def test_a_group_without_its_command_prints_its_help_not_a_folded_line(
     assert lines[0].startswith("Usage: "), r.err
     assert "Commands:" in lines, r.err
     assert "readiness: error" not in r.err
+
+
+def test_inspect_of_a_device_or_fifo_says_it_is_not_a_regular_file(tmp_path: Path) -> None:
+    """`inspect /dev/zero` or a FIFO is refused as not a regular file (exit 1, nothing read),
+    not reported as a file that does not exist."""
+    fifo = tmp_path / "scan.sarif"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo)):
+        r = invoke(["inspect", "--kind", "sarif", path], tmp_path)
+        assert r.code == 1, r.err
+        assert f"not a regular file: {path}" in r.err, r.err
+    r = invoke(["inspect", "--kind", "sarif", "nope.sarif"], tmp_path)
+    assert "no such file: nope.sarif" in r.err, r.err
