@@ -163,6 +163,9 @@ def test_ctrl_c_stops_command_and_services(project: Project) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as from a terminal: a suite started in the background of a non-interactive shell
+        # inherits SIGINT ignored, and Python then leaves Ctrl-C ignored in its children too
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
     deadline = time.monotonic() + 30
     while len(survivors(marker)) < 2 and time.monotonic() < deadline:
