@@ -132,6 +132,17 @@ def test_inspect_imports_its_parser_and_the_table_printer_only(
     assert not any(m.endswith(".params") for m in got)
 
 
+@pytest.mark.parametrize(("option", "pydantic"), [("ramp-up=60", False), ("ramp-up=1e1", True)])
+def test_inspect_with_a_plain_number_option_imports_no_pydantic(
+    tmp_path: Path, project: Path, option: str, pydantic: bool
+) -> None:
+    """`--option ramp-up=60` is a plain number within its bounds: read without pydantic.
+    `1e1` is not plain text: pydantic reads it (and would word its error)."""
+    paths = ["build/evidence/matching_stats.csv", "build/evidence/matching_stats_history.csv"]
+    got = _modules(tmp_path, project, "inspect", "--kind", "locust", "--option", option, *paths)
+    assert ("pydantic" in got) is pydantic
+
+
 def test_small_evidence_is_read_without_a_process_pool(tmp_path: Path, project: Path) -> None:
     """The example's evidence is small: read in this process, with neither multiprocessing nor
     concurrent.futures imported (they come with a worker, for big evidence only)."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -43,6 +44,54 @@ class LazyParams(Generic[_Model]):
 @dataclass(frozen=True)
 class NoDefaults:
     """`NoParams()` without pydantic: the defaults of an adapter without options."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A number option's type and range as its pydantic field declares them (`ge`, `gt`,
+    `le`): what `plain_options` needs to accept a plain value without pydantic. A test holds
+    each built-in's bounds equal to its `Params` fields'."""
+
+    type: type[int] | type[float]
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+
+    def holds(self, value: float) -> bool:
+        return (
+            (self.ge is None or value >= self.ge)
+            and (self.gt is None or value > self.gt)
+            and (self.le is None or value <= self.le)
+        )
+
+
+# Plain decimal text, as `--option KEY=VALUE` gives it: no sign, exponent, underscore, space
+# or leading zero, short enough that int() and float() read it exactly as pydantic does.
+_PLAIN_INT = re.compile(r"(?:0|[1-9][0-9]{0,14})\Z")
+_PLAIN_FLOAT = re.compile(r"(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,9})?\Z")
+
+
+def plain_options(defaults: object, options: Mapping[str, object]) -> object | None:
+    """The options of a built-in adapter without pydantic: its plain `defaults` with the
+    given values, when every option is a number option (`defaults.BOUNDS`) named once, as
+    text in plain decimal (`_PLAIN_INT`, `_PLAIN_FLOAT`) within its bounds. None otherwise:
+    pydantic then decides, and words any error, as before. `inspect --option ramp-up=60`
+    thus skips importing pydantic (about 0.08 s)."""
+    bounds: Mapping[str, Bound] = getattr(defaults, "BOUNDS", {})
+    values: dict[str, object] = {}
+    for key, raw in options.items():
+        name = key.replace("-", "_") if isinstance(key, str) and "_" not in key else key
+        bound = bounds.get(name) if isinstance(name, str) else None
+        if bound is None or name in values or not isinstance(raw, str):
+            return None
+        plain = _PLAIN_INT if bound.type is int else _PLAIN_FLOAT
+        if not plain.match(raw):
+            return None
+        value = bound.type(raw)
+        if not bound.holds(value):
+            return None
+        values[name] = value
+    return replace(defaults, **values)  # type: ignore[type-var]  # a dataclass instance
 
 
 def __getattr__(name: str) -> type[AdapterParams]:

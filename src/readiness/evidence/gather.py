@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from readiness.errors import EvidenceError, PluginError
 from readiness.evidence import registry
-from readiness.evidence.base import MAX_EVIDENCE_BYTES, sha256_file
+from readiness.evidence.base import MAX_EVIDENCE_BYTES, plain_options, sha256_file
 from readiness.evidence.records import RECORD_TYPES, Evidence, EvidenceFile, Record, SignOffs
 
 if TYPE_CHECKING:
@@ -112,8 +112,15 @@ def params_of(kind: str, adapter: Adapter, options: Mapping[str, Any] | object) 
     without options its plain `defaults`, which need no pydantic), or already validated ones."""
     if not isinstance(options, Mapping):
         return options
-    if not options and kind in registry.BUILTIN:
-        return getattr(adapter, "defaults", None) or adapter.Params()
+    defaults = getattr(adapter, "defaults", None) if kind in registry.BUILTIN else None
+    if defaults is not None:
+        if not options:
+            return defaults
+        plain = plain_options(defaults, options)
+        if plain is not None:
+            return plain
+    elif not options and kind in registry.BUILTIN:
+        return adapter.Params()
     return adapter.Params.model_validate(options)
 
 

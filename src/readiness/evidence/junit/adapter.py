@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from readiness.errors import EvidenceError
-from readiness.evidence.base import LazyParams
+from readiness.evidence.base import Bound, LazyParams
 from readiness.evidence.junit.case import (
     RANK,
 )
@@ -45,6 +45,8 @@ class JUnitDefaults:
     """`JUnitParams()` without pydantic (a test holds them equal)."""
 
     min_tests: int = 1
+
+    BOUNDS: ClassVar[dict[str, Bound]] = {"min_tests": Bound(int, ge=1)}
 
 
 class JUnitAdapter:

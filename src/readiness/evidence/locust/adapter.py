@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from readiness.errors import EvidenceError
-from readiness.evidence.base import LazyParams
+from readiness.evidence.base import Bound, LazyParams
 from readiness.evidence.locust.checks import check_hdr_is_this_runs, mark_unusable, stale_warning
 from readiness.evidence.locust.common import Entry, FileKind, classify, fail
 from readiness.evidence.locust.csv import History, read_exceptions, read_failures, read_stats
@@ -88,6 +88,15 @@ class LocustDefaults:
     ramp_up: float | None = None
     window: int = 10
     max_failure_ratio: float = 10.0
+
+    BOUNDS: ClassVar[dict[str, Bound]] = {
+        "min_duration": Bound(float, gt=0),
+        "min_requests": Bound(int, ge=1),
+        "target_users": Bound(int, ge=1),
+        "ramp_up": Bound(float, ge=0),
+        "window": Bound(int, ge=1),
+        "max_failure_ratio": Bound(float, ge=0, le=100),
+    }
 
 
 # ---- the adapter -------------------------------------------------------------------------
