@@ -241,7 +241,7 @@ def load_stats(p99_orders: float = 18.5, steps: int = 31) -> LoadStats:
     fails = [0.0 if i < 18 else 0.5 * (i % 3) for i in n]
 
     def series(name: str, unit: str, values: Sequence[float]) -> Series:
-        return Series(name, unit, tuple((ts[i], values[i]) for i in keep))
+        return Series.of_points(name, unit, ((ts[i], values[i]) for i in keep))
 
     def endpoint(name: str, n: int, f: int, rps_: float, pct: dict[str, float]) -> EndpointStats:
         return EndpointStats(name, n, f, rps_, pct["50"] * 1.2, 1.1, pct["99.9"] * 1.5, pct)

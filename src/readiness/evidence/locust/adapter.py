@@ -56,7 +56,7 @@ they share in `common`; the steady-state windows are `steady`, the cross-checks 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import is_not
@@ -372,46 +372,40 @@ class LocustAdapter:
     ) -> tuple[Series, ...]:
         out: list[Series] = []
         if history is not None:
-            times = [float(t) for t in history.ts]
-            out.append(
-                Series("users", "count", tuple(zip(times, map(float, history.users), strict=True)))
-            )
-            out.append(Series("rps", "/s", tuple(zip(times, history.rps, strict=True))))
-            out.append(
-                Series("failures_per_s", "/s", tuple(zip(times, history.fails_per_s, strict=True)))
-            )
+            times = tuple(map(float, history.ts))
+            out.append(Series("users", "count", times, tuple(map(float, history.users))))
+            out.append(Series("rps", "/s", times, tuple(history.rps)))
+            out.append(Series("failures_per_s", "/s", times, tuple(history.fails_per_s)))
             for name, values in (("p50", history.p50), ("p95", history.p95), ("p99", history.p99)):
-                out.append(Series(name, "ms", _points(times, values)))
+                out.append(Series(name, "ms", *_present(times, values)))
         elif json_aggregate is not None and json_aggregate.per_second:
             seconds = sorted(json_aggregate.per_second)
-            out.append(
-                Series(
-                    "rps",
-                    "/s",
-                    tuple((float(s), float(json_aggregate.per_second[s])) for s in seconds),
-                )
-            )
+            times = tuple(map(float, seconds))
+            per_second, fail_per_second = json_aggregate.per_second, json_aggregate.fail_per_second
+            out.append(Series("rps", "/s", times, tuple(float(per_second[s]) for s in seconds)))
             out.append(
                 Series(
                     "failures_per_s",
                     "/s",
-                    tuple(
-                        (float(s), float(json_aggregate.fail_per_second.get(s, 0))) for s in seconds
-                    ),
+                    times,
+                    tuple(float(fail_per_second.get(s, 0)) for s in seconds),
                 )
             )
         if hdr is not None:
-            out.append(Series("hdr_p50", "ms", tuple(hdr.p50_series)))
-            out.append(Series("hdr_p99", "ms", tuple(hdr.p99_series)))
+            out.append(Series.of_points("hdr_p50", "ms", hdr.p50_series))
+            out.append(Series.of_points("hdr_p99", "ms", hdr.p99_series))
         return tuple(out)
 
 
-def _points(times: list[float], values: list[float | None]) -> tuple[tuple[float, float], ...]:
-    """(time, value) of the rows that have a value (N/A percentiles are skipped)."""
-    points: Iterable[tuple[float, float | None]] = zip(times, values, strict=True)
-    if None in values:  # a few (the rows before the first request): filtered in C, not a loop
-        points = compress(points, map(is_not, values, repeat(None)))
-    return tuple(points)  # type: ignore[arg-type]  # the None values are gone
+def _present(
+    times: tuple[float, ...], values: list[float | None]
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The times and values of the rows that have a value (N/A percentiles are skipped)."""
+    if None not in values:
+        return times, tuple(values)  # type: ignore[arg-type]  # no None in it
+    # a few (the rows before the first request): filtered in C, not a loop
+    present = list(map(is_not, values, repeat(None)))
+    return tuple(compress(times, present)), tuple(compress(values, present))  # type: ignore[arg-type]
 
 
 def _intervals(
