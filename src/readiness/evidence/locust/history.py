@@ -191,6 +191,7 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
             return None
 
     carry = _Carry()
+    texts = (pa.scalar("", pa.string()), pa.scalar(AGGREGATED, pa.string()))
     kept = []
     for offset, size, complete, table in _parsed(path, header_bytes, parse):
         before = replace(carry)
@@ -198,7 +199,7 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
             if table is None:
                 raise _Refused  # pyarrow refused it, or the file's last line has no line break
             _check_columns(table, call, carry)
-            kept.append(_aggregated(table, call, carry))
+            kept.append(_aggregated(table, call, carry, texts))
         except _Refused:
             data = _bytes_at(path, offset, size)
             raise _Refused(_Where(offset, data, before, complete)) from None
@@ -355,10 +356,13 @@ def _check_numbers(column: Any, call: Any, *, may_be_na: bool) -> None:
         raise _Refused
 
 
-def _aggregated(table: Any, call: Any, carry: _Carry) -> Any:
-    """The Aggregated rows' kept columns; notes whether any other row exists (a full history)."""
-    no_type = call("equal", [table.column("Type"), ""])
-    is_agg = call("and", [no_type, call("equal", [table.column("Name"), AGGREGATED])])
+def _aggregated(table: Any, call: Any, carry: _Carry, texts: tuple[Any, Any]) -> Any:
+    """The Aggregated rows' kept columns; notes whether any other row exists (a full history).
+    `texts`: "" and "Aggregated" as typed pyarrow scalars (a Python str would be converted on
+    every call, and pyarrow's type inference tries to import pandas and dateutil each time)."""
+    empty, aggregated = texts
+    no_type = call("equal", [table.column("Type"), empty])
+    is_agg = call("and", [no_type, call("equal", [table.column("Name"), aggregated])])
     agg = call("filter", [table.select(KEPT), is_agg])
     if agg.num_rows != table.num_rows:
         carry.full = True
