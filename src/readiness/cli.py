@@ -864,7 +864,36 @@ def _usage_error(exc: click.UsageError) -> NoReturn:
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Entry point: run the CLI and map every outcome to the exit-code table."""
+    """Entry point: run the CLI and map every outcome to the exit-code table. As a process
+    of its own (no `argv`), it leaves without tearing the interpreter down (`_leave`)."""
+    try:
+        _main(argv)
+    except SystemExit as exc:
+        if argv is None:
+            _leave(exc.code)
+        raise
+
+
+def _leave(code: object) -> None:
+    """Exit with `code` at once, once standard output and error are flushed: a process that
+    read big evidence would otherwise spend a tenth of a second freeing it object by object
+    (200,000 findings, a pyarrow pool) and unloading modules, for nothing. Everything the
+    commands write is closed by then (`atomic`, the stores' context managers). Not under
+    coverage (its data is written at exit), nor with SQLAlchemy loaded (a PostgreSQL
+    connection is closed properly), nor when flushing fails: the interpreter's own exit
+    then reports it as before."""
+    if not isinstance(code, int) or {"coverage", "sqlalchemy"} & sys.modules.keys():
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)
+
+
+def _main(argv: Sequence[str] | None) -> NoReturn:
+    """Run the CLI and map every outcome to the exit-code table."""
     try:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except SystemExit as exc:

@@ -179,9 +179,11 @@ def test_report_through_a_symlink_keeps_the_link(standard: Project) -> None:
 
 
 def run_with_stdout(
-    args: list[str], cwd: Path, stdout: Path | None
+    args: list[str], cwd: Path, stdout: Path | None, *, traced: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """The real console script with standard output sent to `stdout` (None: closed)."""
+    """The real console script with standard output sent to `stdout` (None: closed);
+    `traced=False`: without coverage, so it leaves as a user's process does (`cli._leave`:
+    flushed, then no interpreter teardown), not through coverage's exit."""
 
     def close_stdout() -> None:
         os.close(1)
@@ -194,21 +196,23 @@ def run_with_stdout(
             stderr=subprocess.PIPE,
             text=True,
             timeout=120,
-            env={**os.environ, "NO_COLOR": "1"},
+            env={**(os.environ if traced else untraced_environ()), "NO_COLOR": "1"},
             preexec_fn=close_stdout if stdout is None else None,
             check=False,
         )
 
 
+@pytest.mark.parametrize("traced", [True, False], ids=["traced", "untraced"])
 @pytest.mark.parametrize(("evidence", "code"), [(go, 2), (no_go, 1)])
 def test_summary_to_a_full_stdout_is_a_clean_error(
-    standard: Project, full: Path, evidence: object, code: int
+    standard: Project, full: Path, evidence: object, code: int, traced: bool
 ) -> None:
     """Standard output on a full disk: the reports are still written, one line says the summary
     could not be printed, and GO exits 2 (NO-GO stays 1)."""
     assert callable(evidence)
     evidence(standard)
-    proc = run_with_stdout(["evaluate", DEF, "--json", "r.json"], standard.root, full)
+    argv = ["evaluate", DEF, "--json", "r.json"]
+    proc = run_with_stdout(argv, standard.root, full, traced=traced)
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
@@ -228,9 +232,32 @@ def test_other_commands_to_a_full_stdout_are_a_clean_error(
     assert lines == ["readiness: error: cannot write to standard output: No space left on device"]
 
 
-def test_closed_stdout_is_not_a_crash(standard: Project) -> None:
+@pytest.mark.parametrize("traced", [True, False], ids=["traced", "untraced"])
+def test_closed_stdout_is_not_a_crash(standard: Project, traced: bool) -> None:
     """Standard output closed: no traceback, the verdict's exit code."""
-    proc = run_with_stdout(["evaluate", DEF, "--json", "r.json"], go(standard).root, None)
+    argv = ["evaluate", DEF, "--json", "r.json"]
+    proc = run_with_stdout(argv, go(standard).root, None, traced=traced)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert (standard.root / "r.json").is_file()
+
+
+@pytest.mark.parametrize(("evidence", "code"), [(go, 0), (no_go, 1)])
+def test_a_process_leaving_without_teardown_has_printed_everything(
+    standard: Project, tmp_path: Path, evidence: object, code: int
+) -> None:
+    """Without coverage the console script leaves with os._exit once its streams are
+    flushed: the summary is whole in the file, the report written, the exit code the
+    verdict's, and the output the same as a process that tears down (under coverage)."""
+    assert callable(evidence)
+    evidence(standard)
+    argv = ["evaluate", DEF, "--json", "r.json", "--no-record"]
+    outs = []
+    for traced in (True, False):
+        out = tmp_path / f"out-{traced}.txt"
+        proc = run_with_stdout(argv, standard.root, out, traced=traced)
+        assert proc.returncode == code, proc.stderr
+        assert (standard.root / "r.json").is_file()
+        outs.append(out.read_text())
+    assert outs[0] == outs[1]
+    assert outs[1].splitlines()[-1].startswith("GO: " if code == 0 else "NO-GO: ")
