@@ -3,6 +3,8 @@ on a good file, and that reader's located error (file, line, column) on a bad on
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -270,3 +272,35 @@ def test_a_quoted_line_break_cut_by_a_segment_is_no_error(
     monkeypatch.setattr(history, "SEGMENT_BYTES", size)
     path.write_text("".join(lines), encoding="utf-8")
     assert read_history(path, path.name) == read_history_rows(path, path.name)
+
+
+@pytest.mark.parametrize("numpy_first", [False, True], ids=["numpy-hidden", "numpy-loaded"])
+def test_pyarrow_loads_without_numpy_which_stays_importable(
+    tmp_path: Path, numpy_first: bool
+) -> None:
+    """A fresh interpreter reads a history column-wise without loading NumPy (pyarrow would
+    import it for nothing), and NumPy imports and works afterwards; if NumPy was loaded
+    before, it is the same module after. Either way the rows are the row-by-row reader's."""
+    big = tmp_path / "big_stats_history.csv"
+    _history(big, 300)
+    script = f"""
+import sys
+{"import numpy; first = numpy" if numpy_first else ""}
+from pathlib import Path
+from readiness.evidence.locust import history
+from readiness.evidence.locust.csv import read_history_rows
+history.COLUMNWISE_BYTES = 1
+path = Path({str(big)!r})
+got = history.read_history(path, "h.csv")
+assert "pyarrow" in sys.modules
+assert ("numpy" in sys.modules) is {numpy_first}, sorted(m for m in sys.modules if "numpy" in m)
+assert got == read_history_rows(path, "h.csv")
+import numpy
+{"assert numpy is first" if numpy_first else ""}
+assert int(numpy.arange(4).sum()) == 6
+print("ok")
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0 and proc.stdout == "ok\n", proc.stderr

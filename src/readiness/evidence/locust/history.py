@@ -52,6 +52,7 @@ never load it.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -143,7 +144,15 @@ def _pyarrow() -> tuple[Any, Any, Any]:
     """pyarrow, its csv module and its compute functions' caller (`call_function`), or a clear
     error naming the package. The caller is taken from the compiled `pyarrow._compute`:
     importing `pyarrow.compute` would build a Python wrapper for each of its hundreds of
-    functions (a third of pyarrow's import time) to call seven of them."""
+    functions (a third of pyarrow's import time) to call seven of them.
+
+    NumPy is hidden while pyarrow loads, unless something imported it already: pyarrow (since
+    16) does not need it, but imports it whenever it is installed (the `regression` extra
+    installs it), for conversions to and from arrays that this reader never makes: about
+    0.1 s, more than the rest of pyarrow's import. NumPy stays importable afterwards."""
+    hide = "numpy" not in sys.modules
+    if hide:
+        sys.modules["numpy"] = None  # type: ignore[assignment]  # import numpy: ImportError
     try:
         import pyarrow as pa
         from pyarrow import csv
@@ -157,6 +166,9 @@ def _pyarrow() -> tuple[Any, Any, Any]:
             "reading a Locust _stats_history.csv needs pyarrow, a dependency of readiness: "
             "reinstall readiness (pip install readiness)"
         ) from None
+    finally:
+        if hide and sys.modules.get("numpy", False) is None:
+            del sys.modules["numpy"]
     return pa, csv, call_function
 
 
