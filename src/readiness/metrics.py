@@ -33,7 +33,7 @@ from readiness.evidence.records import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
     from readiness.definition import Criterion, Project
 
@@ -400,13 +400,17 @@ def finding_indices(record: Findings, key: str) -> list[int]:
     """Indices of the findings a Findings metric counts (`findings.high`, `findings.new.low`,
     `findings.total`); suppressed findings never count. `finding_counts` applies the same rule
     in one pass over all keys."""
+    return list(iter_finding_indices(record, key))
+
+
+def iter_finding_indices(record: Findings, key: str) -> Iterator[int]:
+    """`finding_indices`, lazily: the report lists the first 200 findings behind a criterion,
+    found without going through the rest of a scan's 200,000."""
     parts = key.split(".")
     new_only = len(parts) == 3 and parts[1] == "new"
     severity = parts[-1]
-    out = []
     for i, (sev, suppressed, new) in enumerate(finding_flags(record.findings)):
         if suppressed or (new_only and not new):
             continue
         if severity in ("total", sev):
-            out.append(i)
-    return out
+            yield i
