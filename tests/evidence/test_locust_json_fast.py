@@ -221,15 +221,3 @@ def test_a_big_file_takes_the_fast_reading_and_reads_as_the_stdlib_does(
     ]
     assert aggregate_json(fast) == aggregate_json(slow)
     assert aggregate_json(fast).per_second[1795000001] == 2 + 3 + 4 + 5
-
-
-def test_counts_as_floats_are_the_floats_of_the_counts() -> None:
-    """The intervals' rates: small counts' floats come from a table, others are converted;
-    either way the values of float(), in order."""
-    from readiness.evidence.locust.common import as_floats
-
-    for counts in ([], [0, 5, 4095], [3, 4096, 7], [2, -1], [10**15, 1]):
-        for given in (counts, iter(counts)):
-            got = as_floats(given)
-            assert got == tuple(map(float, counts))
-            assert all(type(v) is float for v in got)

@@ -66,7 +66,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from readiness.errors import EvidenceError
 from readiness.evidence.base import LazyParams
 from readiness.evidence.locust.checks import check_hdr_is_this_runs, mark_unusable, stale_warning
-from readiness.evidence.locust.common import Entry, FileKind, as_floats, classify, fail
+from readiness.evidence.locust.common import Entry, FileKind, classify, fail
 from readiness.evidence.locust.csv import History, read_exceptions, read_failures, read_stats
 from readiness.evidence.locust.hdr import HdrResult, hdr_percentiles, read_hlog
 from readiness.evidence.locust.history import read_history
@@ -424,7 +424,7 @@ def _intervals(
     def rates(entry: Entry | None) -> tuple[float, ...]:
         if entry is None or not entry.per_second:
             return ()
-        return as_floats(map(entry.per_second.get, seconds, repeat(0)))
+        return tuple(map(float, map(entry.per_second.get, seconds, repeat(0))))
 
     out = [
         Intervals(key, p99s(hdr.key_p99.get(key, {})) if hdr else (), rates(entries.get(key)))

@@ -6,7 +6,6 @@ Locust's own percentile function.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -87,19 +86,6 @@ def calculate_response_time_percentile(
         if num_requests - processed_count <= num_of_request:
             return response_time
     return 0
-
-
-# The floats of the counts 0 to 4095, made once: a per-second count is small, and looking its
-# float up is three times faster than making one (1,000,000 of them for a soak's intervals).
-_FLOATS = tuple(map(float, range(4096)))
-
-
-def as_floats(counts: Iterable[int]) -> tuple[float, ...]:
-    """`tuple(map(float, counts))`, each small count's float shared from a table."""
-    values = counts if isinstance(counts, list) else list(counts)
-    if values and min(values) >= 0 and max(values) < len(_FLOATS):
-        return tuple(map(_FLOATS.__getitem__, values))
-    return tuple(map(float, values))
 
 
 @dataclass
