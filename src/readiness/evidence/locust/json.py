@@ -210,13 +210,21 @@ class _JsonEntry:
     """Typed access to one JSON stats entry, with errors naming the file, line and field."""
 
     def __init__(
-        self, value: Any, display: str, line: int | None, index: int, *, typed: bool = False
+        self,
+        value: Any,
+        display: str,
+        line: int | None,
+        index: int,
+        *,
+        typed: bool = False,
+        unsigned: bool = False,
     ) -> None:
-        """`typed`: the histograms are `{int: int}` already (msgspec's reading)."""
+        """`typed`: the histograms are `{int: int}` already (msgspec's reading); `unsigned`:
+        and the file has no "-", so no number in it is negative."""
         if not isinstance(value, dict):
             raise fail(f"entry {index} is not an object", display, line)
         self.value = value
-        self.typed = typed
+        self.typed, self.unsigned = typed, unsigned
         self.display = display
         self.line = line
         name = value.get("name")
@@ -295,13 +303,13 @@ class _JsonEntry:
         return out
 
     def _typed_histogram(self, key: str, value: dict[int, int]) -> dict[int, int]:
-        """msgspec's `{int: int}`, range-checked in C; out of range, an (unlocated) error that
-        sends the file to the stdlib reading, which words and locates it."""
+        """msgspec's `{int: int}`, range-checked in C (from above only, in a file without a
+        "-"); out of range, an (unlocated) error that sends the file to the stdlib reading,
+        which words and locates it."""
         if value and (
-            min(value) < 0
-            or max(value) > MAX_NUMBER
-            or min(value.values()) < 0
+            max(value) > MAX_NUMBER
             or max(value.values()) > MAX_COUNT
+            or (not self.unsigned and (min(value) < 0 or min(value.values()) < 0))
         ):
             raise fail(f"{self.where}: {key} has a key or count out of range", self.display)
         return value
@@ -334,18 +342,22 @@ def read_json(path: Path, display: str) -> dict[str, Entry]:
         values = _fast_values(data)
         if values is not None:
             try:
-                return _entries([(None, v) for v in values], display, typed=True)
+                unsigned = b"-" not in data
+                return _entries([(None, v) for v in values], display, unsigned=unsigned)
             except EvidenceError:
                 pass  # read again below, where the error is worded and located
-    return _entries(_json_entries(_text(data, display), display), display, typed=False)
+    return _entries(_json_entries(_text(data, display), display), display)
 
 
 def _entries(
-    values: list[tuple[int | None, Any]], display: str, *, typed: bool
+    values: list[tuple[int | None, Any]], display: str, *, unsigned: bool | None = None
 ) -> dict[str, Entry]:
+    """The checked entries of the stdlib reading (`unsigned` None) or msgspec's (`unsigned`:
+    whether the file has no "-")."""
     entries: dict[str, Entry] = {}
     for index, (line, value) in enumerate(values):
-        e = _JsonEntry(value, display, line, index, typed=typed)
+        typed = unsigned is not None
+        e = _JsonEntry(value, display, line, index, typed=typed, unsigned=bool(unsigned))
         requests = e.count("num_requests")
         failures = e.count("num_failures")
         none_requests = e.count("num_none_requests", default=0)
