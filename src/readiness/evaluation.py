@@ -9,13 +9,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import TYPE_CHECKING, Literal
 
 from readiness import units, waivers
 from readiness.criteria import STAGE_TITLES, Stage, Threshold, next_stage, warn_for_stage
 from readiness.errors import DefinitionError
 from readiness.evidence.records import Evidence, Findings
-from readiness.metrics import CATALOGUE, Metric, MetricTable, finding_indices, interval_samples
+from readiness.metrics import (
+    CATALOGUE,
+    Metric,
+    MetricTable,
+    finding_indices,
+    interval_samples,
+    iter_finding_indices,
+)
 from readiness.waivers import WaiverUse
 
 if TYPE_CHECKING:  # types only: the report layer (inspect --json, history) imports no pydantic
@@ -751,7 +759,7 @@ def findings_behind(
             if u.criterion == r.key and u.finding is not None and u.state == "applied"
         ]
         rows: list[FindingRow] = []
-        for i in finding_indices(ev.record, key)[:MAX_FINDINGS_LISTED]:
+        for i in islice(iter_finding_indices(ev.record, key), MAX_FINDINGS_LISTED):
             f = ev.record.findings[i]
             by = next((u for u in applied if waivers.matches(f, u.finding or "")), None)
             rows.append(

@@ -33,7 +33,7 @@ from readiness.evidence.records import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
     from readiness.definition import Criterion, Project
 
@@ -244,8 +244,12 @@ def _load_metrics(check: str, record: LoadStats) -> list[Metric]:
     return out
 
 
-def _findings_metrics(check: str, record: Findings) -> list[Metric]:
-    out = [Metric(check, k, float(v), "count") for k, v in finding_counts(record).items()]
+def _findings_metrics(
+    check: str, record: Findings, counts: dict[str, int] | None = None
+) -> list[Metric]:
+    """`counts`: the record's `finding_counts`, if known."""
+    counts = finding_counts(record) if counts is None else counts
+    out = [Metric(check, k, float(v), "count") for k, v in counts.items()]
     out.append(Metric(check, "skipped", float(len(record.skipped)), "count"))
     for key, value in sorted(record.extra_counts.items()):
         out.append(Metric(check, f"extra[{quote_name(key)}]", float(value), "count"))
@@ -310,12 +314,22 @@ class MetricTable:
     by_name: dict[str, Metric]
 
     @classmethod
-    def build(cls, evidence: dict[str, Evidence]) -> MetricTable:
+    def build(
+        cls, evidence: dict[str, Evidence], counts: Mapping[str, dict[str, int]] | None = None
+    ) -> MetricTable:
+        """`counts`: `finding_counts` of the Findings records by check, when the caller has
+        them already (a scan of 200,000 findings is counted once, not twice)."""
         table: dict[str, Metric] = {}
         for ev in evidence.values():
-            if ev.record is not None:
-                for m in from_record(ev.check, ev.record):
-                    table[m.name] = m
+            if ev.record is None:
+                continue
+            known = counts.get(ev.check) if counts is not None else None
+            if known is not None and isinstance(ev.record, Findings):
+                metrics = _findings_metrics(ev.check, ev.record, known)
+            else:
+                metrics = from_record(ev.check, ev.record)
+            for m in metrics:
+                table[m.name] = m
         return cls(table)
 
     def resolve(self, ref: str) -> list[Metric]:
@@ -400,13 +414,17 @@ def finding_indices(record: Findings, key: str) -> list[int]:
     """Indices of the findings a Findings metric counts (`findings.high`, `findings.new.low`,
     `findings.total`); suppressed findings never count. `finding_counts` applies the same rule
     in one pass over all keys."""
+    return list(iter_finding_indices(record, key))
+
+
+def iter_finding_indices(record: Findings, key: str) -> Iterator[int]:
+    """`finding_indices`, lazily: the report lists the first 200 findings behind a criterion,
+    found without going through the rest of a scan's 200,000."""
     parts = key.split(".")
     new_only = len(parts) == 3 and parts[1] == "new"
     severity = parts[-1]
-    out = []
     for i, (sev, suppressed, new) in enumerate(finding_flags(record.findings)):
         if suppressed or (new_only and not new):
             continue
         if severity in ("total", sev):
-            out.append(i)
-    return out
+            yield i

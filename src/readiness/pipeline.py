@@ -120,7 +120,12 @@ def build_report(
     for check, reason in (failed_checks or {}).items():
         old = evidence[check]
         evidence[check] = Evidence(check, old.kind, "error", old.files, None, reason)
-    table = MetricTable.build(evidence)
+    counts = {  # counted once: the metrics and the report both show them
+        ev.check: finding_counts(ev.record)
+        for ev in evidence.values()
+        if isinstance(ev.record, Findings)
+    }
+    table = MetricTable.build(evidence, counts)
     extra_waivers, vex_problems = vex_waivers(project)
     evaluation = evaluate_criteria(
         project,
@@ -166,11 +171,7 @@ def build_report(
         risks=tuple(gov.risks),
         findings=findings_behind(evaluation, evidence),
         waivers=tuple(evaluation.waivers),
-        finding_counts={
-            ev.check: finding_counts(ev.record)
-            for ev in evidence.values()
-            if isinstance(ev.record, Findings)
-        },
+        finding_counts=counts,
         requirements=tuple(resolutions),
         baseline=baseline,
         trends=dict(trends or {}),

@@ -5,9 +5,17 @@ travel to and from a worker process as plain data."""
 from __future__ import annotations
 
 import pickle
+from itertools import islice
 
-from readiness.evidence.records import Finding, FindingFields, Findings, FindingTable, fingerprint
-from readiness.metrics import finding_counts, finding_indices
+from readiness.evidence.records import (
+    Evidence,
+    Finding,
+    FindingFields,
+    Findings,
+    FindingTable,
+    fingerprint,
+)
+from readiness.metrics import MetricTable, finding_counts, finding_indices, iter_finding_indices
 
 ROWS: list[FindingFields] = [
     ("t", "R1", "high", "one", "a.py:1", "", "", ("R1", "a.py:1", "", "k=v"), False, True, ()),
@@ -45,6 +53,28 @@ def test_a_table_counts_as_its_findings_do() -> None:
     assert finding_counts(table)["findings.high"] == 2
     for key in ("findings.high", "findings.new.high", "findings.total", "findings.low"):
         assert finding_indices(table, key) == finding_indices(plain, key)
+
+
+def test_the_indices_listed_lazily_are_the_first_of_all_of_them() -> None:
+    """A report lists the first findings behind a criterion: taken lazily, they are the first
+    of the full list, in order, and stop where the caller stops (a scan's 200,000)."""
+    rows = [ROWS[i % 3] for i in range(30_000)]
+    table = Findings("t", FindingTable(rows))
+    for key in ("findings.high", "findings.new.high", "findings.total", "findings.low"):
+        everything = finding_indices(table, key)
+        assert list(iter_finding_indices(table, key)) == everything
+        assert list(islice(iter_finding_indices(table, key), 200)) == everything[:200]
+    assert finding_counts(table)["findings.high"] == 20_000
+    assert finding_counts(table)["findings.suppressed"] == 10_000
+
+
+def test_the_metrics_of_counts_given_are_those_counted() -> None:
+    """The pipeline counts a scan's findings once and gives the counts to the metric table:
+    the same metrics as the table counting them itself."""
+    evidence = {"scan": Evidence("scan", "sarif", "ok", record=Findings("t", FindingTable(ROWS)))}
+    counts = {"scan": finding_counts(Findings("t", FINDINGS))}
+    assert MetricTable.build(evidence, counts) == MetricTable.build(evidence)
+    assert MetricTable.build(evidence).by_name["scan.findings.high"].value == 2
 
 
 def test_a_table_pickles_as_its_rows() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Literal, get_args, overload
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
@@ -154,6 +155,8 @@ FindingFields = tuple[
     str, str, Severity, str, str, str, str, "str | tuple[str, ...]", bool, bool, tuple[str, ...]
 ]
 
+_FLAGS = itemgetter(2, 8, 9)  # a row's (severity, suppressed, new)
+
 
 class FindingTable(Sequence[Finding]):
     """Findings kept as tuples of their fields, each `Finding` made when it is read.
@@ -192,8 +195,9 @@ class FindingTable(Sequence[Finding]):
         return self._rows
 
     def flags(self) -> Iterator[tuple[Severity, bool, bool]]:
-        """(severity, suppressed, new) of each finding, in order, without making them."""
-        return ((r[2], r[8], r[9]) for r in self._rows)
+        """(severity, suppressed, new) of each finding, in order, without making them (taken
+        from the rows in C: the metrics count a scan's 200,000 twice)."""
+        return map(_FLAGS, self._rows)
 
     def __len__(self) -> int:
         return len(self._rows)

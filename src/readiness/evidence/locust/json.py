@@ -1,6 +1,14 @@
 """Locust's `--json-file` output: the array of stats entries, each read with the line it
 starts on and checked, its percentiles recomputed from the `response_times` buckets exactly as
 Locust does; and the Aggregated entry, rebuilt from the endpoints' (the file has none).
+
+A soak's file is big (16 MB for 24 endpoints over 11 hours: 40,000 per-second counts an
+endpoint), so from `FAST_BYTES` on it is first decoded by msgspec, the per-second objects
+straight into `{second: count}` dicts, and proved free of duplicate keys by counting (see
+`_fast_values`). Anything that reading does not accept plainly (a duplicate key, an escape,
+a float where a count belongs, any check failing) is read again by the stdlib parser below,
+which refuses duplicate keys as it goes and locates every error by its line: the fast reading
+only ever returns what the stdlib one would.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from readiness.evidence.locust.common import (
 )
 
 _WS = re.compile(r"[ \t\r\n]*")
+FAST_BYTES = 1 << 20  # 1 MiB: below it the stdlib parser is as fast as importing msgspec
+_HISTOGRAMS = frozenset({"response_times", "num_reqs_per_sec", "num_fail_per_sec"})
 
 
 class _DuplicateKey(ValueError):
@@ -51,9 +61,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _json_entries(path: Path, display: str) -> list[tuple[int, Any]]:
+def _json_entries(text: str, display: str) -> list[tuple[int | None, Any]]:
     """The top-level array's elements with the line each starts on."""
-    text = _read_text(path, display)
     decoder = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     end = len(text)
     i = _ws(text, 0)
@@ -65,7 +74,7 @@ def _json_entries(path: Path, display: str) -> list[tuple[int, Any]]:
             display,
             _line_at(text, i),
         )
-    out: list[tuple[int, Any]] = []
+    out: list[tuple[int | None, Any]] = []
     i = _ws(text, i + 1)
     line, counted = 1, 0
     if i < end and text[i] == "]":
@@ -93,15 +102,64 @@ def _json_entries(path: Path, display: str) -> list[tuple[int, Any]]:
     return out
 
 
-def _read_text(path: Path, display: str) -> str:
-    """The file as UTF-8 text (BOM tolerated), size-checked."""
+def _read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes, size-checked."""
     check_size(path, display)
     try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise fail(f"not UTF-8 text ({exc.reason})", display) from None
+        return path.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read ({exc.strerror})", display) from None
+
+
+def _text(data: bytes, display: str) -> str:
+    """The file as UTF-8 text (BOM tolerated)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 text ({exc.reason})", display) from None
+
+
+def _fast_values(data: bytes) -> list[dict[str, Any]] | None:
+    """The array's entries as the stdlib reading gives them (the histograms already
+    `{int: int}`), decoded by msgspec; None for anything that reading might not give the same
+    way, which the stdlib reading then reads and, if wrong, words and locates.
+
+    msgspec keeps the last of two equal keys silently, so they are found by counting. In
+    valid JSON every `:` outside a string separates one member of an object: the file's `:`
+    number its members plus the `:` inside its strings. With no backslash in the file (no
+    escape: a string's text is its value) the decoded entries must account for every one:
+    each object's length, and the `:` of its keys and string values (a histogram's integer
+    keys hold none). An object that lost a member to a repeated key ("7" twice), or two keys
+    read as one second ("7" and "-0"... the stdlib reading sums those; msgspec refuses "07"),
+    falls short, and the file goes to the stdlib reading. Entry values other than the three
+    histograms must be scalars: anything nested is left to the stdlib reading (and its depth
+    guard), as are numbers msgspec refuses (NaN, 1e400, over 4,300 digits)."""
+    if b"\\" in data:
+        return None
+    import msgspec
+
+    counts = msgspec.json.Decoder(dict[int, int])
+    members = 0
+    out: list[dict[str, Any]] = []
+    try:
+        for raw_entry in msgspec.json.decode(data, type=list[dict[str, msgspec.Raw]]):
+            entry: dict[str, Any] = {}
+            for key, raw in raw_entry.items():
+                members += 1 + key.count(":")
+                if key in _HISTOGRAMS:
+                    value: Any = counts.decode(raw)
+                    members += len(value)
+                else:
+                    value = msgspec.json.decode(raw)
+                    if isinstance(value, str):
+                        members += value.count(":")
+                    elif value is not None and not isinstance(value, int | float):
+                        return None
+                entry[key] = value
+            out.append(entry)
+    except (msgspec.MsgspecError, ValueError, RecursionError):
+        return None
+    return out if data.count(b":") == members else None
 
 
 def _ws(text: str, i: int) -> int:
@@ -151,10 +209,22 @@ def _bad_separator(text: str, i: int, display: str) -> NoReturn:
 class _JsonEntry:
     """Typed access to one JSON stats entry, with errors naming the file, line and field."""
 
-    def __init__(self, value: Any, display: str, line: int, index: int) -> None:
+    def __init__(
+        self,
+        value: Any,
+        display: str,
+        line: int | None,
+        index: int,
+        *,
+        typed: bool = False,
+        unsigned: bool = False,
+    ) -> None:
+        """`typed`: the histograms are `{int: int}` already (msgspec's reading); `unsigned`:
+        and the file has no "-", so no number in it is negative."""
         if not isinstance(value, dict):
             raise fail(f"entry {index} is not an object", display, line)
         self.value = value
+        self.typed, self.unsigned = typed, unsigned
         self.display = display
         self.line = line
         name = value.get("name")
@@ -193,6 +263,8 @@ class _JsonEntry:
         value = self.value.get(key)
         if not isinstance(value, dict):
             raise self._bad(key, "an object of {number: count}")
+        if self.typed:
+            return self._typed_histogram(key, value)
         fast = _plain_histogram(value)
         if fast is not None:
             return fast
@@ -230,6 +302,18 @@ class _JsonEntry:
             out[bucket] = out.get(bucket, 0) + n
         return out
 
+    def _typed_histogram(self, key: str, value: dict[int, int]) -> dict[int, int]:
+        """msgspec's `{int: int}`, range-checked in C (from above only, in a file without a
+        "-"); out of range, an (unlocated) error that sends the file to the stdlib reading,
+        which words and locates it."""
+        if value and (
+            max(value) > MAX_NUMBER
+            or max(value.values()) > MAX_COUNT
+            or (not self.unsigned and (min(value) < 0 or min(value.values()) < 0))
+        ):
+            raise fail(f"{self.where}: {key} has a key or count out of range", self.display)
+        return value
+
 
 def _plain_histogram(value: dict[str, Any]) -> dict[int, int] | None:
     """The histogram when every key is an integer and every count an int, all in range, and
@@ -252,9 +336,28 @@ def _plain_histogram(value: dict[str, Any]) -> dict[int, int] | None:
 
 
 def read_json(path: Path, display: str) -> dict[str, Entry]:
+    """The file's entries by key, checked (see the module's docstring)."""
+    data = _read_bytes(path, display)
+    if len(data) >= FAST_BYTES:
+        values = _fast_values(data)
+        if values is not None:
+            try:
+                unsigned = b"-" not in data
+                return _entries([(None, v) for v in values], display, unsigned=unsigned)
+            except EvidenceError:
+                pass  # read again below, where the error is worded and located
+    return _entries(_json_entries(_text(data, display), display), display)
+
+
+def _entries(
+    values: list[tuple[int | None, Any]], display: str, *, unsigned: bool | None = None
+) -> dict[str, Entry]:
+    """The checked entries of the stdlib reading (`unsigned` None) or msgspec's (`unsigned`:
+    whether the file has no "-")."""
     entries: dict[str, Entry] = {}
-    for index, (line, value) in enumerate(_json_entries(path, display)):
-        e = _JsonEntry(value, display, line, index)
+    for index, (line, value) in enumerate(values):
+        typed = unsigned is not None
+        e = _JsonEntry(value, display, line, index, typed=typed, unsigned=bool(unsigned))
         requests = e.count("num_requests")
         failures = e.count("num_failures")
         none_requests = e.count("num_none_requests", default=0)
@@ -308,9 +411,17 @@ def read_json(path: Path, display: str) -> dict[str, Entry]:
 
 def _summed(histograms: Iterable[dict[int, int]]) -> dict[int, int]:
     """The bucket-wise sum, keys in the order first seen. Histograms with the same keys in the
-    same order (an endpoint's seconds are usually every other's) are added with one zip."""
+    same order (an endpoint's seconds are usually every other's) are added column by column in
+    C: all of them at once when every one has the first's keys, else two at a time."""
+    given = [h for h in histograms if h]
+    if not given:
+        return {}
+    keys = list(given[0])
+    if all(len(h) == len(keys) and list(h) == keys for h in given[1:]):
+        columns = zip(*(h.values() for h in given), strict=True)
+        return dict(zip(keys, map(sum, columns), strict=True))
     out: dict[int, int] = {}
-    for histogram in histograms:
+    for histogram in given:
         if not out:
             out = dict(histogram)
         elif len(out) == len(histogram) and list(out) == list(histogram):
