@@ -5,12 +5,18 @@ One handler maps every error to the exit-code table of `readiness.errors.ExitCod
 
 from __future__ import annotations
 
+import sys
+
+if __name__ == "__main__":  # `python -m readiness.cli`: a plain `inspect` runs before click loads
+    from readiness import cli_inspect
+
+    cli_inspect.fast(sys.argv[1:])
+
 import contextlib
 import errno
 import functools
 import math
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
@@ -18,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 import click
 from click.core import ParameterSource
 
-from readiness import __version__
+from readiness import __version__, cli_inspect
 from readiness.cli_paths import Directory, InputFile
 from readiness.criteria import STAGES, Stage
 from readiness.errors import ExitCode, ReadinessError, UsageError, WriteError
@@ -865,37 +871,22 @@ def _usage_error(exc: click.UsageError) -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: run the CLI and map every outcome to the exit-code table. As a process
-    of its own (no `argv`), it leaves without tearing the interpreter down (`_leave`)."""
+    of its own (no `argv`), it leaves without tearing the interpreter down
+    (`cli_inspect.leave`)."""
     try:
         _main(argv)
     except SystemExit as exc:
         if argv is None:
-            _leave(exc.code)
+            cli_inspect.leave(exc.code)
         raise
-
-
-def _leave(code: object) -> None:
-    """Exit with `code` at once, once standard output and error are flushed: a process that
-    read big evidence would otherwise spend a tenth of a second freeing it object by object
-    (200,000 findings, a pyarrow pool) and unloading modules, for nothing. Everything the
-    commands write is closed by then (`atomic`, the stores' context managers). Not under
-    coverage (its data is written at exit), nor with SQLAlchemy loaded (a PostgreSQL
-    connection is closed properly), nor when flushing fails: the interpreter's own exit
-    then reports it as before."""
-    if not isinstance(code, int) or {"coverage", "sqlalchemy"} & sys.modules.keys():
-        return
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        return
-    os._exit(code)
 
 
 def _main(argv: Sequence[str] | None) -> NoReturn:
     """Run the CLI and map every outcome to the exit-code table."""
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        cli_inspect.run(args)  # a plain `inspect`, as click would run it (exits); else returns
+        cli.main(args=args, standalone_mode=False)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
         sys.exit(code)

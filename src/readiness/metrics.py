@@ -8,7 +8,6 @@ and the worst is reported.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import math
 import re
@@ -386,6 +385,8 @@ def _ref_problems(
     thresholds in units comparable with the metric's."""
     unit = catalogue.get(pattern_of(key))
     if unit is None:
+        import difflib  # only to suggest a name for a wrong one
+
         close = difflib.get_close_matches(pattern_of(key), list(catalogue), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         where = crit.doc.where((*crit.loc, "metric"))

@@ -182,7 +182,7 @@ def run_with_stdout(
     args: list[str], cwd: Path, stdout: Path | None, *, traced: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """The real console script with standard output sent to `stdout` (None: closed);
-    `traced=False`: without coverage, so it leaves as a user's process does (`cli._leave`:
+    `traced=False`: without coverage, so it leaves as a user's process does (`cli_inspect.leave`:
     flushed, then no interpreter teardown), not through coverage's exit."""
 
     def close_stdout() -> None:

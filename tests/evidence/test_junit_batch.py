@@ -268,3 +268,16 @@ def test_doctype_after_a_long_prolog_still_names_its_line(tmp_path: Path) -> Non
     with pytest.raises(EvidenceError, match="DOCTYPE") as info:
         read(f)
     assert info.value.line == 3
+
+
+def test_an_empty_and_an_absent_file_or_classname_are_the_same_test(tmp_path: Path) -> None:
+    """The merge key reads an absent file or classname as empty, whether a batch has every
+    attribute (taken at once) or not: four results of one test, merged."""
+    f = tmp_path / "same.xml"
+    f.write_text(
+        '<testsuite><testcase file="" classname="" name="a" time="1"/>'
+        '<testcase name="a" time="1"/><testcase name="b" time="1"/>'
+        '<testcase classname="" name="a"/><testcase file="" name="a" time="2"/></testsuite>'
+    )
+    run = read(f)
+    assert (run.tests, run.passed, run.duplicates_merged, run.duration_s) == (2, 2, 3, 5.0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -115,3 +116,25 @@ def test_small_evidence_stays_in_this_process() -> None:
     project = load_project(DEFINITION)
     specs = {i: project.checks[i] for i in project.definition.checks}
     assert parallel._shared(specs, project.root, RECORDED) == []
+
+
+def test_a_big_file_is_hashed_in_a_thread_whose_failure_is_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file over a mebibyte is hashed in a thread of its own (named for it) while it is read;
+    a bug in the hashing is raised in the caller, not lost in the thread."""
+    gather = gather_mod
+    big = tmp_path / "big.xml"
+    cases = "".join(f'<testcase classname="c" name="t{i}"/>\n' for i in range(30_000))
+    big.write_text(f"<testsuite>{cases}</testsuite>")
+    assert big.stat().st_size > gather.OVERLAP_BYTES
+    seen: list[str] = []
+
+    def broken(files: list[Path], root: Path) -> None:
+        seen.append(threading.current_thread().name)
+        raise RuntimeError("hashing bug")
+
+    monkeypatch.setattr(gather, "file_metas", broken)
+    with pytest.raises(RuntimeError, match="hashing bug"):
+        gather.hash_and_read("junit", [big], tmp_path, {})
+    assert seen == ["readiness-hash"]

@@ -3,7 +3,6 @@ lines of a table, or as JSON; cli prints them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +54,8 @@ def listing(
 
 
 def listing_json(found: list[Row], problems: list[str]) -> str:
+    import json  # only for --json: a table needs none
+
     return json.dumps({"metrics": found, "problems": problems}, indent=2, ensure_ascii=False)
 
 
@@ -93,6 +94,8 @@ def inspect(files: Sequence[Path], kind: str, opts: dict[str, str], as_json: boo
     found = rows(from_record("evidence", record))
     ev = Evidence("evidence", kind, "ok", metas, record, "", tuple(getattr(record, "warnings", ())))
     if as_json:
+        import json  # only for --json: a table needs none
+
         from readiness.render import view
 
         data = {

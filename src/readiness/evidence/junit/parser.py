@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from functools import reduce
 from itertools import repeat
-from operator import add
+from operator import add, itemgetter
 from typing import BinaryIO
 
 from readiness.errors import EvidenceError
@@ -37,6 +37,10 @@ from readiness.evidence.junit.tally import Tally
 
 PASSED = RANK["passed"]
 _INF = math.inf
+# a case that has them all (most do): its merge key's parts and its time in one C call each
+_KEY_PARTS = itemgetter("file", "classname", "name")
+_TIME = itemgetter("time")
+_NAME = itemgetter(2)
 
 
 @dataclass
@@ -250,11 +254,7 @@ class FileParser:
         checked = self._plain_batch(batch)
         if checked is None:
             return False
-        names, seconds, total = checked
-        get = dict.get
-        files = map(get, batch, repeat("file"), repeat(""))
-        classnames = map(get, batch, repeat("classname"), repeat(""))
-        keys = list(map(hash, zip(files, classnames, names, strict=True)))
+        keys, seconds, total = checked
         outcomes = self.outcomes
         before = len(outcomes)
         if 0.0 in seconds:  # which cases are new matters: one at a time, in order
@@ -275,17 +275,30 @@ class FileParser:
 
     def _plain_batch(
         self, batch: list[dict[str, str]]
-    ) -> tuple[list[str | None], list[float], float] | None:
-        """(names, times, the file's case time with them) if every case of the batch is a
-        plain pass with a plain time; None if one is not."""
+    ) -> tuple[list[int], list[float], float] | None:
+        """(merge keys, times, the file's case time with them) if every case of the batch is
+        a plain pass with a plain time; None if one is not."""
+        try:  # every case with a file, classname, name and time (a pytest file's do)
+            parts = list(map(_KEY_PARTS, batch))
+            seconds = list(map(float, map(_TIME, batch)))
+        except (KeyError, ValueError):
+            return self._plain_batch_any(batch)
+        if not all(map(_NAME, parts)) or self._has_status(batch):
+            return None
+        total = reduce(add, seconds, self.case_time)  # the same additions, in the same order
+        if not (total < _INF and min(seconds) >= 0):  # also false for any NaN (total is NaN)
+            return None
+        return list(map(hash, parts)), seconds, total
+
+    def _plain_batch_any(
+        self, batch: list[dict[str, str]]
+    ) -> tuple[list[int], list[float], float] | None:
+        """`_plain_batch` when a case lacks a file, classname or time (read as "", "" and 0)."""
         if not all(map(isinstance, batch, repeat(dict))):
             return None  # lxml passes an immutable empty mapping for no attributes at all
         get = dict.get
         names = list(map(get, batch, repeat("name")))
-        if not all(names):
-            return None
-        has = dict.__contains__
-        if any(map(has, batch, repeat("status"))) or any(map(has, batch, repeat("result"))):
+        if not all(names) or self._has_status(batch):
             return None
         try:  # values are str: a missing time reads as "0", which adds 0.0 as before
             seconds = list(map(float, map(get, batch, repeat("time"), repeat("0"))))
@@ -294,7 +307,14 @@ class FileParser:
         total = reduce(add, seconds, self.case_time)  # the same additions, in the same order
         if not (total < _INF and min(seconds) >= 0):  # also false for any NaN (total is NaN)
             return None
-        return names, seconds, total
+        files = map(get, batch, repeat("file"), repeat(""))
+        classnames = map(get, batch, repeat("classname"), repeat(""))
+        return list(map(hash, zip(files, classnames, names, strict=True))), seconds, total
+
+    @staticmethod
+    def _has_status(batch: list[dict[str, str]]) -> bool:
+        has = dict.__contains__
+        return any(map(has, batch, repeat("status"))) or any(map(has, batch, repeat("result")))
 
     def _end_suite(self, depth: int) -> None:
         self._flush()

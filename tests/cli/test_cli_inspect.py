@@ -1,0 +1,150 @@
+"""`readiness inspect` run without click (cli_inspect) answers exactly as click runs it: the
+same output, errors and exit codes for every plain invocation, and anything that is not plain
+(help, other options, missing files...) is left to click."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import FIXTURES, Result, invoke, junit_xml
+from readiness import cli_inspect
+
+
+def _click_only(args: list[str], cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """The same invocation with the click-free path switched off."""
+    with monkeypatch.context() as m:
+        m.setattr(cli_inspect, "run", lambda _argv: None)
+        return invoke(args, cwd)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    (tmp_path / "ok.xml").write_text(junit_xml(passed=3, failed=1, skipped=1))
+    (tmp_path / "more.xml").write_text(junit_xml(passed=2, errors=1))
+    (tmp_path / "warn.xml").write_text(
+        '<testsuite tests="5"><testcase name="a" time="soon"/></testsuite>'
+    )
+    (tmp_path / "a\x1b[31mred.xml").write_text(junit_xml(passed=1))
+    (tmp_path / "empty.xml").write_text("")
+    (tmp_path / "sub").mkdir()
+    return tmp_path
+
+
+PLAIN = [
+    ["inspect", "ok.xml", "--kind", "junit"],
+    ["inspect", "--kind=junit", "ok.xml", "more.xml"],
+    ["inspect", "--json", "ok.xml", "--kind", "junit"],
+    ["inspect", "warn.xml", "--kind", "junit"],
+    ["inspect", "a\x1b[31mred.xml", "--kind", "junit"],  # click strips the colour code
+    ["inspect", "empty.xml", "--kind", "junit"],
+    ["inspect", str(FIXTURES / "junit" / "truncated.xml"), "--kind", "junit"],
+    ["inspect", str(FIXTURES / "junit" / "xxe.xml"), "--kind", "junit"],
+    ["inspect", "ok.xml", "--kind", "sarif"],
+]
+NOT_PLAIN = [
+    ["inspect", "--help"],
+    ["inspect", "-h"],
+    ["inspect", "ok.xml"],
+    ["inspect", "--kind", "junit"],
+    ["inspect", "ok.xml", "--kind", "junit", "--option", "min-tests=9"],
+    ["inspect", "ok.xml", "--kind", "junit", "--kind", "junit"],
+    ["inspect", "ok.xml", "--kind", "--json"],
+    ["inspect", "ok.xml", "--kind"],
+    ["inspect", "ok.xml", "--kind", "junit", "--jsonx"],
+    ["inspect", "ok.xml", "--kind", "junit", "--json=1"],
+    ["inspect", "--", "ok.xml", "--kind", "junit"],
+    ["inspect", "-", "--kind", "junit"],
+    ["inspect", "missing.xml", "--kind", "junit"],
+    ["inspect", "sub", "--kind", "junit"],
+    ["inspect", "ok.xml", "--kind", "nope"],
+    ["--help"],
+    ["validate", "ok.xml"],
+]
+
+
+@pytest.mark.parametrize("args", PLAIN + NOT_PLAIN)
+def test_same_answer_with_and_without_click(
+    args: list[str], files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Output, errors and exit code are click's, whichever path runs."""
+    assert invoke(args, files) == _click_only(args, files, monkeypatch)
+
+
+@pytest.mark.parametrize("args", NOT_PLAIN)
+def test_anything_but_a_plain_inspect_is_left_to_click(
+    args: list[str],
+    files: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(files)
+    cli_inspect.run(args)  # returns (no SystemExit): nothing run
+    assert capsys.readouterr() == ("", "")
+
+
+def test_plain_arguments() -> None:
+    assert cli_inspect.plain_arguments(["inspect", "--kind=junit", "a", "--json", "b"]) == (
+        ["a", "b"],
+        "junit",
+        True,
+    )
+    assert cli_inspect.plain_arguments(["inspect", "a", "--kind", ""]) == (["a"], "", False)
+
+
+def _run_module(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "readiness.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "NO_COLOR": "1"},
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["inspect", "ok.xml", "--kind", "junit"],
+        ["inspect", "--json", "ok.xml", "more.xml", "--kind", "junit"],
+        ["inspect", str(FIXTURES / "junit" / "truncated.xml"), "--kind", "junit"],
+    ],
+)
+def test_python_m_readiness_cli_inspects_without_importing_click(
+    args: list[str], files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m readiness.cli inspect ...` (what a CI step and the benchmark run) answers as
+    click does, without importing it."""
+    proc = _run_module(args, files)
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()]
+    assert "click" not in imported
+    errors = "".join(line + "\n" for line in proc.stderr.splitlines() if "import time:" not in line)
+    assert Result(proc.returncode, proc.stdout, errors) == _click_only(args, files, monkeypatch)
+
+
+def test_python_m_readiness_cli_leaves_the_rest_to_click(files: Path) -> None:
+    proc = _run_module(["inspect", "missing.xml", "--kind", "junit"], files)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == "readiness: error: no such file: missing.xml"
+    assert "click" in [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()]
+
+
+@pytest.mark.parametrize("args", PLAIN)
+def test_a_plain_inspect_runs_without_click(
+    args: list[str],
+    files: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(files)
+    with pytest.raises(SystemExit):
+        cli_inspect.run(args)
+    out, err = capsys.readouterr()
+    assert out or err
