@@ -24,14 +24,16 @@ from pathlib import Path
 from typing import NoReturn
 
 
-def plain_arguments(argv: Sequence[str]) -> tuple[list[str], str, bool] | None:
-    """(files, kind, --json) of `inspect` arguments that need nothing of click; None if they
-    do (help, another option, a value or file that looks like an option, no kind or file)."""
+def plain_arguments(argv: Sequence[str]) -> tuple[list[str], str, bool, list[str]] | None:
+    """(files, kind, --json, the --option values) of `inspect` arguments that need nothing of
+    click; None if they do (help, another option, a value or file that looks like an option,
+    no kind or file)."""
     if not argv or argv[0] != "inspect":
         return None
     files: list[str] = []
     kind: str | None = None
     as_json = False
+    options: list[str] = []
     args = iter(argv[1:])
     for arg in args:
         if arg == "--json":
@@ -41,13 +43,37 @@ def plain_arguments(argv: Sequence[str]) -> tuple[list[str], str, bool] | None:
             if kind is not None or value is None or value.startswith("-"):
                 return None
             kind = value
+        elif arg == "--option" or arg.startswith("--option="):
+            value = arg[len("--option=") :] if arg != "--option" else next(args, None)
+            if value is None or value.startswith("-"):
+                return None
+            options.append(value)
         elif arg.startswith("-"):
             return None
         else:
             files.append(arg)
     if kind is None or not files:
         return None
-    return files, kind, as_json
+    return files, kind, as_json, options
+
+
+def _plain_options(kind: str, options: list[str]) -> dict[str, str] | None:
+    """The `--option`s as the command takes them, if each is KEY=VALUE and the adapter reads
+    them all without pydantic (`base.plain_options`); None leaves them to click's path, which
+    words any error."""
+    opts: dict[str, str] = {}
+    for item in options:
+        key, sep, value = item.partition("=")
+        if not sep:
+            return None
+        opts[key] = value
+    if opts:
+        from readiness.evidence import registry
+        from readiness.evidence.base import plain_options
+
+        if plain_options(getattr(registry.get(kind), "defaults", None), opts) is None:
+            return None
+    return opts
 
 
 def _regular_files(files: list[str]) -> bool:
@@ -70,16 +96,19 @@ def run(argv: Sequence[str]) -> None:
     plain = plain_arguments(argv)
     if plain is None or _completing():
         return
-    files, kind, as_json = plain
+    files, kind, as_json, options = plain
     from readiness.evidence import registry
 
     if kind not in registry.BUILTIN or not _regular_files(files):
+        return
+    opts = _plain_options(kind, options)
+    if opts is None:
         return
     from readiness.commands import inspecting
     from readiness.errors import EvidenceError, ExitCode
 
     try:
-        text = inspecting.inspect([Path(f) for f in files], kind, {}, as_json)
+        text = inspecting.inspect([Path(f) for f in files], kind, opts, as_json)
     except EvidenceError as exc:
         echo(f"readiness: error: {exc}", err=True)
         raise SystemExit(ExitCode.NO_GO) from None

@@ -45,13 +45,23 @@ PLAIN = [
     ["inspect", str(FIXTURES / "junit" / "truncated.xml"), "--kind", "junit"],
     ["inspect", str(FIXTURES / "junit" / "xxe.xml"), "--kind", "junit"],
     ["inspect", "ok.xml", "--kind", "sarif"],
+    ["inspect", "ok.xml", "--kind", "junit", "--option", "min-tests=9"],  # too few: an error
+    ["inspect", "ok.xml", "--kind", "junit", "--option=min-tests=2", "--option", "min-tests=3"],
+    ["inspect", "ok.xml", "--kind", "junit", "--option", "min_tests=2"],
 ]
 NOT_PLAIN = [
     ["inspect", "--help"],
     ["inspect", "-h"],
     ["inspect", "ok.xml"],
     ["inspect", "--kind", "junit"],
-    ["inspect", "ok.xml", "--kind", "junit", "--option", "min-tests=9"],
+    ["inspect", "ok.xml", "--kind", "junit", "--option", "min-tests=0"],  # pydantic's error
+    ["inspect", "ok.xml", "--kind", "junit", "--option", "min-tests=1e1"],
+    ["inspect", "ok.xml", "--kind", "junit", "--option", "min-tests"],
+    ["inspect", "ok.xml", "--kind", "junit", "--option", "nope=1"],
+    ["inspect", "ok.xml", "--kind", "junit", "--option", "min_tests=2", "--option", "min-tests=3"],
+    ["inspect", "ok.xml", "--kind", "junit", "--option", "-1"],
+    ["inspect", "ok.xml", "--kind", "junit", "--option"],
+    ["inspect", "ok.xml", "--kind", "sarif", "--option", "min-tests=2"],
     ["inspect", "ok.xml", "--kind", "junit", "--kind", "junit"],
     ["inspect", "ok.xml", "--kind", "--json"],
     ["inspect", "ok.xml", "--kind"],
@@ -92,8 +102,16 @@ def test_plain_arguments() -> None:
         ["a", "b"],
         "junit",
         True,
+        [],
     )
-    assert cli_inspect.plain_arguments(["inspect", "a", "--kind", ""]) == (["a"], "", False)
+    assert cli_inspect.plain_arguments(["inspect", "a", "--kind", ""]) == (["a"], "", False, [])
+    argv = ["inspect", "a", "--kind", "locust", "--option", "ramp-up=60", "--option=window=5"]
+    assert cli_inspect.plain_arguments(argv) == (
+        ["a"],
+        "locust",
+        False,
+        ["ramp-up=60", "window=5"],
+    )
 
 
 def _run_module(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
