@@ -24,6 +24,18 @@ if TYPE_CHECKING:
 
 MAX_EVIDENCE_BYTES = 2 * 1024**3  # 2 GiB: above that a file is refused, not read
 
+_CORES = {"spare": True}
+
+
+def spare_cores(flag: bool | None = None) -> bool:
+    """Whether a reader may use the machine's other cores for one file (a forked helper:
+    `junit.split`); with `flag`, set it. Off in the parallel gather, whose processes keep
+    those cores busy with other checks."""
+    if flag is not None:
+        _CORES["spare"] = flag
+    return _CORES["spare"]
+
+
 _Model = TypeVar("_Model", bound="BaseModel")
 
 

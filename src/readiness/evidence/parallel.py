@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from readiness.errors import PluginError
-from readiness.evidence import registry
+from readiness.evidence import base, registry
 from readiness.evidence.gather import evidence_base, gather_one, resolve_files
 from readiness.evidence.records import Evidence
 
@@ -64,6 +64,7 @@ def gather(project: Project, evidence_dir: Path, now: float) -> dict[str, Eviden
 
     queue = _Queue(shared)
     workers = min((os.cpu_count() or 1) - 1, len(shared) - 1)
+    base.spare_cores(False)  # the cores are this gather's: no reader forks helpers of its own
     with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
         feeder = _Feeder(pool, queue, specs, root, evidence_dir, now)
         for _ in range(workers):

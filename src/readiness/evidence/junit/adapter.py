@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from readiness.errors import EvidenceError
 from readiness.evidence.base import Bound, LazyParams
+from readiness.evidence.junit import split
 from readiness.evidence.junit.case import (
     RANK,
 )
@@ -111,7 +112,8 @@ class JUnitAdapter:
         try:
             if path.stat().st_size == 0:
                 raise EvidenceError("empty file: expected JUnit XML", path=shown)
-            with path.open("rb") as fh:
-                FileParser(shown, tally).parse(fh)
+            if not split.read_split(path, shown, tally):
+                with path.open("rb") as fh:
+                    FileParser(shown, tally).parse(fh)
         except OSError as exc:
             raise EvidenceError(f"cannot read ({exc.strerror})", path=shown) from None

@@ -15,11 +15,11 @@ running totals over the file, a suite's own being the difference between its end
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
 from itertools import repeat
 from operator import add, itemgetter
-from typing import BinaryIO
 
 from readiness.errors import EvidenceError
 from readiness.evidence.junit.case import (
@@ -32,7 +32,7 @@ from readiness.evidence.junit.case import (
     parse_time,
     quote,
 )
-from readiness.evidence.junit.stream import MAX_DEPTH, stream
+from readiness.evidence.junit.stream import MAX_DEPTH, Source, stream
 from readiness.evidence.junit.tally import Tally
 
 PASSED = RANK["passed"]
@@ -83,10 +83,18 @@ class FileParser:
         self.skipped = 0  # skipped results, any reason
         self.plain_elements = 0  # plain passes, new or not (the tally's elements at the end)
 
-    def parse(self, fh: BinaryIO) -> None:
+    def parse(self, fh: Source) -> None:
+        self.read(fh)
+        self.finish()
+
+    def read(self, fh: Source) -> None:
+        """Stream the file (or a part of it: `split`) through this target."""
         stream(fh, self, self.shown, between=self._flush)
         if not self.root_tag:
             raise EvidenceError("no root element: expected JUnit XML", path=self.shown)
+
+    def finish(self) -> None:
+        """The file's totals into the tally, and its declared counts cross-checked."""
         self.tally.elements += self.plain_elements
         self.tally.duration += (
             self.root_time
@@ -201,9 +209,13 @@ class FileParser:
         if children:
             self.children = []
             self._flush()
-            self._end_case(case, self._case_seconds(case), children)
+            self._case_with_results(case, children)
             return
         self.batch.append(case)
+
+    def _case_with_results(self, case: dict[str, str], children: list[Child]) -> None:
+        """A case with result children, after the batch before it."""
+        self._end_case(case, self._case_seconds(case), children)
 
     def _case_seconds(self, case: dict[str, str]) -> float:
         """A case's time (0 when absent or invalid, with a warning), added to the file's."""
@@ -225,8 +237,11 @@ class FileParser:
         if not batch:
             return
         self.batch = []
-        if self._plain_passes(batch):
-            return
+        if not self._plain_passes(batch):
+            self._cases(batch)
+
+    def _cases(self, batch: list[dict[str, str]]) -> None:
+        """A batch of childless cases one at a time, in order (some not plain passes)."""
         for case in batch:
             seconds = self._case_seconds(case)
             if not case.get("name") or "status" in case or "result" in case:
@@ -254,7 +269,12 @@ class FileParser:
         checked = self._plain_batch(batch)
         if checked is None:
             return False
-        keys, seconds, total = checked
+        self._add_plain(*checked)
+        return True
+
+    def _add_plain(self, keys: Sequence[int], seconds: Sequence[float], total: float) -> None:
+        """Tally a batch of plain passes: their merge keys and times, and the file's case time
+        with them."""
         outcomes = self.outcomes
         before = len(outcomes)
         if 0.0 in seconds:  # which cases are new matters: one at a time, in order
@@ -269,9 +289,8 @@ class FileParser:
             for key in keys:  # a test skipped before, now passed: passed
                 self.tally.passed_again(key)
         self.plain += len(outcomes) - before
-        self.plain_elements += len(batch)
+        self.plain_elements += len(keys)
         self.case_time = total
-        return True
 
     def _plain_batch(
         self, batch: list[dict[str, str]]

@@ -15,7 +15,7 @@ refuses elements nested deeper than MAX_DEPTH (it keeps the depth anyway).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 from readiness.errors import EvidenceError
 
@@ -23,6 +23,12 @@ CHUNK = 1 << 18  # 256 KiB: what the target holds between chunks stays small
 HEAD = 1 << 20  # the prolog searched for a refused DOCTYPE's line
 MAX_DEPTH = 256  # libxml2's own default limit without XML_PARSE_HUGE
 TOKEN_LIMIT_MB = 10  # libxml2's XML_MAX_TEXT_LENGTH without XML_PARSE_HUGE
+
+
+class Source(Protocol):
+    """What `stream` reads: a binary file, or parts of one (`split`)."""
+
+    def read(self, size: int, /) -> bytes: ...
 
 
 class Target(Protocol):
@@ -71,7 +77,7 @@ def _syntax_reason(exc: Any) -> str:
 
 
 def stream(
-    fh: BinaryIO, target: Target, shown: str, between: Callable[[], None] | None = None
+    fh: Source, target: Target, shown: str, between: Callable[[], None] | None = None
 ) -> None:
     """Feed one file to `target` in chunks, calling `between` after each; EvidenceError (with
     the line when known) on error."""
