@@ -101,14 +101,22 @@ def run(argv: Sequence[str]) -> None:
 
     if kind not in registry.BUILTIN or not _regular_files(files):
         return
-    opts = _plain_options(kind, options)
-    if opts is None:
+    from readiness.evidence import gather
+
+    paths = [Path(f) for f in files]
+    hashing = gather.Hashing(paths, Path.cwd())  # big files: hashed while the adapter loads
+    try:
+        opts = _plain_options(kind, options)
+    except BaseException:
+        hashing.join()
+        raise
+    if opts is None:  # click's path reads and hashes on its own; this thread is a daemon
         return
     from readiness.commands import inspecting
     from readiness.errors import EvidenceError, ExitCode
 
     try:
-        text = inspecting.inspect([Path(f) for f in files], kind, opts, as_json)
+        text = inspecting.inspect(paths, kind, opts, as_json, hashing)
     except EvidenceError as exc:
         echo(f"readiness: error: {exc}", err=True)
         raise SystemExit(ExitCode.NO_GO) from None

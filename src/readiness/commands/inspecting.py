@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from readiness.errors import EvidenceError, UsageError
 
 if TYPE_CHECKING:
+    from readiness.evidence import gather
     from readiness.evidence.base import Adapter
 
 Row = dict[str, Any]
@@ -70,7 +71,13 @@ def adapter_options(options: Iterable[str]) -> dict[str, str]:
     return opts
 
 
-def inspect(files: Sequence[Path], kind: str, opts: dict[str, str], as_json: bool) -> str:
+def inspect(
+    files: Sequence[Path],
+    kind: str,
+    opts: dict[str, str],
+    as_json: bool,
+    hashing: gather.Hashing | None = None,
+) -> str:
     """`inspect`: the files' digests, metrics and warnings read as `kind` (text or JSON).
     UsageError for options the adapter refuses; EvidenceError for files it cannot read.
 
@@ -81,10 +88,17 @@ def inspect(files: Sequence[Path], kind: str, opts: dict[str, str], as_json: boo
     from readiness.metrics import from_record
 
     root = Path.cwd()
-    adapter = registry.get(kind)
-    params = _params(kind, adapter, opts)
-    # hashed in a thread while the adapter reads: a hashing error first, as before
-    metas, record, error = gather.hash_and_read(kind, list(files), root, params)
+    # big files are hashed in a thread from now on (or since `hashing` started), while the
+    # adapter is imported and reads
+    hashing = hashing if hashing is not None else gather.Hashing(list(files), root)
+    try:
+        adapter = registry.get(kind)
+        params = _params(kind, adapter, opts)
+    except BaseException:
+        hashing.join()
+        raise
+    # a hashing error first, as before
+    metas, record, error = gather.hash_and_read(kind, list(files), root, params, hashing)
     if isinstance(metas, EvidenceError):
         raise metas
     if error is not None:

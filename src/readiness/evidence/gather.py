@@ -177,44 +177,73 @@ def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> E
     return _judge(spec, metas, record, now)
 
 
-def hash_and_read(
-    kind: str, files: list[Path], root: Path, options: Mapping[str, Any] | object
-) -> tuple[tuple[EvidenceFile, ...] | EvidenceError, Record | None, Exception | None]:
-    """The files' metadata (or the error hashing them) and the record (or the error reading
-    it). Big files are hashed in a thread while the adapter parses them: sha256 and file reads
-    release the GIL, so the hash costs no time on a second core. Small ones are hashed first."""
+class Hashing:
+    """The files' metadata (or the error hashing them), computed in a thread when they are
+    big (`OVERLAP_BYTES`), so that the adapter's import and parse overlap it; small ones are
+    hashed when asked for (`result`)."""
 
-    def metas() -> tuple[EvidenceFile, ...] | EvidenceError:
+    def __init__(self, files: list[Path], root: Path) -> None:
+        self.files, self.root = files, root
+        self.big = _total_bytes(files) >= OVERLAP_BYTES
+        self._hashed: list[tuple[EvidenceFile, ...] | EvidenceError] = []
+        self._failed: list[BaseException] = []
+        self._thread: Any = None
+        if self.big:
+            import threading  # only for big files (not concurrent.futures: ~5 ms more)
+
+            self._thread = threading.Thread(
+                target=self._run, name="readiness-hash", daemon=True
+            )  # a daemon: one whose hashes are no longer wanted does not hold up the exit
+            self._thread.start()
+
+    def _metas(self) -> tuple[EvidenceFile, ...] | EvidenceError:
         try:
-            return file_metas(files, root)
+            return file_metas(self.files, self.root)
         except EvidenceError as exc:
             return exc
 
-    if _total_bytes(files) < OVERLAP_BYTES:
-        first = metas()
+    def _run(self) -> None:
+        try:
+            self._hashed.append(self._metas())
+        except BaseException as exc:  # re-raised by `result`, as Future.result() would
+            self._failed.append(exc)
+
+    def join(self) -> None:
+        """Wait for the thread, if any (also when what it hashes is no longer wanted)."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def result(self) -> tuple[EvidenceFile, ...] | EvidenceError:
+        if self._thread is None:
+            return self._metas()
+        self.join()
+        if self._failed:
+            raise self._failed[0]
+        return self._hashed[0]
+
+
+def hash_and_read(
+    kind: str,
+    files: list[Path],
+    root: Path,
+    options: Mapping[str, Any] | object,
+    hashing: Hashing | None = None,
+) -> tuple[tuple[EvidenceFile, ...] | EvidenceError, Record | None, Exception | None]:
+    """The files' metadata (or the error hashing them) and the record (or the error reading
+    it). Big files are hashed in a thread while the adapter parses them: sha256 and file reads
+    release the GIL, so the hash costs no time on a second core. Small ones are hashed first
+    (and not read if that fails). `hashing`: started already by the caller (`Hashing`)."""
+    hashing = hashing if hashing is not None else Hashing(files, root)
+    if not hashing.big:
+        first = hashing.result()
         if isinstance(first, EvidenceError):
             return first, None, None
         return (first, *_read(kind, files, root, options))
-    import threading  # only for big files (not concurrent.futures: ~5 ms more, with logging)
-
-    hashed: list[tuple[EvidenceFile, ...] | EvidenceError] = []
-    failed: list[BaseException] = []
-
-    def hash_files() -> None:
-        try:
-            hashed.append(metas())
-        except BaseException as exc:  # re-raised here, as Future.result() would
-            failed.append(exc)
-
-    thread = threading.Thread(target=hash_files, name="readiness-hash")
-    thread.start()
     try:
         record, error = _read(kind, files, root, options)
     finally:
-        thread.join()
-    if failed:
-        raise failed[0]
-    return hashed[0], record, error
+        hashing.join()
+    return hashing.result(), record, error
 
 
 def _read(

@@ -233,24 +233,50 @@ def _parsed(
     at every segment (0.09 s of wall time for a million rows). The thread alone reads the
     segments' buffer, and a table does not point into it."""
 
-    def next_one(segments: Iterator[tuple[int, memoryview, bool]]) -> Any:
+    def next_one() -> Any:
         item = next(segments, None)
         if item is None:
             return None
         offset, view, complete = item
         return offset, len(view), complete, parse(view) if complete else None
 
-    from concurrent.futures import ThreadPoolExecutor  # here: small evidence never needs it
-
     segments = _segments(path, start)
+    pending = _Ahead(next_one)
     try:
-        with ThreadPoolExecutor(1, thread_name_prefix="readiness-history") as pool:
-            pending = pool.submit(next_one, segments)
-            while (got := pending.result()) is not None:
-                pending = pool.submit(next_one, segments)
-                yield got
+        while (got := pending.get()) is not None:
+            pending = _Ahead(next_one)
+            yield got
     finally:
-        segments.close()  # the pool is shut down: no segment is being read
+        pending.join()  # no segment is being read
+        segments.close()
+
+
+class _Ahead:
+    """One call run in a thread of its own; `get` waits for its result or raises its error.
+    (A thread, not concurrent.futures: that import costs about 5 ms, logging with it.)"""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        import threading
+
+        self._done: list[tuple[bool, Any]] = []
+        self._thread = threading.Thread(target=self._run, args=(call,), name="readiness-history")
+        self._thread.start()
+
+    def _run(self, call: Callable[[], Any]) -> None:
+        try:
+            self._done.append((True, call()))
+        except BaseException as exc:  # raised again by `get`
+            self._done.append((False, exc))
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def get(self) -> Any:
+        self._thread.join()
+        ok, value = self._done[0]
+        if not ok:
+            raise value
+        return value
 
 
 def _bytes_at(path: Path, offset: int, size: int) -> bytes:
