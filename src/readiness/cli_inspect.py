@@ -21,7 +21,7 @@ import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 
 def plain_arguments(argv: Sequence[str]) -> tuple[list[str], str, bool, list[str]] | None:
@@ -85,6 +85,39 @@ def _regular_files(files: list[str]) -> bool:
         return False
 
 
+class _Digests:
+    """The files' sha256, computed in a thread from the moment the files are known (when
+    they add up to a MiB or more, as `gather.Hashing` does), before the evidence layer and
+    the adapter are even imported; `get` waits for a file's (None: not computed, or it could
+    not be read: `gather.file_metas` then reads it again and words the error)."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self._digests: dict[Path, str] = {}
+        self._thread: Any = None
+        if sum(p.stat().st_size for p in paths) >= 1 << 20:
+            import threading
+
+            self._thread = threading.Thread(
+                target=self._run, args=(paths,), name="readiness-digests", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self, paths: list[Path]) -> None:
+        import hashlib
+
+        for path in paths:
+            try:
+                with path.open("rb") as fh:
+                    self._digests[path] = hashlib.file_digest(fh, "sha256").hexdigest()
+            except OSError:
+                continue
+
+    def get(self, path: Path) -> str | None:
+        if self._thread is not None:
+            self._thread.join()
+        return self._digests.get(path)
+
+
 def _completing() -> bool:
     """Whether a shell is asking click for completions (`_READINESS_COMPLETE=...`)."""
     return any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ)
@@ -97,14 +130,15 @@ def run(argv: Sequence[str]) -> None:
     if plain is None or _completing():
         return
     files, kind, as_json, options = plain
-    from readiness.evidence import registry
-
-    if kind not in registry.BUILTIN or not _regular_files(files):
+    if not _regular_files(files):
         return
-    from readiness.evidence import gather
+    early = _Digests([Path(f) for f in files])  # big files: hashed while the rest loads
+    from readiness.evidence import gather, registry
 
+    if kind not in registry.BUILTIN:
+        return
     paths = [Path(f) for f in files]
-    hashing = gather.Hashing(paths, Path.cwd())  # big files: hashed while the adapter loads
+    hashing = gather.Hashing(paths, Path.cwd(), early.get)
     try:
         opts = _plain_options(kind, options)
     except BaseException:

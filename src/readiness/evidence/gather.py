@@ -7,7 +7,7 @@ STALE) with a message naming the file, so the evaluation can fail closed and say
 from __future__ import annotations
 
 import glob
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,8 +85,11 @@ def display_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-def file_metas(files: list[Path], root: Path) -> tuple[EvidenceFile, ...]:
-    """Path, sha256, size and mtime of each file; EvidenceError if one cannot be read."""
+def file_metas(
+    files: list[Path], root: Path, known: Callable[[Path], str | None] | None = None
+) -> tuple[EvidenceFile, ...]:
+    """Path, sha256, size and mtime of each file; EvidenceError if one cannot be read.
+    `known`: a file's sha256 if it was computed already (None: it is computed here)."""
     display = {p: display_path(p, root) for p in files}
     metas = []
     for p in files:
@@ -100,7 +103,7 @@ def file_metas(files: list[Path], root: Path) -> tuple[EvidenceFile, ...]:
                 path=display[p],
             )
         try:
-            digest = sha256_file(p)
+            digest = (known(p) if known is not None else None) or sha256_file(p)
         except OSError as exc:
             raise EvidenceError(f"cannot read ({exc.strerror})", path=display[p]) from None
         metas.append(EvidenceFile(display[p], digest, st.st_size, st.st_mtime))
@@ -182,8 +185,10 @@ class Hashing:
     big (`OVERLAP_BYTES`), so that the adapter's import and parse overlap it; small ones are
     hashed when asked for (`result`)."""
 
-    def __init__(self, files: list[Path], root: Path) -> None:
-        self.files, self.root = files, root
+    def __init__(
+        self, files: list[Path], root: Path, known: Callable[[Path], str | None] | None = None
+    ) -> None:
+        self.files, self.root, self.known = files, root, known
         self.big = _total_bytes(files) >= OVERLAP_BYTES
         self._hashed: list[tuple[EvidenceFile, ...] | EvidenceError] = []
         self._failed: list[BaseException] = []
@@ -198,7 +203,9 @@ class Hashing:
 
     def _metas(self) -> tuple[EvidenceFile, ...] | EvidenceError:
         try:
-            return file_metas(self.files, self.root)
+            if self.known is None:
+                return file_metas(self.files, self.root)
+            return file_metas(self.files, self.root, self.known)
         except EvidenceError as exc:
             return exc
 
