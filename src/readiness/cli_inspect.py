@@ -103,12 +103,11 @@ class _Digests:
             self._thread.start()
 
     def _run(self, paths: list[Path]) -> None:
-        import hashlib
+        from readiness.evidence.digest import sha256_file  # big blocks: see there
 
         for path in paths:
             try:
-                with path.open("rb") as fh:
-                    self._digests[path] = hashlib.file_digest(fh, "sha256").hexdigest()
+                self._digests[path] = sha256_file(path)
             except OSError:
                 continue
 

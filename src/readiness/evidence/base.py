@@ -152,15 +152,6 @@ class HashingReader:
         return self._hash.hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    """The sha256 of a file, streamed in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def iter_text_lines(path: Path, display: str) -> Iterator[str]:
     """Lines of a UTF-8 text file (BOM tolerated), with a clear error for binary content."""
     try:

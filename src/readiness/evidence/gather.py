@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from readiness.errors import EvidenceError, PluginError
 from readiness.evidence import registry
-from readiness.evidence.base import MAX_EVIDENCE_BYTES, plain_options, sha256_file
+from readiness.evidence.base import MAX_EVIDENCE_BYTES, plain_options
+from readiness.evidence.digest import sha256_file
 from readiness.evidence.records import RECORD_TYPES, Evidence, EvidenceFile, Record, SignOffs
 
 if TYPE_CHECKING:
