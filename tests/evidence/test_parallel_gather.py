@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -15,8 +16,8 @@ from typing import Any
 import pytest
 
 from readiness.definition import load_project
+from readiness.evidence import base, parallel
 from readiness.evidence import gather as gather_mod
-from readiness.evidence import parallel
 
 REPO = Path(__file__).parent.parent.parent
 RECORDED = REPO / "examples" / "recorded"
@@ -45,10 +46,14 @@ def test_a_worker_process_reads_what_this_process_reads(
     in_line = gather_mod.gather(project, RECORDED, now)
     _everything_shared(monkeypatch)
     monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context(start))
+    switch = sys.getswitchinterval()
     both = gather_mod.gather(project, RECORDED, now)
     assert list(both) == list(in_line)
     assert both == in_line
     assert {e.status for e in both.values()} >= {"ok"}
+    # what the gather changed for its own time is back as it was
+    assert sys.getswitchinterval() == switch
+    assert base.spare_cores()
 
 
 def test_the_queue_gives_workers_summaries_and_keeps_findings_here(

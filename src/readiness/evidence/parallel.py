@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from readiness.definition import CheckSpec, Project
 
+SWITCH_INTERVAL = 0.0005  # s: how long a thread holds the GIL when another waits (default 5 ms)
 PARALLEL_BYTES = 32 * 1024**2  # 32 MiB between the big checks: below it, reading in line is as fast
 MIN_CHECK_BYTES = 4 * 1024**2  # a check smaller than this is not worth a trip to a worker
 STAY_HERE = frozenset({"SignOffs"})  # records always read here (keys, signatures: kept local)
@@ -59,12 +60,37 @@ def gather(project: Project, evidence_dir: Path, now: float) -> dict[str, Eviden
     shared = _shared(specs, root, evidence_dir)
     if not shared:
         return {i: gather_one(specs[i], root, evidence_dir, now) for i in order}
+    queue = _Queue(shared)
+    workers = min((os.cpu_count() or 1) - 1, len(shared) - 1)
+    spare = base.spare_cores()
+    base.spare_cores(False)  # the cores are this gather's: no reader forks helpers of its own
+    switch = sys.getswitchinterval()
+    # The pool's thread here receives a worker's record from a pipe, 64 KiB a read, and
+    # needs the GIL back after each: while this thread walks a SARIF log in Python, it waited
+    # the whole switch interval (5 ms) each time, and a soak's 12 MB record arrived 0.6 s
+    # after the worker had finished, too late for it to take the next check.
+    sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
+    try:
+        return _gather_shared(specs, order, shared, queue, workers, root, evidence_dir, now)
+    finally:
+        sys.setswitchinterval(switch)
+        base.spare_cores(spare)
+
+
+def _gather_shared(
+    specs: dict[str, CheckSpec],
+    order: list[str],
+    shared: list[str],
+    queue: _Queue,
+    workers: int,
+    root: Path,
+    evidence_dir: Path,
+    now: float,
+) -> dict[str, Evidence]:
+    """`gather` with the pool: the big checks from the queue, here and in `workers`."""
     # with the pool: small evidence never imports multiprocessing or concurrent.futures
     from concurrent.futures import ProcessPoolExecutor
 
-    queue = _Queue(shared)
-    workers = min((os.cpu_count() or 1) - 1, len(shared) - 1)
-    base.spare_cores(False)  # the cores are this gather's: no reader forks helpers of its own
     with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
         feeder = _Feeder(pool, queue, specs, root, evidence_dir, now)
         for _ in range(workers):
