@@ -35,6 +35,13 @@ def files(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def in_files(files: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The files' directory as the working directory."""
+    monkeypatch.chdir(files)
+    return files
+
+
 PLAIN = [
     ["inspect", "ok.xml", "--kind", "junit"],
     ["inspect", "--kind=junit", "ok.xml", "more.xml"],
@@ -87,12 +94,8 @@ def test_same_answer_with_and_without_click(
 
 @pytest.mark.parametrize("args", NOT_PLAIN)
 def test_anything_but_a_plain_inspect_is_left_to_click(
-    args: list[str],
-    files: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    args: list[str], in_files: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(files)
     cli_inspect.run(args)  # returns (no SystemExit): nothing run
     assert capsys.readouterr() == ("", "")
 
@@ -156,12 +159,8 @@ def test_python_m_readiness_cli_leaves_the_rest_to_click(files: Path) -> None:
 
 @pytest.mark.parametrize("args", PLAIN)
 def test_a_plain_inspect_runs_without_click(
-    args: list[str],
-    files: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    args: list[str], in_files: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(files)
     with pytest.raises(SystemExit):
         cli_inspect.run(args)
     out, err = capsys.readouterr()

@@ -129,34 +129,23 @@ def _big(tmp_path: Path, middle: str) -> Path:
         '<!-- <testsuite name="fake"> -->\n',
         '<![CDATA[ <testsuite name="fake"> ]]>\n',
         '<?pi <testsuite name="fake"> ?>\n',
+        '<testsuite name="outer">\n<testsuite name="fake"/>\n</testsuite>\n',
     ],
-    ids=["comment", "cdata", "pi"],
+    ids=["comment", "cdata", "pi", "nested"],
 )
-def test_a_suite_start_in_a_comment_cdata_or_pi_is_not_split_at(
+def test_a_suite_start_that_is_no_child_of_the_root_is_not_split_at(
     tmp_path: Path, middle: str
 ) -> None:
-    """The first `<testsuite` after the middle sits in a comment, CDATA or a processing
-    instruction: `</testsuites>` read there does not close the root, so the file is read on
-    one core, and reads as one core reads it."""
+    """A `<testsuite` in a comment, CDATA or a processing instruction, or a suite inside
+    another: `</testsuites>` read there does not close the root (unterminated, or a
+    mismatched tag), so the file is not split there; at the next suite it is, and it reads
+    as one core reads it."""
     path = _big(tmp_path, middle)
     data = path.read_bytes()
     points = split.split_points(path, len(data))
     assert points is not None
     fake = data.index(b'<testsuite name="fake"')
     assert not split.read_at(path, path.name, Tally(), points[0], fake)
-    assert split.read_at(path, path.name, Tally(), points[0], data.index(b'<testsuite name="b"'))
-    assert _read(path, spare=True) == _read(path, spare=False)
-
-
-def test_a_nested_suite_is_not_split_at(tmp_path: Path) -> None:
-    """A `<testsuite>` inside another one is not a child of the root: `</testsuites>` read
-    before it mismatches the open suite, so it is not split there."""
-    path = _big(tmp_path, '<testsuite name="outer">\n<testsuite name="inner"/>\n</testsuite>\n')
-    data = path.read_bytes()
-    points = split.split_points(path, len(data))
-    assert points is not None
-    inner = data.index(b'<testsuite name="inner"')
-    assert not split.read_at(path, path.name, Tally(), points[0], inner)
     assert split.read_at(path, path.name, Tally(), points[0], data.index(b'<testsuite name="b"'))
     assert _read(path, spare=True) == _read(path, spare=False)
 
