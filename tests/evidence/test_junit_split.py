@@ -81,28 +81,22 @@ def _read(path: Path, spare: bool) -> TestRun | str:
         base.spare_cores(True)
 
 
-@pytest.mark.parametrize("seed", range(60))
-def test_two_cores_read_what_one_core_reads(tmp_path: Path, seed: int) -> None:
-    path = tmp_path / "report.xml"
-    path.write_text(_document(seed), encoding="utf-8")
-    assert _read(path, spare=True) == _read(path, spare=False)
-
-
-def test_the_generated_files_are_split_and_hold_every_trap(tmp_path: Path) -> None:
-    """The files above are really read in two halves (most have a suite to split at), and
-    among them are merges across the halves, warnings and demotions."""
-    done = []
-    warned = merged = 0
-    for seed in range(60):
+def test_two_cores_read_what_one_core_reads(tmp_path: Path) -> None:
+    """40 generated files give the same record (or error) on two cores as on one; most are
+    really read in two halves, and among them are merges across the halves, warnings and
+    demotions."""
+    split_read = warned = merged = 0
+    for seed in range(40):
         path = tmp_path / f"r{seed}.xml"
         path.write_text(_document(seed), encoding="utf-8")
-        done.append(split.read_split(path, path.name, Tally()))
         got = _read(path, spare=True)
+        assert got == _read(path, spare=False), seed
         assert isinstance(got, TestRun)
+        split_read += split.read_split(path, path.name, Tally())
         warned += bool(got.warnings)
         merged += got.duplicates_merged > 0
-    assert sum(done) >= 50
-    assert warned >= 30 and merged >= 30
+    assert split_read >= 32
+    assert warned >= 20 and merged >= 20
 
 
 def _big(tmp_path: Path, middle: str) -> Path:

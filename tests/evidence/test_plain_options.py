@@ -83,7 +83,7 @@ VALUES = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(kind=st.sampled_from(WITH_BOUNDS), options=st.dictionaries(KEYS, VALUES, max_size=3))
 def test_plain_options_are_what_pydantic_makes_of_them(kind: str, options: dict[str, str]) -> None:
     """Whatever the plain path accepts, pydantic accepts as the same values; where it declines
