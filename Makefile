@@ -55,8 +55,20 @@ lint: $(STAMP)
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: each worker and each spawned
 # interpreter would otherwise rewrite and compile every test module and the package again.
 # No test collected (pytest exit 5) fails, with a line saying so. WORKERS=0: one process.
+# On a fresh clone nothing is cached: mypy takes 16 s on one core, and every worker would
+# rewrite and compile every test module at once while collecting. So mypy runs beside one
+# plain collection of the suite, which writes pytest's rewritten test modules once (4 s); the
+# workers then load them (a fresh clone: 2m19s before, 2m00s after).
 WORKERS ?= 4
-test: lint pyc
+test: pyc
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@echo "$(BIN)/mypy (beside pytest --collect-only)"
+	@$(BIN)/mypy & mypy=$$!; \
+	  PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q --collect-only -p no:cacheprovider \
+	    > /dev/null 2>&1; \
+	  wait $$mypy
+	$(BIN)/lint-imports
 	@PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile --cov \
 	  --cov-report=term:skip-covered; \
 	  code=$$?; \
