@@ -51,14 +51,14 @@ lint: $(STAMP)
 # src/readiness printed at the end: in-process tests and the console scripts they spawn
 # (coverage's patch = subprocess, pyproject.toml). Four workers on two cores: the suite waits
 # on real processes, timeouts and a browser often enough that a third and a fourth keep both
-# cores busy (fresh clone, quiet machine: 1m46-1m50 with four, 2m03 with three).
+# cores busy (quiet machine, mypy cold: 1m46-1m50 with four, 2m03 with three).
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: each worker and each spawned
 # interpreter would otherwise rewrite and compile every test module and the package again.
 # No test collected (pytest exit 5) fails, with a line saying so. WORKERS=0: one process.
 # On a fresh clone nothing is cached: mypy takes 16 s on one core, and every worker would
 # rewrite and compile every test module at once while collecting. So mypy runs beside one
 # plain collection of the suite, which writes pytest's rewritten test modules once (4 s); the
-# workers then load them (a fresh clone: 2m19s before, 2m00s after).
+# workers then load them (a fresh clone, nothing cached: 2m19s before, 2m04-2m14s after).
 WORKERS ?= 4
 test: pyc
 	$(BIN)/ruff check .
