@@ -52,7 +52,7 @@ lint: $(STAMP)
 # (coverage's patch = subprocess, pyproject.toml). Four workers on two cores: the suite waits
 # on real processes, timeouts and a browser often enough that a third and a fourth keep both
 # cores busy (quiet machine, mypy cold: 1m46-1m50 with four, 2m03 with three; a fresh clone
-# with nothing cached: 1m59.8s and 2m04.6s, with mypy beside the suite as below).
+# with nothing cached: 1m55s with mypy beside the suite as below, 2m04-2m14s before).
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: each worker and each spawned
 # interpreter would otherwise rewrite and compile every test module and the package again.
 # No test collected (pytest exit 5) fails, with a line saying so. WORKERS=0: one process.
@@ -60,9 +60,9 @@ lint: $(STAMP)
 # rewrite and compile every test module at once while collecting. So one plain collection
 # writes pytest's rewritten test modules first (4 s), and mypy runs at the lowest priority
 # beside the whole suite, in the time the suite leaves a core idle (its processes wait on
-# real tools, timeouts and a browser); its verdict and output come after the suite's. On a
-# machine busy with other work it may get no time at all: if it is not done when the suite
-# is, it is stopped and run again in the foreground.
+# real tools, timeouts and a browser); its verdict and output come after the suite's. If it is
+# not done when the suite is (four workers leave it little; a machine busy with other work
+# none), it is stopped and run again in the foreground, from the cache it has written so far.
 WORKERS ?= 4
 test: pyc
 	$(BIN)/ruff check .
@@ -81,7 +81,7 @@ test: pyc
 	    echo "$(BIN)/mypy (beside the suite)"; cat build/mypy.log; \
 	  else \
 	    pkill -P $$beside 2>/dev/null; kill $$beside 2>/dev/null; wait $$beside; \
-	    echo "$(BIN)/mypy (not done beside the suite: a busy machine; now in the foreground)"; \
+	    echo "$(BIN)/mypy (not done beside the suite: the rest in the foreground, from its cache)"; \
 	    $(BIN)/mypy; typed=$$?; \
 	  fi; \
 	  if [ $$code -eq 0 ]; then exit $$typed; fi; \
