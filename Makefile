@@ -68,8 +68,9 @@ test: pyc
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	@mkdir -p build; rm -f build/mypy.code
-	@(nice -n 19 $(BIN)/mypy > build/mypy.log 2>&1; echo $$? > build/mypy.code) & beside=$$!; \
+	@mkdir -p build; rm -f build/mypy.code build/mypy.pid
+	@(nice -n 19 $(BIN)/mypy > build/mypy.log 2>&1 & echo $$! > build/mypy.pid; \
+	    wait $$!; echo $$? > build/mypy.code) & beside=$$!; \
 	  PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q --collect-only -p no:cacheprovider \
 	    > /dev/null 2>&1; \
 	  PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile --cov \
@@ -80,7 +81,7 @@ test: pyc
 	    wait $$beside; typed=$$(cat build/mypy.code); \
 	    echo "$(BIN)/mypy (beside the suite)"; cat build/mypy.log; \
 	  else \
-	    pkill -P $$beside 2>/dev/null; kill $$beside 2>/dev/null; wait $$beside; \
+	    kill $$(cat build/mypy.pid) 2>/dev/null; wait $$beside; \
 	    echo "$(BIN)/mypy (not done beside the suite: the rest in the foreground, from its cache)"; \
 	    $(BIN)/mypy; typed=$$?; \
 	  fi; \
