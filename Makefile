@@ -52,7 +52,7 @@ lint: $(STAMP)
 # (coverage's patch = subprocess, pyproject.toml). Four workers on two cores: the suite waits
 # on real processes, timeouts and a browser often enough that a third and a fourth keep both
 # cores busy (quiet machine, mypy cold: 1m46-1m50 with four, 2m03 with three; a fresh clone
-# with nothing cached: 1m55s-2m04s with mypy beside the suite as below, 2m04s-2m19s before).
+# with nothing cached: 1m55s-2m12s with mypy beside the suite as below, 2m04s-2m19s before).
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: each worker and each spawned
 # interpreter would otherwise rewrite and compile every test module and the package again.
 # No test collected (pytest exit 5) fails, with a line saying so. WORKERS=0: one process.
