@@ -106,3 +106,22 @@ def test_inspect_options_read_plainly_or_by_pydantic() -> None:
         gather.params_of("locust", adapter, {"ramp-up": "-1"})
     assert gather.params_of("locust", adapter, {"window": "010"}).window == 10
     assert plain_options(adapter.defaults, {"window": "010"}) is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("ramp-up=inf", "finite number"),
+        ("min-duration=inf", "finite number"),
+        ("ramp-up=1e309", "finite number"),
+        ("window=" + "9" * 400, "less than or equal to 2678400"),
+    ],
+)
+def test_an_endless_number_option_is_refused_not_a_crash(option: str, message: str) -> None:
+    """`ramp-up=inf` crashed the steady state's arithmetic (an internal error), and a
+    400-digit window took seconds to say it was longer than the run: both are refused when
+    the options are read, with pydantic's words (a window is at most 31 days, the longest
+    steady state a soak may have)."""
+    key, _, value = option.partition("=")
+    with pytest.raises(ValidationError, match=message):
+        gather.params_of("locust", registry.get("locust"), {key: value})

@@ -94,7 +94,7 @@ class LocustDefaults:
         "min_requests": Bound(int, ge=1),
         "target_users": Bound(int, ge=1),
         "ramp_up": Bound(float, ge=0),
-        "window": Bound(int, ge=1),
+        "window": Bound(int, ge=1, le=31 * 86400),  # params.MAX_WINDOW_S
         "max_failure_ratio": Bound(float, ge=0, le=100),
     }
 

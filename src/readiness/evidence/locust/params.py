@@ -6,6 +6,8 @@ from pydantic import Field
 
 from readiness.evidence.params import AdapterParams
 
+MAX_WINDOW_S = 31 * 86400  # the longest steady state a soak may have (steady.MAX_STEADY_S)
+
 
 class LocustParams(AdapterParams):
     """Options of a `locust` check (kebab-case in YAML)."""
@@ -13,6 +15,7 @@ class LocustParams(AdapterParams):
     min_duration: float | None = Field(
         default=None,
         gt=0,
+        allow_inf_nan=False,
         description="a run shorter than this is an evidence error (a run cut short proves "
         "nothing); none: any duration",
         json_schema_extra={"unit": "s"},
@@ -33,6 +36,7 @@ class LocustParams(AdapterParams):
     ramp_up: float | None = Field(
         default=None,
         ge=0,
+        allow_inf_nan=False,
         description="time skipped at the start before the steady state of the sustained "
         "metrics; none: until the user count first reaches its peak",
         json_schema_extra={"unit": "s"},
@@ -40,6 +44,7 @@ class LocustParams(AdapterParams):
     window: int = Field(
         default=10,
         ge=1,
+        le=MAX_WINDOW_S,
         description="length of the windows the steady state is cut into for sustained.p99 "
         "(worst window) and sustained.min_rps (slowest window)",
         json_schema_extra={"unit": "s"},
