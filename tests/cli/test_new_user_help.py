@@ -36,7 +36,7 @@ def test_kinds_locust_gives_units() -> None:
     out = CliRunner().invoke(cli, ["kinds", "locust"]).output
     assert "min-duration: number > 0, in s; default: none" in out
     assert "max-failure-ratio: number >= 0 <= 100, in %; default: 10.0" in out
-    assert "window: integer >= 1, in s; default: 10" in out
+    assert "window: integer >= 1 <= 2678400, in s; default: 10" in out
     assert 'requests["<METHOD> <name>"]' in out
     assert "module docstring" not in out
 

@@ -43,7 +43,8 @@ def _option_text(key: str, prop: dict[str, Any]) -> str:
         )
         for bound, op in (("exclusiveMinimum", ">"), ("minimum", ">="), ("maximum", "<=")):
             if bound in spec:
-                what += f" {op} {spec[bound]:g}"
+                limit = spec[bound]
+                what += f" {op} {limit}" if isinstance(limit, int) else f" {op} {limit:g}"
     if prop.get("unit"):
         what += f", in {prop['unit']}"
     default = prop.get("default")
