@@ -107,6 +107,55 @@ def test_a_bad_cell_deep_in_a_big_history_is_located(
         read_history(path, path.name)
 
 
+@pytest.mark.parametrize("column", [1, 4, 5, 9, 13, 17, 18])
+def test_an_endpoint_row_is_read_for_its_timestamp_type_and_name_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: int
+) -> None:
+    """No metric or chart reads an endpoint row's users, rates, percentiles or totals (they
+    come from the Aggregated rows), so in a big history those cells are counted, not checked,
+    as the 66% to 100% columns always were: a bad one there is no error, the Aggregated rows
+    read are those of the clean file, and the whole file is never read row by row for it."""
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 200, endpoints=4)
+    clean = read_history(path, path.name)
+    assert lines[899].split(",")[2] == "GET"  # an endpoint row, the one before line 901
+    lines[899] = ",".join(_set(column, "x")(lines[899].split(",")))
+    path.write_text("".join(lines), encoding="utf-8")
+
+    def whole_file(*_args: object) -> None:
+        raise AssertionError("read the whole file row by row")
+
+    monkeypatch.setattr(history, "read_history_rows", whole_file)
+    assert read_history(path, path.name) == clean
+
+
+@pytest.mark.parametrize(("column", "padded"), [(1, " 50"), (4, "12.000000 "), (13, " N/A ")])
+def test_an_aggregated_cell_with_spaces_reads_as_the_reference_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: int, padded: str
+) -> None:
+    """The reference strips a cell before reading it; so does the column-wise read of the
+    Aggregated rows' cells, without falling back to the row-by-row reader."""
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 200, endpoints=4)
+    row = lines[5].split(",")  # the first Aggregated row: 50 users would be its 1
+    assert row[3] == "Aggregated"
+    lines[5] = ",".join(_set(column, padded)(row))
+    path.write_text("".join(lines), encoding="utf-8")
+    want = read_history_rows(path, path.name)
+
+    def whole_file(*_args: object) -> None:
+        raise AssertionError("read the whole file row by row")
+
+    monkeypatch.setattr(history, "read_history_rows", whole_file)
+    got = read_history(path, path.name)
+    assert got == want
+    assert (got.users[0], got.rps[0], got.p99[0]) == (
+        50 if column == 1 else 1,
+        12.0,
+        None,
+    )
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [

@@ -7,15 +7,17 @@ pyarrow parses the columns the metrics read, a segment of the file at a time (on
 within a segment), the checks run on whole columns, and only the Aggregated rows are kept,
 as columns (`History`), never as one Python object per row.
 
-What each column parsed is for (the other columns, 66%, 75%, 80%, 90%, 98%, 99.9%, 99.99%,
-100% and the Total median/average/min/max/size, are counted for their cells but not parsed:
-no metric reads them):
+Which cells are parsed: only those a metric or a chart reads, and those the order checks
+need. Every row's Timestamp, Type and Name; the Aggregated rows' (one in 25 of a soak's rows)
+other kept columns. On the endpoint rows, those are parsed as bytes and never converted; every
+other column (66%, 75%, 80%, 90%, 98%, 99.9%, 99.99%, 100%, the Total median/average/min/max
+/size) is only counted, on every row. What each is for:
 
 - Timestamp: every row, in order (else two runs in one file); the Aggregated rows' give
   `duration` without a JSON, the steady state's bounds and every series' times;
-- User Count: `peak_users`, `target-users`, the default end of ramp-up, the `users` series;
 - Type, Name: which rows are Aggregated, and whether others exist (a full history, whose
   rolling percentiles give `sustained.p99`);
+- User Count: `peak_users`, `target-users`, the default end of ramp-up, the `users` series;
 - Requests/s, Failures/s: the `rps` and `failures_per_s` series;
 - 50%, 95%: the `p50` and `p95` series; 99%: `sustained.p99` and the `p99` series;
 - Total Request Count: `sustained.min_rps` without a JSON or HDR log (the Aggregated totals
@@ -23,11 +25,14 @@ no metric reads them):
 - Total Failure Count: checked only (never above Total Request Count).
 
 Every metric of the record is computed whatever a gate asks (`inspect` shows them all and the
-report draws the series), so all eleven are parsed on every row, and every parsed cell is
+report draws the series), so all of these are read on every Aggregated row, and each is
 checked as the row-by-row reader checks it: counts whole, non-negative and at most MAX_COUNT;
 numbers finite, non-negative and at most MAX_NUMBER (a percentile may be N/A); timestamps in
 order; failures within requests; the Aggregated totals not decreasing. A check is one pass
 over a column (its minimum and maximum; NaN through the column's sum), never a Python loop.
+A cell on an endpoint row that nothing reads is not checked here, as the columns nobody reads
+are not: converting the eight columns on all rows cost a third of the read (the row-by-row
+reader, which reads the small histories, checks every cell of every row).
 
 The row-by-row checks (`csv.HistoryRows`, behind `csv.read_history_rows`) stay the reference.
 When a check fails, or pyarrow refuses a segment (a cell that is not a number, a row with a
@@ -69,10 +74,11 @@ from readiness.evidence.locust.csv import (
 
 COLUMNWISE_BYTES = 1 << 20  # 1 MiB (about 6,000 rows): smaller histories are read row by row
 SEGMENT_BYTES = 8 << 20  # parsed at a time: 8 blocks of pyarrow's 1 MiB for its threads
-COUNTS = ("Timestamp", "User Count", "Total Request Count", "Total Failure Count")
+TEXTS = ("Type", "Name")  # parsed as text on every row, with the Timestamp
+# Parsed as bytes on every row, converted and checked on the Aggregated rows only:
+COUNTS = ("User Count", "Total Request Count", "Total Failure Count")
 NUMBERS = ("Requests/s", "Failures/s")
 PERCENTILES = ("50%", "95%", "99%")  # N/A when the row has no requests yet
-TEXTS = ("Type", "Name")
 # The Aggregated rows' columns kept, in `History`'s order.
 KEPT = ("Timestamp", "User Count", "Requests/s", "Failures/s", *PERCENTILES, "Total Request Count")
 
@@ -176,13 +182,13 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
     """Parse the needed columns a segment at a time, check them whole, keep the Aggregated
     rows' columns."""
     pa, csv, call = _pyarrow()
+    convert = _Convert(pa)
     names = [c.strip() for c in header]
     if len(set(names)) != len(names):
         raise _Refused  # pyarrow would parse the first of two same-named columns, the reference
         # reader (a dict of the row's cells) the last: it decides
-    types = {c: pa.int64() for c in COUNTS}
-    types.update({c: pa.float64() for c in (*NUMBERS, *PERCENTILES)})
-    types.update({c: pa.string() for c in TEXTS})
+    types = {"Timestamp": pa.int64(), **{c: pa.string() for c in TEXTS}}
+    types.update({c: pa.binary() for c in (*COUNTS, *NUMBERS, *PERCENTILES)})
     options = {
         "read_options": csv.ReadOptions(column_names=names, use_threads=True),
         "parse_options": csv.ParseOptions(newlines_in_values=False),
@@ -203,15 +209,17 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
             return None
 
     carry = _Carry()
-    texts = (pa.scalar("", pa.string()), pa.scalar(AGGREGATED, pa.string()))
     kept = []
     for offset, size, complete, table in _parsed(path, header_bytes, parse):
         before = replace(carry)
         try:
             if table is None:
                 raise _Refused  # pyarrow refused it, or the file's last line has no line break
-            _check_columns(table, call, carry)
-            kept.append(_aggregated(table, call, carry, texts))
+            _check_timestamps(table, call, carry)
+            kept.append(_aggregated(table, call, carry, convert))
+        except refused:  # a cell of an Aggregated row that is not a number
+            data = _bytes_at(path, offset, size)
+            raise _Refused(_Where(offset, data, before, complete)) from None
         except _Refused:
             data = _bytes_at(path, offset, size)
             raise _Refused(_Where(offset, data, before, complete)) from None
@@ -360,25 +368,17 @@ def _any(call: Any, function: str, *args: Any) -> bool:
     return call("any", [call(function, list(args))]).as_py() is True
 
 
-def _check_columns(table: Any, call: Any, carry: _Carry) -> None:
-    """The row-by-row reader's checks of the parsed cells, on whole columns: _Refused at the
-    first that fails."""
+def _check_timestamps(table: Any, call: Any, carry: _Carry) -> None:
+    """Every row's Timestamp: a count, never going backwards: _Refused if not."""
     if table.num_rows == 0:
         return
-    for name in COUNTS:
-        column = table.column(name)
-        low, high = call("min_max", [column]).values()
-        if column.null_count or low.as_py() < 0 or high.as_py() > MAX_COUNT:
-            raise _Refused
-    for name in (*NUMBERS, *PERCENTILES):
-        _check_numbers(table.column(name), call, may_be_na=name in PERCENTILES)
     ts = table.column("Timestamp").combine_chunks()
+    low, high = call("min_max", [ts]).values()
+    if ts.null_count or low.as_py() < 0 or high.as_py() > MAX_COUNT:
+        raise _Refused
     if ts[0].as_py() < carry.last_ts or _any(call, "less", ts[1:], ts[:-1]):
         raise _Refused  # goes backwards: two runs in one file
     carry.last_ts = ts[-1].as_py()
-    failures, requests = table.column("Total Failure Count"), table.column("Total Request Count")
-    if _any(call, "greater", failures, requests):
-        raise _Refused
 
 
 def _check_numbers(column: Any, call: Any, *, may_be_na: bool) -> None:
@@ -394,19 +394,58 @@ def _check_numbers(column: Any, call: Any, *, may_be_na: bool) -> None:
         raise _Refused
 
 
-def _aggregated(table: Any, call: Any, carry: _Carry, texts: tuple[Any, Any]) -> Any:
-    """The Aggregated rows' kept columns; notes whether any other row exists (a full history).
-    `texts`: "" and "Aggregated" as typed pyarrow scalars (a Python str would be converted on
-    every call, and pyarrow's type inference tries to import pandas and dateutil each time)."""
-    empty, aggregated = texts
-    no_type = call("equal", [table.column("Type"), empty])
-    is_agg = call("and", [no_type, call("equal", [table.column("Name"), aggregated])])
-    agg = call("filter", [table.select(KEPT), is_agg])
-    if agg.num_rows != table.num_rows:
+class _Convert:
+    """The pyarrow types, options and typed scalars the Aggregated rows' cells are converted
+    with. A scalar is typed once here: a Python str would be converted on every call, and
+    pyarrow's type inference tries to import pandas and dateutil each time."""
+
+    def __init__(self, pa: Any) -> None:
+        from pyarrow._compute import CastOptions  # pyarrow.compute: see `_pyarrow`
+
+        self.text = CastOptions(pa.string())  # the bytes must be UTF-8, as the reference reads
+        self.int = CastOptions(pa.int64())
+        self.float = CastOptions(pa.float64())
+        self.empty = pa.scalar("", pa.string())
+        self.aggregated = pa.scalar(AGGREGATED, pa.string())
+        self.na = pa.scalar("N/A", pa.string())
+        self.null = pa.scalar(None, pa.string())
+        self.table = pa.table
+
+    def cells(self, call: Any, column: Any, to: Any, *, may_be_na: bool = False) -> Any:
+        """A column of bytes as numbers, each cell stripped of ASCII white space first (the
+        reference strips it); N/A as null where `may_be_na`. pyarrow's ArrowInvalid for a
+        cell that is not one (a cast parses exactly as pyarrow's CSV reader does)."""
+        text = call("ascii_trim_whitespace", [call("cast", [column], self.text)])
+        if may_be_na:
+            text = call("if_else", [call("equal", [text, self.na]), self.null, text])
+        return call("cast", [text], to)
+
+
+def _aggregated(table: Any, call: Any, carry: _Carry, convert: _Convert) -> Any:
+    """The Aggregated rows' kept columns, converted and checked; notes whether any other row
+    exists (a full history). _Refused, or pyarrow's ArrowInvalid, for a cell that fails."""
+    no_type = call("equal", [table.column("Type"), convert.empty])
+    is_agg = call("and", [no_type, call("equal", [table.column("Name"), convert.aggregated])])
+    rows = call("filter", [table.drop_columns(list(TEXTS)), is_agg])
+    if rows.num_rows != table.num_rows:
         carry.full = True
-    if agg.num_rows:
-        totals = agg.column("Total Request Count").combine_chunks()
+    columns = {"Timestamp": rows.column("Timestamp")}
+    for name in COUNTS:
+        column = columns[name] = convert.cells(call, rows.column(name), convert.int)
+        if rows.num_rows:
+            low, high = call("min_max", [column]).values()
+            if column.null_count or low.as_py() < 0 or high.as_py() > MAX_COUNT:
+                raise _Refused
+    for name in (*NUMBERS, *PERCENTILES):
+        na = name in PERCENTILES
+        column = columns[name] = convert.cells(call, rows.column(name), convert.float, may_be_na=na)
+        _check_numbers(column, call, may_be_na=na)
+    failures, requests = columns["Total Failure Count"], columns["Total Request Count"]
+    if _any(call, "greater", failures, requests):
+        raise _Refused
+    if rows.num_rows:
+        totals = requests.combine_chunks()
         if totals[0].as_py() < carry.last_total or _any(call, "less", totals[1:], totals[:-1]):
             raise _Refused  # the totals decrease: two runs in one file
         carry.last_total = totals[-1].as_py()
-    return agg
+    return convert.table({name: columns[name] for name in KEPT})
