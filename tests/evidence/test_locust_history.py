@@ -90,6 +90,12 @@ def test_a_column_named_twice_counts_as_in_the_row_by_row_reader(tmp_path: Path)
         (13, "1e13", r"99% is \"1e13\", expected a number from 0"),
         (18, "99999", r"Total Failure Count 99999 exceeds Total Request Count"),
         (17, "10000000000000000", r"Total Request Count is \"10000000000000000\""),
+        # what pyarrow's parsers take but the reference does not: hex, a sign, no digit before
+        # the point
+        (1, "0x1", r"User Count is \"0x1\", expected a non-negative integer"),
+        (4, "+12.0", r"Requests/s is \"\+12.0\", expected a number from 0"),
+        (5, "-0", r"Failures/s is \"-0\", expected a number from 0"),
+        (13, ".5", r"99% is \".5\", expected a number from 0"),
     ],
 )
 def test_a_bad_cell_deep_in_a_big_history_is_located(

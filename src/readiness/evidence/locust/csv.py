@@ -59,8 +59,8 @@ FAILURES_OPTIONAL = ("First Seen", "Last Seen")  # Locust >= 2.4x
 EXCEPTIONS_COLUMNS = ("Count", "Message", "Traceback", "Nodes")
 
 _PCT_COLUMN = re.compile(r"^\d+(?:\.\d+)?%$")
-_UINT = re.compile(r"[0-9]{1,16}")  # ASCII digits only (int() also takes "١٢" and "1_0")
-_DECIMAL = re.compile(r"[0-9]{1,20}(?:\.[0-9]{0,20})?(?:[eE][-+]?[0-9]{1,3})?")
+UINT = re.compile(r"[0-9]{1,16}")  # ASCII digits only (int() also takes "١٢" and "1_0")
+DECIMAL = re.compile(r"[0-9]{1,20}(?:\.[0-9]{0,20})?(?:[eE][-+]?[0-9]{1,3})?")
 
 
 class _TrackedLines:
@@ -171,13 +171,13 @@ class _Cells:
 
     def count(self, column: str) -> int:
         cell = self.values[column].strip()
-        if not _UINT.fullmatch(cell) or int(cell) > MAX_COUNT:
+        if not UINT.fullmatch(cell) or int(cell) > MAX_COUNT:
             raise self._bad(column, f"a non-negative integer up to {MAX_COUNT:.0e}")
         return int(cell)
 
     def number(self, column: str) -> float:
         cell = self.values[column].strip()
-        value = float(cell) if _DECIMAL.fullmatch(cell) else math.nan
+        value = float(cell) if DECIMAL.fullmatch(cell) else math.nan
         if not 0 <= value <= MAX_NUMBER:
             raise self._bad(column, f"a number from 0 to {MAX_NUMBER:.0e}")
         return value

@@ -26,10 +26,13 @@ other column (66%, 75%, 80%, 90%, 98%, 99.9%, 99.99%, 100%, the Total median/ave
 
 Every metric of the record is computed whatever a gate asks (`inspect` shows them all and the
 report draws the series), so all of these are read on every Aggregated row, and each is
-checked as the row-by-row reader checks it: counts whole, non-negative and at most MAX_COUNT;
-numbers finite, non-negative and at most MAX_NUMBER (a percentile may be N/A); timestamps in
-order; failures within requests; the Aggregated totals not decreasing. A check is one pass
-over a column (its minimum and maximum; NaN through the column's sum), never a Python loop.
+checked as the row-by-row reader checks it: each cell stripped and matched whole against the
+reference's patterns (`csv.UINT`, `csv.DECIMAL`: pyarrow's own parsers also take "0x1A",
+"-0", "+5", ".5", "nan" and "inf"), then counts at most MAX_COUNT, numbers at most MAX_NUMBER
+(a percentile may be N/A); timestamps in order; failures within requests; the Aggregated
+totals not decreasing. A check is one pass over a column (a pattern, a minimum and maximum,
+NaN through the column's sum), never a Python loop. The timestamps of all rows are read by
+pyarrow's integer parser, which also takes "0x1A" and "-0" there.
 A cell on an endpoint row that nothing reads is not checked here, as the columns nobody reads
 are not: converting the eight columns on all rows cost a third of the read (the row-by-row
 reader, which reads the small histories, checks every cell of every row).
@@ -41,10 +44,9 @@ line break (Locust killed mid-write), that segment's rows are checked row by row
 the segments before it left, its first line numbered by counting the line breaks before it: the
 line is computed on the failure path only, and the error is the reference's, word for word, for
 the first bad row of that segment (the reference reading the whole file would name an earlier
-row first if one had a bad cell in a column not parsed here, or one pyarrow reads more
-leniently: "+5" or "-0" in a number, "0x1A" in a count). Only when that finds nothing (pyarrow
-refused what the reference accepts), or the lines cannot be counted that way, is the whole file
-read row by row (half a minute for a million rows); a good file never pays for any of it.
+row first if an endpoint row had a bad cell that nothing reads). Only when that finds nothing
+(pyarrow refused what the reference accepts), or the lines cannot be counted that way, is the
+whole file read row by row (half a minute for a million rows); a good file never pays for it.
 
 pyarrow's thread pool parses the blocks of a segment on both cores (`use_threads`, as
 `read_csv` does by default), and the next segment is read and parsed in a thread while this
@@ -66,6 +68,8 @@ from typing import Any
 from readiness.errors import EvidenceError
 from readiness.evidence.locust.common import AGGREGATED, MAX_COUNT, MAX_NUMBER, check_size, fail
 from readiness.evidence.locust.csv import (
+    DECIMAL,
+    UINT,
     History,
     HistoryRows,
     check_history_header,
@@ -400,11 +404,15 @@ class _Convert:
     pyarrow's type inference tries to import pandas and dateutil each time."""
 
     def __init__(self, pa: Any) -> None:
-        from pyarrow._compute import CastOptions  # pyarrow.compute: see `_pyarrow`
+        from pyarrow._compute import CastOptions, MatchSubstringOptions  # see `_pyarrow`
 
         self.text = CastOptions(pa.string())  # the bytes must be UTF-8, as the reference reads
         self.int = CastOptions(pa.int64())
         self.float = CastOptions(pa.float64())
+        # the reference's patterns, whole cells (pyarrow's parsers also take "0x1A", "-0",
+        # "+5", ".5", "nan" and "inf")
+        self.count = MatchSubstringOptions(f"^{UINT.pattern}$")
+        self.number = MatchSubstringOptions(f"^{DECIMAL.pattern}$")
         self.empty = pa.scalar("", pa.string())
         self.aggregated = pa.scalar(AGGREGATED, pa.string())
         self.na = pa.scalar("N/A", pa.string())
@@ -412,13 +420,25 @@ class _Convert:
         self.table = pa.table
 
     def cells(self, call: Any, column: Any, to: Any, *, may_be_na: bool = False) -> Any:
-        """A column of bytes as numbers, each cell stripped of ASCII white space first (the
-        reference strips it); N/A as null where `may_be_na`. pyarrow's ArrowInvalid for a
-        cell that is not one (a cast parses exactly as pyarrow's CSV reader does)."""
+        """A column of bytes as numbers, read as the reference reads a cell: stripped of white
+        space, matched whole against its pattern (`csv.UINT`, `csv.DECIMAL`), N/A as null where
+        `may_be_na`. _Refused for a cell that does not match, pyarrow's ArrowInvalid for bytes
+        that are not UTF-8. Cells that match as they are (Locust writes no white space) are
+        converted at once: three kernel calls rather than seven."""
+        shape = self.count if to is self.int else self.number
+        if _all(call, call("match_substring_regex", [column], shape)):
+            return call("cast", [column], to)  # digits and the like: UTF-8 already
         text = call("ascii_trim_whitespace", [call("cast", [column], self.text)])
         if may_be_na:
             text = call("if_else", [call("equal", [text, self.na]), self.null, text])
+        if not _all(call, call("match_substring_regex", [text], shape)):
+            raise _Refused
         return call("cast", [text], to)
+
+
+def _all(call: Any, column: Any) -> bool:
+    """Whether a boolean column holds everywhere (nulls, for N/A, are skipped)."""
+    return call("all", [column]).as_py() is not False
 
 
 def _aggregated(table: Any, call: Any, carry: _Carry, convert: _Convert) -> Any:
@@ -426,7 +446,8 @@ def _aggregated(table: Any, call: Any, carry: _Carry, convert: _Convert) -> Any:
     exists (a full history). _Refused, or pyarrow's ArrowInvalid, for a cell that fails."""
     no_type = call("equal", [table.column("Type"), convert.empty])
     is_agg = call("and", [no_type, call("equal", [table.column("Name"), convert.aggregated])])
-    rows = call("filter", [table.drop_columns(list(TEXTS)), is_agg])
+    rows = call("filter", [table.drop_columns(list(TEXTS)), is_agg]).combine_chunks()
+    # one chunk, not a segment's 8: a kernel call costs per chunk (a pattern is compiled each)
     if rows.num_rows != table.num_rows:
         carry.full = True
     columns = {"Timestamp": rows.column("Timestamp")}
