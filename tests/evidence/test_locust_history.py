@@ -135,6 +135,24 @@ def test_an_endpoint_row_is_read_for_its_timestamp_type_and_name_only(
     assert read_history(path, path.name) == clean
 
 
+@pytest.mark.parametrize("column", [4, 9, 20])
+def test_bytes_that_are_not_utf8_anywhere_in_a_big_history_are_an_error(
+    tmp_path: Path, column: int
+) -> None:
+    """The reference reads the history as text, so a byte that is not UTF-8 is an error
+    wherever it is, also in a cell nothing reads (an endpoint row's rate, its 90%, its Total
+    Median Response Time): the column-wise read checks every byte, not only those it parses."""
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 200, endpoints=4)
+    cells = lines[899].split(",")
+    assert cells[2] == "GET"  # an endpoint row
+    cells[column] = "3\udcff"
+    lines[899] = ",".join(cells)
+    path.write_bytes("".join(lines).encode("utf-8", "surrogateescape"))
+    with pytest.raises(EvidenceError, match=r"run_stats_history\.csv: not UTF-8 text"):
+        read_history(path, path.name)
+
+
 @pytest.mark.parametrize(("column", "padded"), [(1, " 50"), (4, "12.000000 "), (13, " N/A ")])
 def test_an_aggregated_cell_with_spaces_reads_as_the_reference_reads_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: int, padded: str

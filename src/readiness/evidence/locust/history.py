@@ -35,7 +35,8 @@ NaN through the column's sum), never a Python loop. The timestamps of all rows a
 pyarrow's integer parser, which also takes "0x1A" and "-0" there.
 A cell on an endpoint row that nothing reads is not checked here, as the columns nobody reads
 are not: converting the eight columns on all rows cost a third of the read (the row-by-row
-reader, which reads the small histories, checks every cell of every row).
+reader, which reads the small histories, checks every cell of every row). Every row must still
+have the header's number of cells, and every byte of the file must be UTF-8 text.
 
 The row-by-row checks (`csv.HistoryRows`, behind `csv.read_history_rows`) stay the reference.
 When a check fails, or pyarrow refuses a segment (a cell that is not a number, a row with a
@@ -58,6 +59,7 @@ never load it.
 
 from __future__ import annotations
 
+import codecs
 import math
 import sys
 from collections.abc import Callable, Generator, Iterator
@@ -208,6 +210,9 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
 
     def parse(segment: memoryview) -> Any:
         try:
+            # every byte UTF-8, as the reference reads the file as text: pyarrow checks only
+            # the text columns (0.5 ms for 8 MiB of ASCII)
+            codecs.utf_8_decode(segment, "strict", True)
             return csv.read_csv(pa.BufferReader(pa.py_buffer(segment)), **options)
         except refused:
             return None
