@@ -14,6 +14,7 @@ from readiness.errors import EvidenceError
 from readiness.evidence import base
 from readiness.evidence.junit import split
 from readiness.evidence.junit.adapter import JUnitAdapter
+from readiness.evidence.junit.parser import FileParser
 from readiness.evidence.junit.tally import Tally
 from readiness.evidence.records import TestRun
 
@@ -81,10 +82,15 @@ def _read(path: Path, spare: bool) -> TestRun | str:
         base.spare_cores(True)
 
 
-def test_two_cores_read_what_one_core_reads(tmp_path: Path) -> None:
+@pytest.mark.parametrize("frame", [1, 3, split.FRAME_STEPS])
+def test_two_cores_read_what_one_core_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frame: int
+) -> None:
     """40 generated files give the same record (or error) on two cores as on one; most are
     really read in two halves, and among them are merges across the halves, warnings and
-    demotions."""
+    demotions. The second half's steps come a frame at a time: one step each, three, or as
+    many as a big file's."""
+    monkeypatch.setattr(split, "FRAME_STEPS", frame)
     split_read = warned = merged = 0
     for seed in range(40):
         path = tmp_path / f"r{seed}.xml"
@@ -159,6 +165,7 @@ def test_only_a_plain_prolog_and_root_are_split(tmp_path: Path, prolog: str) -> 
     assert split.split_points(path, path.stat().st_size) is None
 
 
+@pytest.mark.parametrize("frame", [1, split.FRAME_STEPS])
 @pytest.mark.parametrize(
     "broken",
     [
@@ -167,8 +174,12 @@ def test_only_a_plain_prolog_and_root_are_split(tmp_path: Path, prolog: str) -> 
         '<testcase name="z" bad attr="1"/>',
     ],
 )
-def test_an_error_in_the_second_half_is_the_one_core_reading_s(tmp_path: Path, broken: str) -> None:
-    """Malformed XML after the split point: the same located error as on one core."""
+def test_an_error_in_the_second_half_is_the_one_core_reading_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str, frame: int
+) -> None:
+    """Malformed XML after the split point: the same located error as on one core, also
+    when the steps before it were sent (and taken) one at a time."""
+    monkeypatch.setattr(split, "FRAME_STEPS", frame)
     path = _big(tmp_path, "")
     text = path.read_text()
     at = text.rindex("</testsuite>")
@@ -215,6 +226,52 @@ def test_a_forked_reader_that_fails_leaves_the_file_to_one_core(
     assert not split.read_split(path, path.name, tally)
     assert tally == Tally()
     assert _read(path, spare=True) == _read(path, spare=False)
+
+
+def test_a_forked_reader_that_stops_after_some_steps_leaves_the_file_to_one_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forked process sends three frames of a step each, then fails (its pipe ends
+    without the None that ends the steps): what was taken is undone, and the file is read on
+    one core."""
+    path = tmp_path / "r.xml"
+    path.write_text(_document(3), encoding="utf-8")
+    monkeypatch.setattr(split, "FRAME_STEPS", 1)
+    step = split.Recorder._step
+    sent: list[tuple[object, ...]] = []
+
+    def failing_later(self: split.Recorder, one: tuple[object, ...]) -> None:
+        if len(sent) == 3:  # pragma: no cover - the forked process
+            raise RuntimeError("boom")
+        sent.append(one)
+        step(self, one)
+
+    monkeypatch.setattr(split.Recorder, "_step", failing_later)
+    taken: list[int] = []
+    replay = split.replay
+
+    def counted(parser: FileParser, steps: list[tuple[object, ...]]) -> None:
+        taken.append(len(steps))
+        replay(parser, steps)
+
+    monkeypatch.setattr(split, "replay", counted)
+    tally = Tally()
+    assert not split.read_split(path, path.name, tally)
+    assert taken == [1, 1, 1]  # taken, then undone
+    assert tally == Tally()
+    assert _read(path, spare=True) == _read(path, spare=False)
+
+
+def test_frames_are_taken_only_whole() -> None:
+    """The pipe's bytes arrive cut anywhere: only whole frames are taken, the rest waits."""
+    payloads = [b"abc", b"", b"x" * 70_000]
+    data = b"".join(split._LENGTH.pack(len(p)) + p for p in payloads)
+    ends = [11, 19, len(data)]
+    for cut in (0, 1, 8, 10, 11, 19, len(data) - 1, len(data)):
+        got, used = split._complete(bytearray(data[:cut]))
+        whole = sum(end <= cut for end in ends)
+        assert got == payloads[:whole]
+        assert used == (ends[whole - 1] if whole else 0)
 
 
 def test_only_a_fresh_tally_is_split_into(tmp_path: Path) -> None:

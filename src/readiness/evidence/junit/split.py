@@ -3,16 +3,19 @@
 lxml calls the parser target's Python methods for every element, so one core reads a
 100,000-case file no faster than about 0.3 s, whatever the target does. A file whose root is
 `<testsuites>` holding many `<testsuite>`s (Surefire, Gradle, a merged CI report) splits
-where a suite starts near its middle (`split_points`):
+where a suite starts a little before its middle (`split_points`, FIRST_SHARE):
 
 - this process reads the bytes before that point, then a `</testsuites>` of its own, with
   the `FileParser` as always;
 - a forked process reads the file's head up to the end of the root's start tag, then the
   bytes from that point on, with a `Recorder`: the same target, which keeps what each suite,
-  batch of cases and case with results would have done to the tally as a list of steps (a
-  batch of plain passes as its merge keys and times only, in arrays);
-- this process then takes those steps in order (`FileParser.replay`), as it would have taken
-  them reading the second half itself, and finishes the file.
+  batch of cases and case with results would have done to the tally as steps (a batch of
+  plain passes as its merge keys and times only, in arrays), and sends them down a pipe
+  FRAME_STEPS at a time, read here by a thread as they come;
+- this process then takes those steps in order (`replay`), as it would have taken them
+  reading the second half itself, and finishes the file. Its part is the smaller one, so it
+  takes most of the steps while the forked process still reads, rather than all of them
+  once it is done (the 100,000-case file: 0.93x the time of sending them all at the end).
 
 The split is proved, not assumed. The point must be where a suite starts as a child of the
 root: `</testsuites>` read right before it closes the root only there (inside a comment, a
@@ -35,9 +38,11 @@ import contextlib
 import os
 import pickle
 import re
+import struct
 import sys
+import threading
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import add
@@ -50,6 +55,11 @@ from readiness.evidence.junit.parser import FileParser
 from readiness.evidence.junit.tally import Tally
 
 SPLIT_BYTES = 8 << 20  # below it, one core reads the file before a second one would help
+# The first part's share of the file: less than half, because this process also takes the
+# second part's steps, as they come, while the forked process still reads.
+FIRST_SHARE = 0.43
+FRAME_STEPS = 64  # steps the forked process sends at a time
+_LENGTH = struct.Struct("<Q")  # a frame's length, before its pickled steps
 _HEAD = 1 << 16  # where the root's start tag is looked for
 _WINDOW = 1 << 22  # where a suite's start is looked for, from the middle on
 _CLOSE = b"</testsuites>"
@@ -62,13 +72,14 @@ _SUITE = re.compile(rb"<testsuite[ \t\r\n>/]")
 
 
 def split_points(path: Path, size: int) -> tuple[int, int] | None:
-    """(where the root's start tag ends, where a suite near the middle starts), or None."""
+    """(where the root's start tag ends, where a suite starts after FIRST_SHARE of the file),
+    or None."""
     with path.open("rb") as fh:
         head = fh.read(_HEAD)
         root = _ROOT.match(head)
         if root is None:
             return None
-        middle = max(size // 2, root.end())
+        middle = max(int(size * FIRST_SHARE), root.end())
         fh.seek(middle)
         found = _SUITE.search(fh.read(_WINDOW))
     if found is None:
@@ -109,31 +120,38 @@ class _Part:
 
 class Recorder(FileParser):
     """The target of the second half: what the `FileParser` would do to the tally, kept as
-    steps in order instead (`steps`)."""
+    steps in order instead (`steps`), handed to `send` FRAME_STEPS at a time if given."""
 
-    def __init__(self, shown: str) -> None:
+    def __init__(self, shown: str, send: Callable[[list[tuple[Any, ...]]], None] | None = None):
         super().__init__(shown, Tally())
         self.steps: list[tuple[Any, ...]] = []
+        self._send = send
+
+    def _step(self, step: tuple[Any, ...]) -> None:
+        self.steps.append(step)
+        if self._send is not None and len(self.steps) >= FRAME_STEPS:
+            self._send(self.steps)
+            self.steps = []
 
     def _add_plain(self, keys: Sequence[int], seconds: Sequence[float], total: float) -> None:
-        self.steps.append(("plain", array("q", keys), array("d", seconds)))
+        self._step(("plain", array("q", keys), array("d", seconds)))
 
     def _cases(self, batch: list[dict[str, str]]) -> None:
-        self.steps.append(("cases", [dict(case) for case in batch]))
+        self._step(("cases", [dict(case) for case in batch]))
 
     def _case_with_results(self, case: dict[str, str], children: list[Child]) -> None:
         kept = [Child(c.tag, dict(c.attrs), c.text, c.size) for c in children]
-        self.steps.append(("case", dict(case), kept))
+        self._step(("case", dict(case), kept))
 
     def _start_suite(self, attrs: dict[str, str], depth: int) -> None:
         self._flush()
         super()._start_suite(dict(attrs), depth)  # the open suites, for `end`
-        self.steps.append(("suite", dict(attrs), depth))
+        self._step(("suite", dict(attrs), depth))
 
     def _end_suite(self, depth: int) -> None:
         self._flush()
         self.suites.pop()
-        self.steps.append(("end", depth))
+        self._step(("end", depth))
 
 
 class _Redo(Exception):
@@ -167,48 +185,107 @@ class _Child:
 
 
 def _fork(path: Path, shown: str, root_end: int, at: int) -> _Child:
-    """The forked process reading the second half; it writes its steps (pickled) or
-    "failed" to a pipe, and leaves with os._exit."""
+    """The forked process reading the second half; it writes its steps to a pipe as frames
+    (a length, then the pickled steps), None last, and leaves with os._exit. A failure
+    writes no more: the pipe ends without the None."""
     rfd, wfd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the forked process (its coverage is not written)
         os.close(rfd)
         try:
-            recorder = Recorder(shown)
-            with path.open("rb") as fh:
-                recorder.read(_Part(fh, [(0, root_end), (at, None)], b""))
-            payload = pickle.dumps(recorder.steps, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:
-            payload = b""
-        try:
             with os.fdopen(wfd, "wb") as out:
-                out.write(payload)
+
+                def send(steps: list[tuple[Any, ...]] | None) -> None:
+                    data = pickle.dumps(steps, protocol=pickle.HIGHEST_PROTOCOL)
+                    out.write(_LENGTH.pack(len(data)))
+                    out.write(data)
+                    out.flush()
+
+                recorder = Recorder(shown, send)
+                with path.open("rb") as fh:
+                    recorder.read(_Part(fh, [(0, root_end), (at, None)], b""))
+                send(recorder.steps)
+                send(None)
         finally:
             os._exit(0)
     os.close(wfd)
     return _Child(pid, rfd)
 
 
-def _collect(child: _Child) -> list[tuple[Any, ...]]:
-    fd, child.fd = child.fd, -1
-    with os.fdopen(fd, "rb") as got:
-        payload = got.read()
-    os.waitpid(child.pid, 0)
-    child.pid = 0
-    if not payload:
-        raise _Redo
-    steps: list[tuple[Any, ...]] = pickle.loads(payload)  # noqa: S301 - our own child's
-    return steps
+class _Frames:
+    """The forked process's frames, read from its pipe in a thread as they come (so it never
+    waits for this process to finish its own part), taken in order by iterating."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._got: list[bytes] = []
+        self._ended = False
+        self._ready = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="readiness-junit", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        buffer = bytearray()
+        try:
+            while chunk := os.read(self._fd, 1 << 16):
+                buffer += chunk
+                frames, used = _complete(buffer)
+                if frames:
+                    del buffer[:used]
+                    with self._ready:
+                        self._got.extend(frames)
+                        self._ready.notify()
+        except OSError:
+            pass  # the pipe closed under it: the steps end without their None
+        finally:
+            with self._ready:
+                self._ended = True
+                self._ready.notify()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def __iter__(self) -> Iterator[list[tuple[Any, ...]]]:
+        """Each frame's steps; _Redo if the pipe ends before the None that ends them."""
+        taken = 0
+        while True:
+            with self._ready:
+                while taken == len(self._got) and not self._ended:
+                    self._ready.wait()
+                if taken == len(self._got):
+                    raise _Redo  # the forked process failed
+                frame, self._got[taken] = self._got[taken], b""
+            taken += 1
+            steps: list[tuple[Any, ...]] | None = pickle.loads(frame)  # noqa: S301 - our child's
+            if steps is None:
+                return
+            yield steps
 
 
-def _end(child: _Child) -> None:
-    """Stop and reap the forked process if it is still there (an error or an interrupt)."""
-    if child.fd >= 0:
-        os.close(child.fd)
+def _complete(buffer: bytearray) -> tuple[list[bytes], int]:
+    """The complete frames at the start of `buffer`, and how many bytes they take."""
+    frames = []
+    used = 0
+    while len(buffer) - used >= _LENGTH.size:
+        (length,) = _LENGTH.unpack_from(buffer, used)
+        start = used + _LENGTH.size
+        if len(buffer) - start < length:
+            break
+        frames.append(bytes(buffer[start : start + length]))
+        used = start + length
+    return frames, used
+
+
+def _end(child: _Child, frames: _Frames) -> None:
+    """Reap the forked process, stopping it first if it is still there (an error or an
+    interrupt here), then the thread reading its pipe and the pipe."""
     if child.pid:
         with contextlib.suppress(ProcessLookupError):
             os.kill(child.pid, 9)
         os.waitpid(child.pid, 0)
+        child.pid = 0
+    frames.join()  # the pipe's writer is gone: its reader ends
+    os.close(child.fd)
 
 
 def read_split(path: Path, shown: str, tally: Tally) -> bool:
@@ -228,19 +305,21 @@ def read_split(path: Path, shown: str, tally: Tally) -> bool:
 def read_at(path: Path, shown: str, tally: Tally, root_end: int, at: int) -> bool:
     """`read_split` at byte `at`, the root's start tag ending at `root_end`."""
     child = _fork(path, shown, root_end, at)
+    frames = _Frames(child.fd)
     try:
         first = FileParser(shown, tally)
         with path.open("rb") as fh:
             first.read(_Part(fh, [(0, at)], _CLOSE))
         if first.root_tag != "testsuites" or first.depth != 0:  # pragma: no cover - the
             raise _Redo  # close would have failed: a guard, should libxml2 ever accept it
-        replay(first, _collect(child))
+        for steps in frames:  # those sent meanwhile at once, then each as it comes
+            replay(first, steps)
         first.finish()
     except Exception:  # an error in either half is the one-core reading's to word
         tally.__init__()  # type: ignore[misc]  # fresh again
         return False
     finally:
-        _end(child)
+        _end(child, frames)
     return True
 
 
