@@ -92,6 +92,12 @@ class Pair:
         return statistics.median(t for t, _ in self.b)
 
     @property
+    def paired(self) -> list[float]:
+        """Each readiness run's time over the anchor run just before it, sorted: how far the
+        machine's speed moved the ratio during the benchmark."""
+        return sorted(b / a for (a, _), (b, _) in zip(self.a, self.b, strict=True))
+
+    @property
     def a_rss(self) -> float:
         return max(r for _, r in self.a)
 
@@ -278,12 +284,17 @@ def report(pairs: list[Pair], growth: dict[str, tuple[float, float, float, float
               f"{rss_note} |")  # fmt: skip
     wall, anchor_sum, rss, anchor_rss = growth["full"]
     ratio = wall / anchor_sum
+    spread = "; ".join(
+        f"{p.name} {statistics.median(p.paired):.2f}x ({p.paired[0]:.2f}-{p.paired[-1]:.2f})"
+        for p in pairs
+    )
     print(f"| the whole release, `evaluate` | {wall:.2f} s | the three anchors one after "
           f"another, {anchor_sum:.2f} s | {ratio:.2f}x (<= 1.2x: "
           f"{'met' if ratio <= 1.2 else 'NOT met'}; {'beats' if ratio < 1 else 'does not beat'}"
           f" the sum) | {rss:.0f} vs {anchor_rss:.0f} (< 600: "
           f"{'met' if rss < 600 else 'NOT met'}) |")  # fmt: skip
     print()
+    print(f"each run over the anchor run before it, median (range): {spread}")
     q, h, f = (growth[k][0] for k in ("quarter", "half", "full"))
     qa, ha, fa = (growth[k][1] for k in ("quarter", "half", "full"))
     print(f"growth of `evaluate`: 1/4 {q:.2f} s, 1/2 {h:.2f} s, full {f:.2f} s: full/quarter "
