@@ -427,16 +427,19 @@ def inspect(files: tuple[Path, ...], kind: str, options: tuple[str, ...], as_jso
     opts = inspecting.adapter_options(options)
     missing = [str(f) for f in files if not f.exists()]
     special = [str(f) for f in files if f.exists() and not f.is_file()]
+    from readiness.render import safe  # file names and errors may quote hostile text
+
     for what, paths in (("no such file", missing), ("not a regular file", special)):
         if paths:
-            click.echo(f"readiness: error: {what}: {', '.join(paths)}", err=True)
+            shown = safe.terminal_block(", ".join(paths))
+            click.echo(f"readiness: error: {what}: {shown}", err=True)
             raise SystemExit(ExitCode.NO_GO)
     from readiness.errors import EvidenceError
 
     try:
         text = inspecting.inspect(files, kind, opts, as_json)
     except EvidenceError as exc:
-        click.echo(f"readiness: error: {exc}", err=True)
+        click.echo(f"readiness: error: {safe.terminal_block(exc)}", err=True)
         raise SystemExit(ExitCode.NO_GO) from None
     click.echo(text)
 

@@ -151,7 +151,9 @@ def run(argv: Sequence[str]) -> None:
     try:
         text = inspecting.inspect(paths, kind, opts, as_json, hashing)
     except EvidenceError as exc:
-        echo(f"readiness: error: {exc}", err=True)
+        from readiness.render import safe  # the message may quote evidence text
+
+        echo(f"readiness: error: {safe.terminal_block(exc)}", err=True)
         raise SystemExit(ExitCode.NO_GO) from None
     echo(text)
     raise SystemExit(0)

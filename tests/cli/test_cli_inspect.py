@@ -92,6 +92,30 @@ def test_same_answer_with_and_without_click(
     assert invoke(args, files) == _click_only(args, files, monkeypatch)
 
 
+def test_an_error_quoting_evidence_starts_no_workflow_command(
+    files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Locust history whose bad cell holds a line break, a workflow command and a NUL: the
+    error quotes it as every other command's error does (`safe.terminal_block`), the NUL
+    written as an escape and the line that would start a `::command::` in a CI log defused,
+    on the click-free path as on click's. Both printed it raw."""
+    history = (FIXTURES / "locust" / "stale" / "run_stats_history.csv").read_text()
+    lines = history.splitlines(keepends=True)
+    cells = lines[2].split(",")
+    cells[4] = '"12\n::error file=a.py::pwned\x00"'
+    lines[2] = ",".join(cells)
+    (files / "run_stats_history.csv").write_text("".join(lines))
+    stats = (FIXTURES / "locust" / "stale" / "run_stats.csv").read_text()
+    (files / "run_stats.csv").write_text(stats)
+    args = ["inspect", "run_stats.csv", "run_stats_history.csv", "--kind", "locust"]
+    for result in (invoke(args, files), _click_only(args, files, monkeypatch)):
+        assert result.code == 1
+        assert "Requests/s is" in result.err
+        assert not any(line.lstrip().startswith("::") for line in result.err.splitlines())
+        assert "\x00" not in result.err and "\\x00" in result.err
+        assert "\n\\::error file=a.py::pwned" in result.err  # a line of its own, defused
+
+
 @pytest.mark.parametrize("args", NOT_PLAIN)
 def test_anything_but_a_plain_inspect_is_left_to_click(
     args: list[str], in_files: Path, capsys: pytest.CaptureFixture[str]
