@@ -153,6 +153,20 @@ def test_bytes_that_are_not_utf8_anywhere_in_a_big_history_are_an_error(
         read_history(path, path.name)
 
 
+def test_utf8_text_beyond_ascii_in_a_big_history_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Endpoint names in other scripts (valid UTF-8, not ASCII) are no error: the segments
+    that hold them are decoded whole, and the rows read are the reference's."""
+    monkeypatch.setattr(history, "SEGMENT_BYTES", 1 << 14)
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 200, endpoints=4)
+    assert ",/e3," in lines[899]
+    lines[899] = lines[899].replace(",/e3,", ",/caf\u00e9/\u8ba2\u5355,")
+    path.write_text("".join(lines), encoding="utf-8")
+    assert read_history(path, path.name) == read_history_rows(path, path.name)
+
+
 @pytest.mark.parametrize(("column", "padded"), [(1, " 50"), (4, "12.000000 "), (13, " N/A ")])
 def test_an_aggregated_cell_with_spaces_reads_as_the_reference_reads_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: int, padded: str

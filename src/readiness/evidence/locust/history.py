@@ -210,9 +210,7 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
 
     def parse(segment: memoryview) -> Any:
         try:
-            # every byte UTF-8, as the reference reads the file as text: pyarrow checks only
-            # the text columns (0.5 ms for 8 MiB of ASCII)
-            codecs.utf_8_decode(segment, "strict", True)
+            _check_utf8(segment)
             return csv.read_csv(pa.BufferReader(pa.py_buffer(segment)), **options)
         except refused:
             return None
@@ -239,6 +237,16 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
         raise _Refused
     ts, users, rps, fails, p50, p95, p99, totals = (agg.column(c).to_pylist() for c in KEPT)
     return History(ts, users, rps, fails, p50, p95, p99, totals, full=carry.full)
+
+
+def _check_utf8(segment: memoryview) -> None:
+    """UnicodeDecodeError unless every byte of `segment` is UTF-8, as the reference reads
+    the file as text (pyarrow checks only its text columns). ASCII throughout the buffer the
+    segment is in proves it (0.5 ms for 8 MiB, nothing allocated: decoding built an 8 MiB
+    string each time); anything else is decoded."""
+    whole = segment.obj
+    if not (isinstance(whole, bytearray) and whole.isascii()):
+        codecs.utf_8_decode(segment, "strict", True)
 
 
 def _parsed(
