@@ -87,14 +87,16 @@ def _regular_files(files: list[str]) -> bool:
 
 class _Digests:
     """The files' sha256, computed in a thread from the moment the files are known (when
-    they add up to a MiB or more, as `gather.Hashing` does), before the evidence layer and
+    they add up to OVERLAP_BYTES or more, as `gather.Hashing` does), before the evidence layer and
     the adapter are even imported; `get` waits for a file's (None: not computed, or it could
     not be read: `gather.file_metas` then reads it again and words the error)."""
 
     def __init__(self, paths: list[Path]) -> None:
         self._digests: dict[Path, str] = {}
         self._thread: Any = None
-        if sum(p.stat().st_size for p in paths) >= 1 << 20:
+        from readiness.evidence.digest import OVERLAP_BYTES  # hashlib, nothing more
+
+        if sum(p.stat().st_size for p in paths) >= OVERLAP_BYTES:
             import threading
 
             self._thread = threading.Thread(

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 HASH_BLOCK = 16 << 20  # bytes read and hashed at a time
+OVERLAP_BYTES = 1 << 20  # 1 MiB of files: below it a thread costs more than hashing in line
 
 
 def sha256_file(path: Path) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from readiness.errors import EvidenceError, PluginError
 from readiness.evidence import registry
 from readiness.evidence.base import MAX_EVIDENCE_BYTES, plain_options
-from readiness.evidence.digest import sha256_file
+from readiness.evidence.digest import OVERLAP_BYTES, sha256_file
 from readiness.evidence.records import RECORD_TYPES, Evidence, EvidenceFile, Record, SignOffs
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # are validated only when there are some), PyYAML or thread pool (big files only) imported.
 
 __all__ = [
+    "OVERLAP_BYTES",
     "Evidence",
     "gather",
     "gather_one",
@@ -261,9 +262,6 @@ def _read(
         return read_files(kind, files, root, options), None
     except (EvidenceError, PluginError) as exc:
         return None, exc
-
-
-OVERLAP_BYTES = 1 << 20  # 1 MiB: below it a thread costs more than hashing in line
 
 
 def _total_bytes(files: list[Path]) -> int:

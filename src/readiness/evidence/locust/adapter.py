@@ -66,7 +66,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from readiness.errors import EvidenceError
 from readiness.evidence.base import Bound, LazyParams
 from readiness.evidence.locust.checks import check_hdr_is_this_runs, mark_unusable, stale_warning
-from readiness.evidence.locust.common import Entry, FileKind, classify, fail
+from readiness.evidence.locust.common import MAX_STEADY_S, Entry, FileKind, classify, fail
 from readiness.evidence.locust.csv import History, read_exceptions, read_failures, read_stats
 from readiness.evidence.locust.hdr import HdrResult, hdr_percentiles, read_hlog
 from readiness.evidence.locust.history import read_history
@@ -94,7 +94,7 @@ class LocustDefaults:
         "min_requests": Bound(int, ge=1),
         "target_users": Bound(int, ge=1),
         "ramp_up": Bound(float, ge=0),
-        "window": Bound(int, ge=1, le=31 * 86400),  # params.MAX_WINDOW_S
+        "window": Bound(int, ge=1, le=MAX_STEADY_S),
         "max_failure_ratio": Bound(float, ge=0, le=100),
     }
 

@@ -27,6 +27,10 @@ AGGREGATED = "Aggregated"
 MAX_COUNT = 10**15
 MAX_NUMBER = 1e12
 MAX_SHOWN = 40  # characters of an offending value quoted in an error message
+# The steady state's windows and per-second rates are as many as its seconds: a first and last
+# request 10^12 s apart (each a valid number) would ask for terabytes, so a longer one is an
+# evidence error, and a longer `window` option is refused. A month is far beyond any soak test.
+MAX_STEADY_S = 31 * 86400
 
 
 def shown(text: str) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from readiness.evidence.locust.common import MAX_STEADY_S
 from readiness.evidence.params import AdapterParams
-
-MAX_WINDOW_S = 31 * 86400  # the longest steady state a soak may have (steady.MAX_STEADY_S)
 
 
 class LocustParams(AdapterParams):
@@ -44,7 +43,7 @@ class LocustParams(AdapterParams):
     window: int = Field(
         default=10,
         ge=1,
-        le=MAX_WINDOW_S,
+        le=MAX_STEADY_S,
         description="length of the windows the steady state is cut into for sustained.p99 "
         "(worst window) and sustained.min_rps (slowest window)",
         json_schema_extra={"unit": "s"},

@@ -9,15 +9,11 @@ import math
 from dataclasses import dataclass
 
 from readiness.errors import EvidenceError
-from readiness.evidence.locust.common import Entry
+from readiness.evidence.locust.common import MAX_STEADY_S, Entry
 from readiness.evidence.locust.csv import History
 from readiness.evidence.locust.hdr import HdrResult
 
 LOCUST_ROLLING_WINDOW_S = 10  # stats.CURRENT_RESPONSE_TIME_PERCENTILE_WINDOW
-# The steady state's windows and per-second rates are as many as its seconds: a first and last
-# request 10^12 s apart (each a valid number) would ask for terabytes, so a longer one is an
-# evidence error. A month is far beyond any soak test.
-MAX_STEADY_S = 31 * 86400
 
 
 @dataclass(frozen=True)
