@@ -231,3 +231,22 @@ def test_the_terminal_counts_one_blocker_in_the_singular(project: Project) -> No
     r = invoke(["portfolio", "--no-record"], project.root, ENV)
     assert "  options (1 blocker)\n" in r.out, r.out
     assert "(1 blockers)" not in r.out
+
+
+def test_a_dependency_blocker_says_what_to_do(project: Project) -> None:
+    """The blocker of a required release not yet recorded names the release and the stage to
+    get it to, in the table of what blocks the release (it said "-")."""
+    add_release(project, "wallet", extra="requires: [{release: limits, stage: public}]\n")
+    args = ["evaluate", "definitions/wallet.yaml", "--no-record", "--report-dir", "out"]
+    r = invoke(args, project.root, ENV)
+    assert r.code == 1, r.err
+    markdown = (project.root / "out" / "report.md").read_text(encoding="utf-8")
+    (row,) = [
+        line
+        for line in markdown.splitlines()
+        if line.startswith("|") and "needs limits at public testing" in line
+    ]
+    assert row.rstrip("| ").endswith(
+        "get limits to GO or CONDITIONAL GO at public testing, recorded in the store, then "
+        "evaluate again"
+    )

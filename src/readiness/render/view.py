@@ -634,7 +634,22 @@ def _item(
             owner=reason.owner,
             action="give the gate a criterion for this stage",
         )
-    return mk("Release", text, "", reason.owner, "")
+    action = _dependency_action(report, text) if kind == "dependency" else ""
+    return mk("Release", text, "", reason.owner, action)
+
+
+def _dependency_action(report: Report, text: str) -> str:
+    """What to do about an unmet requirement (`requires`): the release, version and stage it
+    must reach, and where that must show."""
+    for res in report.requirements:
+        if res.text == text:
+            req = res.requirement
+            version = f" {req.version}" if req.version else ""
+            return (
+                f"get {req.release}{version} to GO or CONDITIONAL GO at "
+                f"{stage_title(req.stage)}, recorded in the store, then evaluate again"
+            )
+    return ""
 
 
 def next_items(report: Report) -> list[Item]:
