@@ -113,6 +113,32 @@ def test_a_bad_cell_deep_in_a_big_history_is_located(
         read_history(path, path.name)
 
 
+@pytest.mark.parametrize("shape", ["hex", "sign", "17 digits", "blank"])
+def test_a_timestamp_the_reference_refuses_is_refused_on_any_row(
+    tmp_path: Path, shape: str
+) -> None:
+    """Every row's Timestamp is read, so each is checked as the row-by-row reader checks it:
+    pyarrow's integer parser also takes hex ("0x6afd4a73"), a sign ("-0", which would not
+    even go backwards) and more than the 16 digits the reference allows; on an endpoint row
+    those were values in a big history and errors in a small one."""
+    path = tmp_path / "run_stats_history.csv"
+    lines = _history(path, 200, endpoints=4)
+    cells = lines[899].split(",")
+    assert cells[2] == "GET"  # an endpoint row
+    ts = int(cells[0])
+    cells[0] = {"hex": hex(ts), "sign": "+" + str(ts), "17 digits": f"{ts:017d}", "blank": ""}[
+        shape
+    ]
+    lines[899] = ",".join(cells)
+    path.write_text("".join(lines), encoding="utf-8")
+    shown = cells[0].replace("+", r"\+")
+    with pytest.raises(
+        EvidenceError,
+        match=rf"run_stats_history\.csv:900: Timestamp is \"{shown}\", expected a non-negative",
+    ):
+        read_history(path, path.name)
+
+
 @pytest.mark.parametrize("column", [1, 4, 5, 9, 13, 17, 18])
 def test_an_endpoint_row_is_read_for_its_timestamp_type_and_name_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: int

@@ -59,7 +59,8 @@ FAILURES_OPTIONAL = ("First Seen", "Last Seen")  # Locust >= 2.4x
 EXCEPTIONS_COLUMNS = ("Count", "Message", "Traceback", "Nodes")
 
 _PCT_COLUMN = re.compile(r"^\d+(?:\.\d+)?%$")
-UINT = re.compile(r"[0-9]{1,16}")  # ASCII digits only (int() also takes "١٢" and "1_0")
+UINT_DIGITS = 16
+UINT = re.compile(rf"[0-9]{{1,{UINT_DIGITS}}}")  # ASCII digits only (int() also takes "١٢", "1_0")
 DECIMAL = re.compile(r"[0-9]{1,20}(?:\.[0-9]{0,20})?(?:[eE][-+]?[0-9]{1,3})?")
 
 

@@ -31,8 +31,8 @@ reference's patterns (`csv.UINT`, `csv.DECIMAL`: pyarrow's own parsers also take
 "-0", "+5", ".5", "nan" and "inf"), then counts at most MAX_COUNT, numbers at most MAX_NUMBER
 (a percentile may be N/A); timestamps in order; failures within requests; the Aggregated
 totals not decreasing. A check is one pass over a column (a pattern, a minimum and maximum,
-NaN through the column's sum), never a Python loop. The timestamps of all rows are read by
-pyarrow's integer parser, which also takes "0x1A" and "-0" there.
+NaN through the column's sum), never a Python loop. Every row's Timestamp is read as text and
+checked whole as the reference checks it (1 to 16 ASCII digits), then converted.
 A cell on an endpoint row that nothing reads is not checked here, as the columns nobody reads
 are not: converting the eight columns on all rows cost a third of the read (the row-by-row
 reader, which reads the small histories, checks every cell of every row). Every row must still
@@ -72,6 +72,7 @@ from readiness.evidence.locust.common import AGGREGATED, MAX_COUNT, MAX_NUMBER, 
 from readiness.evidence.locust.csv import (
     DECIMAL,
     UINT,
+    UINT_DIGITS,
     History,
     HistoryRows,
     check_history_header,
@@ -193,7 +194,7 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
     if len(set(names)) != len(names):
         raise _Refused  # pyarrow would parse the first of two same-named columns, the reference
         # reader (a dict of the row's cells) the last: it decides
-    types = {"Timestamp": pa.int64(), **{c: pa.string() for c in TEXTS}}
+    types = {c: pa.string() for c in ("Timestamp", *TEXTS)}
     types.update({c: pa.binary() for c in (*COUNTS, *NUMBERS, *PERCENTILES)})
     options = {
         "read_options": csv.ReadOptions(column_names=names, use_threads=True),
@@ -217,12 +218,12 @@ def _read_columns(path: Path, header: list[str], header_bytes: int) -> History:
 
     carry = _Carry()
     kept = []
-    for offset, size, complete, table in _parsed(path, header_bytes, parse):
+    for offset, size, complete, parsed in _parsed(path, header_bytes, parse):
         before = replace(carry)
         try:
-            if table is None:
+            if parsed is None:
                 raise _Refused  # pyarrow refused it, or the file's last line has no line break
-            _check_timestamps(table, call, carry)
+            table = _check_timestamps(parsed, call, carry, convert)
             kept.append(_aggregated(table, call, carry, convert))
         except (_Refused, *refused):  # a check failed; a cast refused an Aggregated cell
             data = _bytes_at(path, offset, size)
@@ -382,17 +383,25 @@ def _any(call: Any, function: str, *args: Any) -> bool:
     return call("any", [call(function, list(args))]).as_py() is True
 
 
-def _check_timestamps(table: Any, call: Any, carry: _Carry) -> None:
-    """Every row's Timestamp: a count, never going backwards: _Refused if not."""
+def _check_timestamps(table: Any, call: Any, carry: _Carry, convert: _Convert) -> Any:
+    """Every row's Timestamp a count as the reference reads one (`csv.UINT`: 1 to 16 ASCII
+    digits; pyarrow's integer parser also takes hex, "-0" and more digits), never going
+    backwards: the table with the Timestamps as integers, or _Refused. (`ascii_is_decimal`
+    over the column costs what pyarrow's parser saves; a cell with white space round it,
+    which the reference strips, is left to the reference.)"""
     if table.num_rows == 0:
-        return
-    ts = table.column("Timestamp").combine_chunks()
-    low, high = call("min_max", [ts]).values()
-    if ts.null_count or low.as_py() < 0 or high.as_py() > MAX_COUNT:
+        return table
+    text = table.column("Timestamp")
+    longest = call("max", [call("binary_length", [text])]).as_py()
+    if longest > UINT_DIGITS or not _all(call, call("ascii_is_decimal", [text])):
+        raise _Refused
+    ts = call("cast", [text.combine_chunks()], convert.int)
+    if call("max", [ts]).as_py() > MAX_COUNT:
         raise _Refused
     if ts[0].as_py() < carry.last_ts or _any(call, "less", ts[1:], ts[:-1]):
         raise _Refused  # goes backwards: two runs in one file
     carry.last_ts = ts[-1].as_py()
+    return table.set_column(table.schema.get_field_index("Timestamp"), "Timestamp", ts)
 
 
 def _check_numbers(column: Any, call: Any, *, may_be_na: bool) -> None:
