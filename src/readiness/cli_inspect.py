@@ -21,7 +21,10 @@ import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from readiness.evidence.digest import DigestChild
 
 
 def plain_arguments(argv: Sequence[str]) -> tuple[list[str], str, bool, list[str]] | None:
@@ -86,17 +89,22 @@ def _regular_files(files: list[str]) -> bool:
 
 
 class _Digests:
-    """The files' sha256, computed in a thread from the moment the files are known (when
-    they add up to OVERLAP_BYTES or more, as `gather.Hashing` does), before the evidence layer and
-    the adapter are even imported; `get` waits for a file's (None: not computed, or it could
-    not be read: `gather.file_metas` then reads it again and words the error)."""
+    """The files' sha256, computed from the moment the files are known (when they add up to
+    OVERLAP_BYTES or more, as `gather.Hashing` does), before the evidence layer and the
+    adapter are even imported: by a forked process (`digest.DigestChild`), else in a thread.
+    `get` waits for a file's (None: not computed, or it could not be read: `gather.file_metas`
+    then reads it again and words the error)."""
 
     def __init__(self, paths: list[Path]) -> None:
         self._digests: dict[Path, str] = {}
         self._thread: Any = None
-        from readiness.evidence.digest import OVERLAP_BYTES  # hashlib, nothing more
+        self._child: DigestChild | None = None
+        from readiness.evidence.digest import OVERLAP_BYTES, DigestChild  # hashlib only
 
-        if sum(p.stat().st_size for p in paths) >= OVERLAP_BYTES:
+        if sum(p.stat().st_size for p in paths) < OVERLAP_BYTES:
+            return
+        self._child = DigestChild.start(paths)
+        if self._child is None:
             import threading
 
             self._thread = threading.Thread(
@@ -114,9 +122,17 @@ class _Digests:
                 continue
 
     def get(self, path: Path) -> str | None:
+        if self._child is not None:
+            return self._child.get(path)
         if self._thread is not None:
             self._thread.join()
         return self._digests.get(path)
+
+    def cancel(self) -> None:
+        """No digest is wanted after all: the forked process is stopped (a thread is a
+        daemon, and ends with the process)."""
+        if self._child is not None:
+            self._child.cancel()
 
 
 def _completing() -> bool:
@@ -137,6 +153,7 @@ def run(argv: Sequence[str]) -> None:
     from readiness.evidence import gather, registry
 
     if kind not in registry.BUILTIN:
+        early.cancel()
         return
     paths = [Path(f) for f in files]
     hashing = gather.Hashing(paths, Path.cwd(), early.get)

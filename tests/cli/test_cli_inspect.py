@@ -32,6 +32,8 @@ def files(tmp_path: Path) -> Path:
     (tmp_path / "a\x1b[31mred.xml").write_text(junit_xml(passed=1))
     (tmp_path / "empty.xml").write_text("")
     (tmp_path / "sub").mkdir()
+    # over OVERLAP_BYTES: hashed by a forked process (`digest.DigestChild`) on the plain path
+    (tmp_path / "big.xml").write_text(junit_xml(passed=20_000, failed=2))
     return tmp_path
 
 
@@ -55,6 +57,7 @@ PLAIN = [
     ["inspect", "ok.xml", "--kind", "junit", "--option", "min-tests=9"],  # too few: an error
     ["inspect", "ok.xml", "--kind", "junit", "--option=min-tests=2", "--option", "min-tests=3"],
     ["inspect", "ok.xml", "--kind", "junit", "--option", "min_tests=2"],
+    ["inspect", "big.xml", "ok.xml", "--kind", "junit"],
 ]
 NOT_PLAIN = [
     ["inspect", "--help"],
@@ -79,6 +82,7 @@ NOT_PLAIN = [
     ["inspect", "missing.xml", "--kind", "junit"],
     ["inspect", "sub", "--kind", "junit"],
     ["inspect", "ok.xml", "--kind", "nope"],
+    ["inspect", "big.xml", "--kind", "nope"],  # its hashing process stopped
     ["--help"],
     ["validate", "ok.xml"],
 ]
@@ -160,6 +164,8 @@ def _run_module(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         ["inspect", "ok.xml", "--kind", "junit"],
         ["inspect", "--json", "ok.xml", "more.xml", "--kind", "junit"],
         ["inspect", str(FIXTURES / "junit" / "truncated.xml"), "--kind", "junit"],
+        ["inspect", "--json", "big.xml", "--kind", "junit"],
+        ["inspect", "big.xml", "empty.xml", "--kind", "junit"],
     ],
 )
 def test_python_m_readiness_cli_inspects_without_importing_click(

@@ -1,26 +1,126 @@
-"""The sha256 of an evidence file, with nothing but hashlib: `inspect` starts hashing a big
-file in a thread before the rest of the evidence layer is even imported."""
+"""The sha256 of an evidence file, with nothing but hashlib: `inspect` starts hashing big
+files before the rest of the evidence layer is even imported, in a forked process of its own
+where it can (`DigestChild`), else in a thread."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-HASH_BLOCK = 16 << 20  # bytes read and hashed at a time
+HASH_BLOCK = 16 << 20  # bytes read and hashed at a time in this process
+CHILD_BLOCK = 1 << 20  # ... in a process of its own, where no other thread waits on it
 OVERLAP_BYTES = 1 << 20  # 1 MiB of files: below it a thread costs more than hashing in line
 
 
-def sha256_file(path: Path) -> str:
-    """The sha256 of a file, read into one buffer of HASH_BLOCK at a time. Big blocks matter
-    in a thread: reading and hashing release the GIL, but the loop takes it back between
-    blocks and waits up to the switch interval (5 ms) for it while another thread runs
-    Python, so 1 MiB blocks hashed a big file at a fraction of the speed of 16 MiB ones."""
+def sha256_file(path: Path, block_size: int = HASH_BLOCK) -> str:
+    """The sha256 of a file, read into one buffer of `block_size` at a time. Big blocks
+    matter in a thread: reading and hashing release the GIL, but the loop takes it back
+    between blocks and waits up to the switch interval (5 ms) for it while another thread
+    runs Python, so 1 MiB blocks hashed a big file at a fraction of the speed of 16 MiB ones.
+    Alone in a process, 1 MiB blocks are the faster (they stay in the core's cache)."""
     h = hashlib.sha256()
     with path.open("rb", buffering=0) as fh:
         size = os.fstat(fh.fileno()).st_size
-        block = bytearray(min(HASH_BLOCK, size + 1))  # +1: a small file in one read
+        block = bytearray(min(block_size, size + 1))  # +1: a small file in one read
         view = memoryview(block)
         while got := fh.readinto(block):
             h.update(view[:got])
     return h.hexdigest()
+
+
+class DigestChild:
+    """The files' sha256, computed by a forked process (`start`) while this one imports and
+    parses: no thread here waits for the GIL between blocks, and the 16 MiB buffer a thread
+    needs is not touched (on the 2-core machine of `make bench`: 0.91x the time of `inspect`
+    for the big Locust history, 0.93x for the big JUnit file, against a hashing thread).
+    `get` gives a file's digest, or None when the process could not (a file it could not
+    read: the caller hashes it again and words the error). Linux only, and only from a
+    process with no other thread (forking one that has is not safe)."""
+
+    def __init__(self, paths: Sequence[Path], pid: int, fd: int) -> None:
+        self._paths = list(paths)
+        self._pid = pid
+        self._fd = fd
+        self._digests: dict[Path, str] = {}
+
+    @classmethod
+    def start(cls, paths: Sequence[Path]) -> DigestChild | None:
+        """The hashing process started, or None where a thread must do it."""
+        if sys.platform != "linux" or not _alone():
+            return None
+        rfd, wfd = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(rfd)
+            os.close(wfd)
+            return None
+        if pid == 0:  # pragma: no cover - the forked process (its coverage is not written)
+            _hash_and_exit(paths, rfd, wfd)
+        os.close(wfd)
+        return cls(paths, pid, rfd)
+
+    def get(self, path: Path) -> str | None:
+        """`path`'s sha256, waiting for the process the first time; None if it has none."""
+        if self._pid:
+            self._collect()
+        return self._digests.get(path)
+
+    def _collect(self) -> None:
+        chunks = []
+        try:
+            while chunk := os.read(self._fd, 1 << 16):
+                chunks.append(chunk)
+        finally:
+            self._reap()
+        lines = b"".join(chunks).split(b"\n")
+        if len(lines) != len(self._paths) + 1 or lines[-1]:
+            return  # the process failed: every file is hashed again here
+        for path, line in zip(self._paths, lines, strict=False):
+            digest = line.decode("ascii", "replace")
+            if len(digest) == 64:
+                self._digests[path] = digest
+
+    def cancel(self) -> None:
+        """Stop the process, its digests no longer wanted."""
+        if self._pid:
+            with contextlib.suppress(ProcessLookupError):  # gone already
+                os.kill(self._pid, 9)
+            self._reap()
+
+    def _reap(self) -> None:
+        pid, self._pid = self._pid, 0
+        os.close(self._fd)
+        os.waitpid(pid, 0)
+
+
+def _alone() -> bool:
+    """Whether this process runs no other thread (`threading` imported or not)."""
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
+
+
+def _hash_and_exit(
+    paths: Sequence[Path], rfd: int, wfd: int
+) -> None:  # pragma: no cover - runs in the forked process
+    """The forked process: one line per file (its sha256, or "-" if it cannot be read), then
+    leave at once (no exit handlers, no buffers of the parent flushed twice)."""
+    code = 1
+    try:
+        os.close(rfd)
+        lines = []
+        for path in paths:
+            try:
+                lines.append(sha256_file(path, CHILD_BLOCK))
+            except OSError:
+                lines.append("-")
+        data = "".join(f"{line}\n" for line in lines).encode("ascii")
+        while data:
+            data = data[os.write(wfd, data) :]
+        code = 0
+    finally:
+        os._exit(code)

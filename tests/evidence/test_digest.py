@@ -1,0 +1,108 @@
+"""The evidence files' sha256 computed by a forked process (`DigestChild`): the same digests
+as hashing here, a file it cannot read left to the caller, nothing left running."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from readiness.evidence import digest
+from readiness.evidence.digest import DigestChild, sha256_file
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork: Linux only")
+
+
+def _files(tmp_path: Path) -> list[Path]:
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(3 << 20) + b"tail")  # more than a block of the child's
+    small = tmp_path / "small.txt"
+    small.write_text("ok\n")
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    return [big, small, empty]
+
+
+def _gone(pid: int) -> bool:
+    """Whether `pid` was reaped (it is no child of this process any more)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.fixture(autouse=True)
+def alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test runner's own threads (a plugin's) wait on nothing a hashing process touches."""
+    monkeypatch.setattr(digest, "_alone", lambda: True)
+
+
+def _start(paths: list[Path]) -> DigestChild:
+    child = DigestChild.start(paths)
+    assert child is not None
+    return child
+
+
+def test_the_forked_process_gives_each_files_sha256(tmp_path: Path) -> None:
+    paths = _files(tmp_path)
+    child = _start(paths)
+    pid = child._pid
+    for path in paths:
+        assert child.get(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert child.get(path) == sha256_file(path) == sha256_file(path, 7)
+    assert _gone(pid)
+
+
+def test_a_file_it_cannot_read_is_left_to_the_caller(tmp_path: Path) -> None:
+    """A file gone before it is hashed: None for it (gather.file_metas then reads it and
+    words the error), the others' digests as always."""
+    paths = [*_files(tmp_path), tmp_path / "missing.xml"]
+    child = _start(paths)
+    assert child.get(paths[-1]) is None
+    assert child.get(paths[0]) == sha256_file(paths[0])
+
+
+def test_a_process_that_fails_gives_no_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forked process that leaves without its lines: no file has a digest, so every one
+    is hashed again by the caller; none is taken from a partial answer."""
+
+    def fail(_paths: object, _rfd: int, wfd: int) -> None:  # pragma: no cover - forked
+        os.write(wfd, b"0" * 64 + b"\n")  # one line of two, then gone
+        os._exit(3)
+
+    monkeypatch.setattr(digest, "_hash_and_exit", fail)
+    paths = _files(tmp_path)[:2]
+    child = _start(paths)
+    pid = child._pid
+    assert [child.get(p) for p in paths] == [None, None]
+    assert _gone(pid)
+
+
+def test_cancel_stops_a_process_still_hashing(tmp_path: Path) -> None:
+    """A FIFO nobody writes to keeps the process waiting: `cancel` stops and reaps it."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    child = _start([fifo])
+    pid = child._pid
+    child.cancel()
+    assert _gone(pid)
+    assert child.get(fifo) is None
+
+
+def test_no_fork_beside_another_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forking a process that runs another thread is not safe: a thread hashes then."""
+    monkeypatch.undo()  # the real `_alone`
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert DigestChild.start(_files(tmp_path)) is None
+    finally:
+        stop.set()
+        other.join()
