@@ -7,6 +7,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 from readiness.errors import EvidenceError
 from readiness.evidence.locust.common import MAX_STEADY_S, Entry
@@ -164,20 +165,18 @@ def _p99s(history: History, first: int, last: int) -> list[float]:
 def _history_min_rps(history: History, steady: Steady) -> float | None:
     """Lowest window rate from the history's cumulative request counts: at each window
     boundary, the last row at or before it (found by bisection over the rows' timestamps,
-    which read_history keeps in order), so the cost is linear in the history's length."""
-    stamps = history.ts
-
-    def count_at(ts: int) -> tuple[int, int] | None:
-        i = bisect.bisect_right(stamps, ts)
-        if i == 0:
-            return None
-        return stamps[i - 1], history.total_requests[i - 1]
-
+    which read_history keeps in order, from the boundary before it), so the cost is linear in
+    the history's length. A window's end is the next one's start: found once."""
+    stamps, totals = history.ts, history.total_requests
+    start, length = steady.start, steady.window_len
+    ends = []  # for each boundary, how many rows are at or before it
+    lo = 0
+    for k in range(steady.windows + 1):
+        lo = bisect.bisect_right(stamps, start + k * length, lo)
+        ends.append(lo)
     rates = []
-    for k in range(steady.windows):
-        a = count_at(steady.start + k * steady.window_len)
-        b = count_at(steady.start + (k + 1) * steady.window_len)
-        if a is None or b is None or b[0] <= a[0]:
+    for i, j in pairwise(ends):
+        if i == 0 or stamps[j - 1] <= stamps[i - 1]:
             continue
-        rates.append((b[1] - a[1]) / (b[0] - a[0]))
+        rates.append((totals[j - 1] - totals[i - 1]) / (stamps[j - 1] - stamps[i - 1]))
     return min(rates) if rates else None
