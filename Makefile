@@ -88,7 +88,7 @@ test: pyc
 	  if [ $$code -eq 0 ]; then exit $$typed; fi; \
 	  exit $$code
 
-# The big evidence of issue 15 against the best parsers (BENCH_RUNS runs per side, default 5),
+# The big evidence of issue 15 against the best parsers (BENCH_RUNS paired rounds, default 11),
 # then the store and the portfolio.
 bench: pyc
 	$(BIN)/python benchmarks/bench.py
