@@ -6,7 +6,9 @@ unusual prolog), or either half fails, it is read on one core."""
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -290,3 +292,44 @@ def test_the_parallel_gather_forks_no_reader_of_its_own() -> None:
         assert not split.read_split(Path("/nonexistent"), "x", Tally())
     finally:
         base.spare_cores(True)
+
+
+def test_inspect_forks_its_reader_beside_no_thread_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`inspect` of a big file: its digests come from a forked process, and no thread of
+    readiness's waits for them while the reader forks (forking beside a thread is not safe,
+    and Python 3.12 warns of it); the gather's hashing thread used to."""
+    import threading
+
+    from readiness import cli_inspect
+    from readiness.evidence import digest
+
+    monkeypatch.setattr(digest, "_alone", lambda: True)  # a test runner's threads aside
+    hash_and_exit = digest._hash_and_exit
+
+    def slow(*args: Any) -> None:  # pragma: no cover - the forked process
+        time.sleep(0.5)  # still hashing when the reader forks, as for a big file
+        hash_and_exit(*args)
+
+    monkeypatch.setattr(digest, "_hash_and_exit", slow)
+    suite = "".join(f'<testcase classname="c" name="t{i}" time="0.1"/>\n' for i in range(12_000))
+    path = tmp_path / "big.xml"
+    path.write_text(
+        "<testsuites>\n"
+        + "".join(f'<testsuite name="s{s}">\n{suite}</testsuite>\n' for s in range(2))
+        + "</testsuites>\n"
+    )
+    assert path.stat().st_size > digest.OVERLAP_BYTES
+    beside: list[list[str]] = []
+    fork = split._fork
+
+    def spy(*args: object) -> split._Child:
+        beside.append([t.name for t in threading.enumerate() if t.name.startswith("readiness")])
+        return fork(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(split, "_fork", spy)
+    with pytest.raises(SystemExit) as leaving:
+        cli_inspect.run(["inspect", "--kind", "junit", str(path)])
+    assert leaving.value.code == 0
+    assert beside == [[]]

@@ -185,7 +185,9 @@ def gather_one(spec: CheckSpec, root: Path, evidence_dir: Path, now: float) -> E
 class Hashing:
     """The files' metadata (or the error hashing them), computed in a thread when they are
     big (`OVERLAP_BYTES`), so that the adapter's import and parse overlap it; small ones are
-    hashed when asked for (`result`)."""
+    hashed when asked for (`result`). With `known` (their digests, computed meanwhile by the
+    caller: `inspect`'s forked process) no thread is started: the metadata is read when asked
+    for, and a reader that forks (`junit.split`) forks a process with no other thread."""
 
     def __init__(
         self, files: list[Path], root: Path, known: Callable[[Path], str | None] | None = None
@@ -195,7 +197,7 @@ class Hashing:
         self._hashed: list[tuple[EvidenceFile, ...] | EvidenceError] = []
         self._failed: list[BaseException] = []
         self._thread: Any = None
-        if self.big:
+        if self.big and known is None:
             import threading  # only for big files (not concurrent.futures: ~5 ms more)
 
             self._thread = threading.Thread(
