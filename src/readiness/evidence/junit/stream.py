@@ -91,20 +91,23 @@ def stream(
         load_dtd=False,
         huge_tree=False,
     )
-    head = b""
+    head: list[bytes] = []  # the chunks up to HEAD, joined on the error path only
+    kept = 0
     try:
         while chunk := fh.read(CHUNK):
-            if len(head) < HEAD:
-                head += chunk
+            if kept < HEAD:
+                head.append(chunk)
+                kept += len(chunk)
             parser.feed(chunk)
             if between is not None:
                 between()
         parser.close()
     except EvidenceError as exc:
         line = exc.line
-        at = head.find(b"<!DOCTYPE") if exc.reason == _DOCTYPE_REFUSED else -1
+        prolog = b"".join(head)
+        at = prolog.find(b"<!DOCTYPE") if exc.reason == _DOCTYPE_REFUSED else -1
         if at >= 0:  # the target cannot ask libxml2 where it is: find the line in the prolog
-            line = head.count(b"\n", 0, at) + 1
+            line = prolog.count(b"\n", 0, at) + 1
         raise EvidenceError(exc.reason, path=shown, line=line) from None
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
