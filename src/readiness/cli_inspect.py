@@ -150,19 +150,21 @@ def run(argv: Sequence[str]) -> None:
     if not _regular_files(files):
         return
     early = _Digests([Path(f) for f in files])  # big files: hashed while the rest loads
+    try:
+        _run(files, kind, as_json, options, early)
+    finally:
+        early.cancel()  # whatever ended the command: no hashing process outlives it
+
+
+def _run(files: list[str], kind: str, as_json: bool, options: list[str], early: _Digests) -> None:
     from readiness.evidence import gather, registry
 
     if kind not in registry.BUILTIN:
-        early.cancel()
         return
     paths = [Path(f) for f in files]
-    hashing = gather.Hashing(paths, Path.cwd(), early.get)
-    try:
-        opts = _plain_options(kind, options)
-    except BaseException:
-        hashing.join()
-        raise
-    if opts is None:  # click's path reads and hashes on its own; this thread is a daemon
+    hashing = gather.Hashing(paths, Path.cwd(), early.get)  # no thread: the digests are known
+    opts = _plain_options(kind, options)
+    if opts is None:  # click's path reads and hashes on its own
         return
     from readiness.commands import inspecting
     from readiness.errors import EvidenceError, ExitCode

@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -195,3 +197,38 @@ def test_a_plain_inspect_runs_without_click(
         cli_inspect.run(args)
     out, err = capsys.readouterr()
     assert out or err
+
+
+def test_no_hashing_process_outlives_an_inspect_that_fails(
+    in_files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A big file refused for its size before its digest is asked for: the command ends at
+    once, and the process still hashing it is stopped with it."""
+    from readiness.evidence import digest, gather
+
+    monkeypatch.setattr(digest, "_alone", lambda: True)
+    monkeypatch.setattr(gather, "MAX_EVIDENCE_BYTES", 1 << 20)
+    hash_and_exit = digest._hash_and_exit
+
+    def slow(*args: Any) -> None:  # pragma: no cover - the forked process
+        time.sleep(60)  # still hashing when the command ends
+        hash_and_exit(*args)
+
+    monkeypatch.setattr(digest, "_hash_and_exit", slow)
+    pids: list[int] = []
+    start = digest.DigestChild.start
+
+    def spy(paths: Any) -> digest.DigestChild | None:
+        child = start(paths)
+        assert child is not None
+        pids.append(child._pid)
+        return child
+
+    monkeypatch.setattr(digest.DigestChild, "start", spy)
+    with pytest.raises(SystemExit) as leaving:
+        cli_inspect.run(["inspect", "--kind", "junit", "big.xml"])
+    assert leaving.value.code == 1
+    assert "evidence limit" in capsys.readouterr().err
+    assert len(pids) == 1
+    with pytest.raises(ChildProcessError):  # stopped and reaped, not left running
+        os.waitpid(pids[0], os.WNOHANG)

@@ -72,7 +72,7 @@ def test_a_process_that_fails_gives_no_digest(
     """A forked process that leaves without its lines: no file has a digest, so every one
     is hashed again by the caller; none is taken from a partial answer."""
 
-    def fail(_paths: object, _rfd: int, wfd: int) -> None:  # pragma: no cover - forked
+    def fail(_paths: object, _rfd: int, wfd: int, _parent: int) -> None:  # pragma: no cover
         os.write(wfd, b"0" * 64 + b"\n")  # one line of two, then gone
         os._exit(3)
 
@@ -106,3 +106,75 @@ def test_no_fork_beside_another_thread(tmp_path: Path, monkeypatch: pytest.Monke
     finally:
         stop.set()
         other.join()
+
+
+def test_a_file_over_the_evidence_limit_is_not_hashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the reader refuses for its size is not read by the hashing process either (a
+    sparse file of terabytes would keep it busy long after the command)."""
+    monkeypatch.setattr(digest, "MAX_EVIDENCE_BYTES", 1 << 20)
+    big, small, _ = _files(tmp_path)
+    child = _start([big, small])
+    assert child.get(big) is None
+    assert child.get(small) == sha256_file(small)
+
+
+ORPHAN = """
+import os, sys
+from pathlib import Path
+from readiness.evidence import digest
+digest._alone = lambda: True
+child = digest.DigestChild.start([Path(sys.argv[1])])
+print(child._pid, flush=True)
+os.kill(os.getpid(), 9)
+"""
+
+
+def test_the_hashing_process_never_outlives_the_command(tmp_path: Path) -> None:
+    """A command killed while its files are hashed: the hashing process stops at its next
+    block instead of reading the file to its end. Here the file is a FIFO fed without end:
+    the feeding stops only because the reader's end closed."""
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "endless"
+    os.mkfifo(fifo)
+    command = subprocess.run(  # ends at once: the hashing process holds none of its pipes
+        [sys.executable, "-c", ORPHAN, str(fifo)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,  # a bound, should it hang: the command itself ends at once
+    )
+    assert command.returncode == -9, command.stderr
+    assert command.stdout.strip().isdigit()
+    block = b"x" * (1 << 20)
+    fed = 0
+    with pytest.raises(BrokenPipeError), fifo.open("wb") as feed:
+        while fed < 4096:  # 4 GiB: what a hashing process that does not stop reads
+            feed.write(block)
+            fed += 1
+    assert fed < 64
+
+
+def test_an_error_in_the_hashing_process_never_returns_to_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the forked process raises, it leaves: it never runs the caller's code as a
+    second copy of the command (here it would write the marker and leave)."""
+
+    def broken(*_args: object) -> None:  # pragma: no cover - the forked process
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(digest, "_hash_and_exit", broken)
+    me = os.getpid()
+    marker = tmp_path / "escaped"
+    paths = _files(tmp_path)[:1]
+    child = DigestChild.start(paths)
+    if os.getpid() != me:  # pragma: no cover - only a forked process that came back
+        marker.write_text("the forked process ran the caller's code")
+        os._exit(0)
+    assert child is not None
+    assert child.get(paths[0]) is None
+    assert not marker.exists()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from readiness.errors import EvidenceError
+from readiness.evidence import digest
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from readiness.evidence.params import AdapterParams
     from readiness.evidence.records import Record
 
-MAX_EVIDENCE_BYTES = 2 * 1024**3  # 2 GiB: above that a file is refused, not read
+MAX_EVIDENCE_BYTES = digest.MAX_EVIDENCE_BYTES  # 2 GiB: above that a file is refused, not read
 
 _CORES = {"spare": True}
 

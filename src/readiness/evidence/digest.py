@@ -14,6 +14,7 @@ from pathlib import Path
 HASH_BLOCK = 16 << 20  # bytes read and hashed at a time in this process
 CHILD_BLOCK = 1 << 20  # ... in a process of its own, where no other thread waits on it
 OVERLAP_BYTES = 1 << 20  # 1 MiB of files: below it a thread costs more than hashing in line
+MAX_EVIDENCE_BYTES = 2 * 1024**3  # 2 GiB: above that a file is refused, not read
 
 
 def sha256_file(path: Path, block_size: int = HASH_BLOCK) -> str:
@@ -52,6 +53,7 @@ class DigestChild:
         """The hashing process started, or None where a thread must do it."""
         if sys.platform != "linux" or not _alone():
             return None
+        parent = os.getpid()
         rfd, wfd = os.pipe()
         try:
             pid = os.fork()
@@ -60,7 +62,10 @@ class DigestChild:
             os.close(wfd)
             return None
         if pid == 0:  # pragma: no cover - the forked process (its coverage is not written)
-            _hash_and_exit(paths, rfd, wfd)
+            try:
+                _hash_and_exit(paths, rfd, wfd, parent)
+            finally:
+                os._exit(1)  # never back into the caller's code, whatever happened
         os.close(wfd)
         return cls(paths, pid, rfd)
 
@@ -105,22 +110,46 @@ def _alone() -> bool:
 
 
 def _hash_and_exit(
-    paths: Sequence[Path], rfd: int, wfd: int
+    paths: Sequence[Path], rfd: int, wfd: int, parent: int
 ) -> None:  # pragma: no cover - runs in the forked process
-    """The forked process: one line per file (its sha256, or "-" if it cannot be read), then
-    leave at once (no exit handlers, no buffers of the parent flushed twice)."""
+    """The forked process: one line per file (its sha256, or "-" if it cannot be read or is
+    over MAX_EVIDENCE_BYTES, which the reader refuses without its digest), then leave at once
+    (no exit handlers, no buffers of the parent flushed twice). Its standard streams are
+    /dev/null, so a pipe the command writes to closes when the command ends, and it stops as
+    soon as the process that forked it (`parent`) is gone: it never outlives the command."""
     code = 1
     try:
         os.close(rfd)
-        lines = []
-        for path in paths:
-            try:
-                lines.append(sha256_file(path, CHILD_BLOCK))
-            except OSError:
-                lines.append("-")
+        quiet = os.open(os.devnull, os.O_RDWR)  # holds none of the caller's pipes open
+        for fd in (0, 1, 2):
+            os.dup2(quiet, fd)
+        lines = [_child_digest(path, parent) for path in paths]
         data = "".join(f"{line}\n" for line in lines).encode("ascii")
         while data:
             data = data[os.write(wfd, data) :]
         code = 0
     finally:
         os._exit(code)
+
+
+class _Orphaned(Exception):
+    """The process that forked the hashing one is gone."""
+
+
+def _child_digest(path: Path, parent: int) -> str:  # pragma: no cover - the forked process
+    """`path`'s sha256 read CHILD_BLOCK at a time, "-" if it cannot be or must not be read;
+    _Orphaned as soon as `parent` is no longer this process's parent."""
+    try:
+        with path.open("rb", buffering=0) as fh:
+            if os.fstat(fh.fileno()).st_size > MAX_EVIDENCE_BYTES:
+                return "-"
+            h = hashlib.sha256()
+            block = bytearray(CHILD_BLOCK)
+            view = memoryview(block)
+            while got := fh.readinto(block):
+                if os.getppid() != parent:
+                    raise _Orphaned
+                h.update(view[:got])
+    except OSError:
+        return "-"
+    return h.hexdigest()
