@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,6 +125,7 @@ def test_a_file_over_the_evidence_limit_is_not_hashed(
 ORPHAN = """
 import os, sys
 from pathlib import Path
+from typing import Any
 from readiness.evidence import digest
 digest._alone = lambda: True
 child = digest.DigestChild.start([Path(sys.argv[1])])
@@ -177,4 +180,39 @@ def test_an_error_in_the_hashing_process_never_returns_to_the_caller(
         os._exit(0)
     assert child is not None
     assert child.get(paths[0]) is None
+    assert not marker.exists()
+
+
+def test_an_interrupt_while_waiting_stops_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the command waits for the digests: the hashing process is stopped, not
+    waited for to the end of its files (here it would have written the marker)."""
+    marker = tmp_path / "finished"
+    hash_and_exit = digest._hash_and_exit
+
+    def slow(*args: Any) -> None:  # pragma: no cover - the forked process
+        time.sleep(5)
+        marker.write_text("hashed to the end")
+        hash_and_exit(*args)
+
+    monkeypatch.setattr(digest, "_hash_and_exit", slow)
+    paths = _files(tmp_path)[:1]
+    child = _start(paths)
+    pid = child._pid
+
+    class Interrupted:
+        """`os`, but Ctrl-C arrives while the pipe is read."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(os, name)
+
+        def read(self, _fd: int, _size: int) -> bytes:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(digest, "os", Interrupted())
+    with pytest.raises(KeyboardInterrupt):
+        child.get(paths[0])
+    monkeypatch.setattr(digest, "os", os)
+    assert _gone(pid)
     assert not marker.exists()

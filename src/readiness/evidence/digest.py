@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ HASH_BLOCK = 16 << 20  # bytes read and hashed at a time in this process
 CHILD_BLOCK = 1 << 20  # ... in a process of its own, where no other thread waits on it
 OVERLAP_BYTES = 1 << 20  # 1 MiB of files: below it a thread costs more than hashing in line
 MAX_EVIDENCE_BYTES = 2 * 1024**3  # 2 GiB: above that a file is refused, not read
+_SHA256 = re.compile(rb"[0-9a-f]{64}")
 
 
 def sha256_file(path: Path, block_size: int = HASH_BLOCK) -> str:
@@ -80,15 +82,16 @@ class DigestChild:
         try:
             while chunk := os.read(self._fd, 1 << 16):
                 chunks.append(chunk)
-        finally:
-            self._reap()
+        except BaseException:  # an interrupt: no waiting for the file's end
+            self.cancel()
+            raise
+        self._reap()
         lines = b"".join(chunks).split(b"\n")
         if len(lines) != len(self._paths) + 1 or lines[-1]:
             return  # the process failed: every file is hashed again here
         for path, line in zip(self._paths, lines, strict=False):
-            digest = line.decode("ascii", "replace")
-            if len(digest) == 64:
-                self._digests[path] = digest
+            if _SHA256.fullmatch(line):
+                self._digests[path] = line.decode("ascii")
 
     def cancel(self) -> None:
         """Stop the process, its digests no longer wanted."""
