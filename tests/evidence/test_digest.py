@@ -154,11 +154,25 @@ def test_the_hashing_process_never_outlives_the_command(tmp_path: Path) -> None:
     assert command.stdout.strip().isdigit()
     block = b"x" * (1 << 20)
     fed = 0
-    with pytest.raises(BrokenPipeError), fifo.open("wb") as feed:
+    with pytest.raises(BrokenPipeError), _writer(fifo) as feed:
         while fed < 4096:  # 4 GiB: what a hashing process that does not stop reads
             feed.write(block)
             fed += 1
     assert fed < 64
+
+
+def _writer(fifo: Path) -> Any:
+    """`fifo` opened for writing once its reader has it open: a bounded wait, never a hang
+    should the reader be gone (opening a FIFO to write blocks until someone reads it)."""
+    for _ in range(3000):
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # ENXIO: no reader yet
+            time.sleep(0.01)
+            continue
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "wb")
+    raise AssertionError(f"nothing opened {fifo} to read it")
 
 
 def test_an_error_in_the_hashing_process_never_returns_to_the_caller(
