@@ -21,7 +21,7 @@ import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from readiness.evidence.digest import DigestChild
@@ -88,51 +88,17 @@ def _regular_files(files: list[str]) -> bool:
         return False
 
 
-class _Digests:
-    """The files' sha256, computed from the moment the files are known (when they add up to
-    OVERLAP_BYTES or more, as `gather.Hashing` does), before the evidence layer and the
-    adapter are even imported: by a forked process (`digest.DigestChild`), else in a thread.
-    `get` waits for a file's (None: not computed, or it could not be read: `gather.file_metas`
-    then reads it again and words the error)."""
+def _early_digests(paths: list[Path]) -> DigestChild | None:
+    """The files' sha256, computed by a forked process from the moment the files are known
+    (when they add up to OVERLAP_BYTES or more, as `gather.Hashing` does), before the
+    evidence layer and the adapter are even imported; None where it cannot be forked (the
+    gather's own thread then hashes them). A file it could not read has no digest:
+    `gather.file_metas` reads it again and words the error."""
+    from readiness.evidence.digest import OVERLAP_BYTES, DigestChild  # hashlib only
 
-    def __init__(self, paths: list[Path]) -> None:
-        self._digests: dict[Path, str] = {}
-        self._thread: Any = None
-        self._child: DigestChild | None = None
-        from readiness.evidence.digest import OVERLAP_BYTES, DigestChild  # hashlib only
-
-        if sum(p.stat().st_size for p in paths) < OVERLAP_BYTES:
-            return
-        self._child = DigestChild.start(paths)
-        if self._child is None:
-            import threading
-
-            self._thread = threading.Thread(
-                target=self._run, args=(paths,), name="readiness-digests", daemon=True
-            )
-            self._thread.start()
-
-    def _run(self, paths: list[Path]) -> None:
-        from readiness.evidence.digest import sha256_file  # big blocks: see there
-
-        for path in paths:
-            try:
-                self._digests[path] = sha256_file(path)
-            except OSError:
-                continue
-
-    def get(self, path: Path) -> str | None:
-        if self._child is not None:
-            return self._child.get(path)
-        if self._thread is not None:
-            self._thread.join()
-        return self._digests.get(path)
-
-    def cancel(self) -> None:
-        """No digest is wanted after all: the forked process is stopped (a thread is a
-        daemon, and ends with the process)."""
-        if self._child is not None:
-            self._child.cancel()
+    if sum(p.stat().st_size for p in paths) < OVERLAP_BYTES:
+        return None
+    return DigestChild.start(paths)
 
 
 def _completing() -> bool:
@@ -149,20 +115,24 @@ def run(argv: Sequence[str]) -> None:
     files, kind, as_json, options = plain
     if not _regular_files(files):
         return
-    early = _Digests([Path(f) for f in files])  # big files: hashed while the rest loads
+    early = _early_digests([Path(f) for f in files])  # big files: hashed while the rest loads
     try:
         _run(files, kind, as_json, options, early)
     finally:
-        early.cancel()  # whatever ended the command: no hashing process outlives it
+        if early is not None:
+            early.cancel()  # whatever ended the command: no hashing process outlives it
 
 
-def _run(files: list[str], kind: str, as_json: bool, options: list[str], early: _Digests) -> None:
+def _run(
+    files: list[str], kind: str, as_json: bool, options: list[str], early: DigestChild | None
+) -> None:
     from readiness.evidence import gather, registry
 
     if kind not in registry.BUILTIN:
         return
     paths = [Path(f) for f in files]
-    hashing = gather.Hashing(paths, Path.cwd(), early.get)  # no thread: the digests are known
+    known = early.get if early is not None else None  # known: the gather starts no thread
+    hashing = gather.Hashing(paths, Path.cwd(), known)
     opts = _plain_options(kind, options)
     if opts is None:  # click's path reads and hashes on its own
         return

@@ -1,6 +1,6 @@
 """The sha256 of an evidence file, with nothing but hashlib: `inspect` starts hashing big
 files before the rest of the evidence layer is even imported, in a forked process of its own
-where it can (`DigestChild`), else in a thread."""
+where it can (`DigestChild`; elsewhere the gather's thread hashes them)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 HASH_BLOCK = 16 << 20  # bytes read and hashed at a time in this process
@@ -19,18 +19,23 @@ MAX_EVIDENCE_BYTES = 2 * 1024**3  # 2 GiB: above that a file is refused, not rea
 _SHA256 = re.compile(rb"[0-9a-f]{64}")
 
 
-def sha256_file(path: Path, block_size: int = HASH_BLOCK) -> str:
-    """The sha256 of a file, read into one buffer of `block_size` at a time. Big blocks
-    matter in a thread: reading and hashing release the GIL, but the loop takes it back
-    between blocks and waits up to the switch interval (5 ms) for it while another thread
-    runs Python, so 1 MiB blocks hashed a big file at a fraction of the speed of 16 MiB ones.
-    Alone in a process, 1 MiB blocks are the faster (they stay in the core's cache)."""
+def sha256_file(
+    path: Path, block_size: int = HASH_BLOCK, each_block: Callable[[], None] | None = None
+) -> str:
+    """The sha256 of a file, read into one buffer of `block_size` at a time (`each_block`
+    called before each is hashed). Big blocks matter in a thread: reading and hashing
+    release the GIL, but the loop takes it back between blocks and waits up to the switch
+    interval (5 ms) for it while another thread runs Python, so 1 MiB blocks hashed a big
+    file at a fraction of the speed of 16 MiB ones. Alone in a process, 1 MiB blocks are the
+    faster (they stay in the core's cache)."""
     h = hashlib.sha256()
     with path.open("rb", buffering=0) as fh:
         size = os.fstat(fh.fileno()).st_size
         block = bytearray(min(block_size, size + 1))  # +1: a small file in one read
         view = memoryview(block)
         while got := fh.readinto(block):
+            if each_block is not None:
+                each_block()
             h.update(view[:got])
     return h.hexdigest()
 
@@ -142,17 +147,14 @@ class _Orphaned(Exception):
 def _child_digest(path: Path, parent: int) -> str:  # pragma: no cover - the forked process
     """`path`'s sha256 read CHILD_BLOCK at a time, "-" if it cannot be or must not be read;
     _Orphaned as soon as `parent` is no longer this process's parent."""
+
+    def parent_alive() -> None:
+        if os.getppid() != parent:
+            raise _Orphaned
+
     try:
-        with path.open("rb", buffering=0) as fh:
-            if os.fstat(fh.fileno()).st_size > MAX_EVIDENCE_BYTES:
-                return "-"
-            h = hashlib.sha256()
-            block = bytearray(CHILD_BLOCK)
-            view = memoryview(block)
-            while got := fh.readinto(block):
-                if os.getppid() != parent:
-                    raise _Orphaned
-                h.update(view[:got])
+        if path.stat().st_size > MAX_EVIDENCE_BYTES:
+            return "-"
+        return sha256_file(path, CHILD_BLOCK, parent_alive)
     except OSError:
         return "-"
-    return h.hexdigest()
